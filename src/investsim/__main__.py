@@ -1,0 +1,5 @@
+"""``python -m investsim`` runs the command line."""
+
+from investsim.cli import main
+
+main()

@@ -1,0 +1,161 @@
+"""Results of a run: tidy DataFrames, the yearly summary, and the results folder.
+
+``replications`` is the one source of truth: a long table with one row per replication
+and year. The yearly summary (``annual``) is computed from it, never kept alongside.
+Growth is computed per replication (I_y / I_{y-1} - 1) and only then summarised, so a
+median growth is a median of growths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from investsim.model import CANCEL_STAGES, LOG_COLUMNS, ReplicationResult
+from investsim.scenario import Scenario
+
+QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
+
+
+def sector_column(name: str) -> str:
+    """Column of a sector's investment in the results tables."""
+    return f"investment_sector_{name}"
+
+
+def source_column(name: str) -> str:
+    """Column of a funding source's investment in the results tables."""
+    return f"investment_source_{name}"
+
+
+def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
+    """One row per replication and year: totals, counts, and investment by sector and source."""
+    c = scenario.config
+    years = np.array(scenario.years)
+    horizon = len(years)
+    n = len(results)
+    by_sector = np.stack([r.investment_by_sector for r in results])  # (reps, sectors, years)
+    projects = by_sector.sum(axis=1)
+    background = np.stack([r.background for r in results])
+    total = projects + background
+    base = np.full((n, 1), np.nan if c.last_observed is None else c.last_observed.investment)
+    previous = np.concatenate([base, total[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(previous > 0, total / previous - 1, np.nan)
+    data: dict[str, Any] = {
+        "replication": np.repeat([r.replication for r in results], horizon),
+        "year": np.tile(years, n),
+        "investment": total.ravel(),
+        "growth": growth.ravel(),
+        "investment_projects": projects.ravel(),
+        "investment_background": background.ravel(),
+        "arrivals": np.stack([r.arrivals for r in results]).ravel(),
+        "starts": np.stack([r.starts for r in results]).ravel(),
+        "completions": np.stack([r.completions for r in results]).ravel(),
+    }
+    cancelled = np.stack([r.cancelled for r in results])  # (reps, stages, years)
+    for i, stage in enumerate(CANCEL_STAGES):
+        data[f"cancelled_{stage}"] = cancelled[:, i, :].ravel()
+    for s, name in enumerate(scenario.sector_names):
+        data[sector_column(name)] = by_sector[:, s, :].ravel()
+    shares = np.array(
+        [[sec.funding.get(src, 0.0) for sec in c.sectors.values()] for src in scenario.source_names]
+    )  # (sources, sectors)
+    by_source = np.einsum("fs,rsy->rfy", shares, by_sector)
+    for f, name in enumerate(scenario.source_names):
+        data[source_column(name)] = by_source[:, f, :].ravel()
+    return pd.DataFrame(data)
+
+
+def annual_summary(replications: pd.DataFrame) -> pd.DataFrame:
+    """The yearly forecast: mean and P10/P50/P90 of investment, growth quantiles, mean counts."""
+    g = replications.groupby("year", sort=True)
+    out = pd.DataFrame(index=g.size().index)
+    out["investment_mean"] = g["investment"].mean()
+    for label, q in QUANTILES.items():
+        out[f"investment_{label}"] = g["investment"].quantile(q)
+    for label, q in QUANTILES.items():
+        out[f"growth_{label}"] = g["growth"].quantile(q)
+    for col in ("starts", "completions", "arrivals"):
+        out[f"{col}_mean"] = g[col].mean()
+    for stage in CANCEL_STAGES:
+        out[f"cancelled_{stage}_mean"] = g[f"cancelled_{stage}"].mean()
+    out["investment_projects_p50"] = g["investment_projects"].quantile(0.5)
+    out["investment_background_p50"] = g["investment_background"].quantile(0.5)
+    for col in replications.columns:
+        if col.startswith(("investment_sector_", "investment_source_")):
+            out[f"{col}_p50"] = g[col].quantile(0.5)
+    out["replications"] = g.size()
+    return out.reset_index()
+
+
+def project_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame | None:
+    """One row per project and replication (times in years since the start), if logged."""
+    frames = []
+    for r in results:
+        if r.project_log is None:
+            return None
+        df = pd.DataFrame(r.project_log, columns=list(LOG_COLUMNS))
+        df.insert(0, "replication", r.replication)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+@dataclass
+class Forecast:
+    """A finished run: the scenario, its tidy tables and the manifest describing the run."""
+
+    scenario: Scenario
+    replications: pd.DataFrame
+    projects: pd.DataFrame | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """The yearly summary, computed from ``replications``."""
+        return annual_summary(self.replications)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the results folder atomically; returns its path."""
+        return write_results(self, Path(out))
+
+
+def write_results(forecast: Forecast, out: Path) -> Path:
+    """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``).
+
+    Everything goes to a temporary folder beside ``out`` that is renamed into place at
+    the end, so an interrupted run never leaves a results folder that looks complete. An
+    earlier results folder at ``out`` is replaced only once the new one is whole.
+    """
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
+        forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
+        if forecast.projects is not None:
+            forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
+        (tmp / "charts").mkdir()
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
+            json.dump(forecast.manifest, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

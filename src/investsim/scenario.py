@@ -1,0 +1,284 @@
+"""The scenario file format: pydantic models that validate it once, at the boundary.
+
+Every model forbids unknown keys (they catch typos). Durations are in months, rates
+per year, money in the scenario's ``money_unit``. Loading files (``extends``,
+``--set``, the in-flight projects CSV) lives in :mod:`investsim.loading`; this module
+only says what a valid scenario is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from investsim.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, SpendingProfile
+
+STAGES = ("approval", "land", "financing", "construction")
+"""Pipeline stages in order; a project can be cancelled at the end of the first three."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _non_negative(d: Any) -> Any:
+    if d.low_bound < 0:
+        raise ValueError(f"a duration can't be negative: this distribution reaches {d.low_bound}")
+    return d
+
+
+def _positive(d: Any) -> Any:
+    # lognormal, gamma and exponential approach 0 but never reach it
+    if d.low_bound < 0 or (d.low_bound == 0 and not isinstance(d, (Lognormal, Gamma, Exponential))):
+        raise ValueError(f"must be > 0 everywhere: this distribution reaches {d.low_bound}")
+    return d
+
+
+Duration = Annotated[Distribution, AfterValidator(_non_negative)]
+"""A distribution of months that can't go below zero (zero skips the stage)."""
+Positive = Annotated[Distribution, AfterValidator(_positive)]
+"""A distribution of strictly positive values (sizes, cost factors)."""
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+ZERO = Fixed(dist="fixed", value=0.0)
+
+
+class Arrivals(_Model):
+    """New projects a year: a Poisson process with rate ``rate * (1 + growth)^k`` in year k."""
+
+    rate: float = Field(ge=0, allow_inf_nan=False, description="new projects a year")
+    growth: float = Field(0.0, gt=-1, allow_inf_nan=False, description="yearly growth of the rate")
+
+
+class ApprovalSteps(_Model):
+    """Approval as named sub-steps done in series (sum) or in parallel (max)."""
+
+    mode: Literal["serial", "parallel"]
+    steps: dict[str, Duration] = Field(min_length=1)
+
+
+class LandDispute(_Model):
+    """A demolition dispute that adds a second delay to land acquisition."""
+
+    probability: Probability
+    delay: Duration
+
+
+class Cancel(_Model):
+    """Probability of dropping out at the end of each stage."""
+
+    approval: Probability = 0.0
+    land: Probability = 0.0
+    financing: Probability = 0.0
+
+
+class Beta(_Model):
+    """Spending profile ``{beta: [a, b]}``: F(u) = I_u(a, b)."""
+
+    beta: tuple[
+        Annotated[float, Field(gt=0, allow_inf_nan=False)], Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    ]
+
+
+Spending = Literal["linear", "s_curve"] | Beta
+
+
+def spending_profile(spec: Spending) -> SpendingProfile:
+    """The :class:`SpendingProfile` a scenario's ``spending`` key names."""
+    if spec == "linear":
+        return SpendingProfile()
+    if spec == "s_curve":
+        return SpendingProfile(2.0, 2.0)
+    assert isinstance(spec, Beta)
+    return SpendingProfile(*spec.beta)
+
+
+class Sector(_Model):
+    """How the projects of one sector arrive, how big they are and how they move."""
+
+    arrivals: Arrivals = Arrivals(rate=0.0)
+    size: Positive = Field(description="total investment per project, in money_unit")
+    approval: Duration | ApprovalSteps = Field(ZERO, description="months")
+    land: Duration = Field(ZERO, description="months")
+    land_dispute: LandDispute | None = None
+    construction: Duration = Field(description="months")
+    overrun: Positive | None = Field(None, description="actual / estimated cost")
+    cancel: Cancel = Cancel()
+    funding: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: {"own": 1.0}, description="shares of cost by source, summing to 1"
+    )
+    spending: Spending = "linear"
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Sector:
+        total = sum(self.funding.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            shares = ", ".join(f"{k}: {v}" for k, v in self.funding.items())
+            raise ValueError(f"funding shares must sum to 1, got {total:g} ({shares})")
+        return self
+
+
+class Resources(_Model):
+    """Capacities and pools shared by all projects."""
+
+    approval_capacity: int | None = Field(
+        None, ge=1, description="approvals handled at once; null = unlimited"
+    )
+    service_secretaries: int = Field(0, ge=0)
+    secretary_effect: float = Field(1.0, gt=0, le=1)
+    land_budget: float | None = Field(None, ge=0, allow_inf_nan=False)
+    land_cost_share: float = Field(0.0, ge=0, lt=1)
+
+
+class Source(_Model):
+    """A constrained funding source: a yearly supply refilled on 1 January."""
+
+    supply: float = Field(ge=0, allow_inf_nan=False, description="money a year")
+    growth: float = Field(0.0, gt=-1, allow_inf_nan=False)
+    debt_ceiling: float | None = Field(None, ge=0, allow_inf_nan=False)
+    repayment_years: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+
+class GuaranteePool(_Model):
+    """A loan guarantee pool adding ``capital * leverage`` of bank supply for some sectors."""
+
+    capital: float = Field(ge=0, allow_inf_nan=False)
+    leverage: float = Field(ge=0, allow_inf_nan=False)
+    sectors: list[str]
+
+
+class Financing(_Model):
+    """Funding sources and how projects wait for them."""
+
+    max_wait: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="months before a waiting project is cancelled"
+    )
+    priority: Literal["fifo", "key_first"] = "fifo"
+    sources: dict[str, Source] = Field(default_factory=dict)
+    guarantee_pool: GuaranteePool | None = None
+
+
+class LastObserved(_Model):
+    """The last observed year's investment: the base of the first year's growth."""
+
+    year: int
+    investment: float = Field(gt=0, allow_inf_nan=False)
+
+
+class Background(_Model):
+    """Investment outside the modelled projects: ``level`` in the first year, then growth."""
+
+    level: float = Field(ge=0, allow_inf_nan=False)
+    growth: Distribution
+
+
+_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+class Policy(_Model):
+    """Parameter changes that take effect at a time (a year or ``YYYY-MM``)."""
+
+    name: str = Field(min_length=1)
+    from_: int | str = Field(alias="from")
+    set: dict[str, Any] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check_from(self) -> Policy:
+        m = _MONTH.match(str(self.from_))
+        if not m or (m.group(2) and not 1 <= int(m.group(2)) <= 12):
+            raise ValueError(f"from(={self.from_!r}) must be a year or YYYY-MM")
+        return self
+
+
+class ScenarioConfig(_Model):
+    """A scenario file, validated. See SPEC.md for the meaning of every key."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start_year: int = Field(ge=1900, le=2200)
+    horizon_years: int = Field(ge=1, le=100)
+    warmup_years: int = Field(
+        0,
+        ge=0,
+        le=50,
+        description="years simulated before start_year so that the pipeline is full at the start "
+        "(new projects arrive from start_year - warmup_years; only start_year on is reported)",
+    )
+    money_unit: str = "亿元"
+    seed: int = Field(0, ge=0)
+    replications: int = Field(100, ge=1)
+    extends: str | None = None
+    key_project_threshold: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="projects at or above this size are key"
+    )
+    projects: str | None = Field(None, description="CSV of projects in flight at the start")
+    sectors: dict[str, Sector] = Field(min_length=1)
+    resources: Resources = Resources()
+    financing: Financing = Financing()
+    last_observed: LastObserved | None = None
+    background: Background | None = None
+    policies: list[Policy] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ScenarioConfig:
+        if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
+            raise ValueError(
+                f"last_observed.year(={self.last_observed.year}) must be the year before "
+                f"start_year(={self.start_year})"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class InFlightProject:
+    """A project already in the pipeline at the start, from the projects CSV."""
+
+    id: str
+    sector: str
+    total_investment: float
+    stage: str  # one of STAGES or "completed"
+    progress: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: the validated configuration plus the data it names.
+
+    This is everything the model needs, and nothing that refers to the disk: it can be
+    sent to worker processes or machines as it is.
+    """
+
+    config: ScenarioConfig
+    in_flight: tuple[InFlightProject, ...] = ()
+    source: str = "<memory>"
+    resolved: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.config.name
+
+    @property
+    def years(self) -> list[int]:
+        """Calendar years of the forecast."""
+        c = self.config
+        return list(range(c.start_year, c.start_year + c.horizon_years))
+
+    @property
+    def sector_names(self) -> list[str]:
+        """Sector names in the order of the scenario file."""
+        return list(self.config.sectors)
+
+    @property
+    def source_names(self) -> list[str]:
+        """Every funding source named in a sector's ``funding``, in first-seen order."""
+        names: dict[str, None] = {}
+        for s in self.config.sectors.values():
+            names.update(dict.fromkeys(s.funding))
+        return list(names)
