@@ -127,7 +127,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         loop = " -> ".join(str(p) for p in (*seen, path))
         raise ScenarioError(f"extends loops back on itself: {loop}", file=str(seen[0]), path="extends")
     src = _SourceFile(path)
-    data = dict(src.data)
+    data = copy.deepcopy(src.data)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((path.parent / data[key]).resolve())
@@ -215,6 +215,8 @@ def _describe(err: Mapping[str, Any]) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"must be a section of keys, got {err.get('input')!r}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, ") :]
     if msg.startswith("Assertion failed, "):
@@ -239,9 +241,28 @@ def _key_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
         if child is not _MISSING:
             out.append(key)
             cur = child
-        elif i == len(loc) - 1 and isinstance(cur, dict) and not str(key).startswith("function-"):
+        elif i == len(loc) - 1 and isinstance(cur, dict) and not _is_tag(key):
             out.append(key)
     return tuple(out)
+
+
+_TAGS = {
+    "distribution",
+    "sub-steps",
+    "fixed",
+    "uniform",
+    "triangular",
+    "pert",
+    "lognormal",
+    "gamma",
+    "exponential",
+    "empirical",
+}
+
+
+def _is_tag(key: str | int) -> bool:
+    """Whether a ``loc`` element is a union tag pydantic inserted, not a key of the data."""
+    return isinstance(key, str) and (key in _TAGS or key.startswith(("function-", "literal[")))
 
 
 def _suggest(data: Any, path: tuple[str | int, ...]) -> str:
@@ -306,8 +327,17 @@ def _raise_validation(
 def _locate(
     path: tuple[str | int, ...], dotted: str, files: list[_SourceFile], set_paths: list[str]
 ) -> tuple[str, int | None]:
+    in_files = max(_depth(f, path) for f in files)
+    parts = [str(p) for p in path]
     for sp in set_paths:
-        if dotted == sp or dotted.startswith(sp + ".") or sp.startswith(dotted + "."):
+        sp_parts = sp.split(".")
+        common = 0
+        for a, b in zip(sp_parts, parts, strict=False):
+            if a != b:
+                break
+            common += 1
+        # blame --set when it wrote the key, or a section the files do not have
+        if common == len(sp_parts) or common == len(parts) or common > in_files:
             return "--set", None
     best: tuple[int, _SourceFile] | None = None
     for f in files:

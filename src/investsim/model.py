@@ -19,8 +19,8 @@ quantity), element ``i`` belonging to the CSV's ``i``-th row. See :mod:`investsi
 
 from __future__ import annotations
 
+import heapq
 import math
-from bisect import insort
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -138,112 +138,124 @@ class _Project:
         self.carried = False  # in construction already at the start: not a start of the run
 
 
+class _Claim:
+    """A project's request for money from the constrained sources, share by share."""
+
+    __slots__ = ("event", "live", "missing", "needs", "project", "secured")
+
+    def __init__(self, project: _Project, needs: list[float], event: simpy.Event | None) -> None:
+        self.project = project
+        self.needs = needs
+        self.secured = [False] * len(needs)
+        self.missing = sum(1 for n in needs if n > 0)
+        self.event = event
+        self.live = True
+
+
 class _FinancingDesk:
     """Constrained funding sources with a yearly supply, refilled on 1 January.
 
-    Unused supply does not carry over to the next year. Waiting projects are served in
-    order (``fifo``, or key projects first with ``key_first``); a project that can't get
-    all its shares now blocks the sources it needs for the projects behind it, so a
-    later project never takes money an earlier one is waiting for, but a project that
-    needs only other sources goes ahead. No partial reservations are made.
+    Each source serves its own queue in order (``fifo``, or key projects first with
+    ``key_first``) and commits a project's share as soon as it can; a project closes its
+    financing when every share is secured. A share larger than the source's whole supply
+    of the year can't be met that year and does not hold up the queue behind it. Unused
+    supply does not carry over; money committed to a project that then gives up waiting
+    goes back to the source.
     """
 
     def __init__(self, env: simpy.Environment, supplies: FloatArray, key_first: bool) -> None:
         self.env = env
         self.supplies = supplies  # (years x sources)
+        self.year = 0
         self.remaining = supplies[0].tolist()
         self.key_first = key_first
-        self.queue: list[_Entry] = []
-        self.seq = 0
         nsrc = supplies.shape[1]
-        # sources that waiting projects have a prior claim on: a newcomer needing one of
-        # them must queue behind (blocked_key: claims of waiting key projects, which a new
-        # key project can't jump under key_first)
-        self.blocked_all = [False] * nsrc
-        self.blocked_key = [False] * nsrc
+        self.queues: list[list[tuple[int, int, _Claim]]] = [[] for _ in range(nsrc)]
+        self.parked: list[list[tuple[int, int, _Claim]]] = [[] for _ in range(nsrc)]
+        self.seq = 0
         env.process(self._refill())
 
     def _refill(self) -> Generator[simpy.Event, Any, None]:
         for k in range(1, len(self.supplies)):
             yield self.env.timeout(k - self.env.now)
+            self.year = k
             self.remaining = self.supplies[k].tolist()
-            self.serve()
+            for j in range(len(self.remaining)):
+                for item in self.parked[j]:
+                    heapq.heappush(self.queues[j], item)
+                self.parked[j] = []
+                self._serve(j)
 
-    def request(self, p: _Project, needs: list[float]) -> _Entry:
-        """Queue ``p`` for ``needs`` (one amount per source); the entry's event fires when served."""
-        first = self.key_first and p.key
-        entry = (0 if first else 1, self.seq, p, needs, self.env.event())
-        self.seq += 1
-        blocked = self.blocked_key if first else self.blocked_all
+    def request(self, p: _Project, needs: list[float]) -> _Claim | bool:
+        """Ask for ``needs`` (one amount per source) for ``p``.
+
+        Returns True when every share is secured at once, False when the project drops
+        out at once (its financing-stage cancellation), else the claim whose event fires
+        (with True, or False for a drop-out) when the last share is secured.
+        """
+        remaining = self.remaining
         nsrc = len(needs)
-        if not any(blocked[j] and needs[j] > 0 for j in range(nsrc)) and self._fundable(needs):
-            self._fund(entry)
-            return entry
-        insort(self.queue, entry, key=_order)
+        if all(needs[j] <= 0 or (not self.queues[j] and needs[j] <= remaining[j]) for j in range(nsrc)):
+            # nobody waits ahead and there is money for every share: the common case
+            if p.cancel[2]:
+                return False
+            for j in range(nsrc):
+                remaining[j] -= needs[j]
+            return True
+        claim = _Claim(p, needs, self.env.event())
+        prio = 0 if (self.key_first and p.key) else 1
+        self.seq += 1
         for j in range(nsrc):
             if needs[j] > 0:
-                self.blocked_all[j] = True
-                if first:
-                    self.blocked_key[j] = True
-        return entry
+                heapq.heappush(self.queues[j], (prio, self.seq, claim))
+        for j in range(nsrc):
+            if needs[j] > 0:
+                self._serve(j)
+        return claim
 
-    def withdraw(self, entry: _Entry) -> None:
-        """Take a project that gave up waiting out of the queue."""
-        self.queue.remove(entry)
-        self.serve()
+    def withdraw(self, claim: _Claim) -> None:
+        """A project gave up waiting: drop its claim and give back what it had secured."""
+        claim.live = False
+        self._release(claim)
 
-    def _fundable(self, needs: list[float]) -> bool:
-        remaining = self.remaining
-        return all(needs[j] <= remaining[j] * (1 + 1e-12) for j in range(len(needs)))
+    def _release(self, claim: _Claim) -> None:
+        for j, got in enumerate(claim.secured):
+            if got:
+                self.remaining[j] += claim.needs[j]
+                claim.secured[j] = False
+        for j, need in enumerate(claim.needs):
+            if need > 0:
+                self._serve(j)
 
-    def _fund(self, entry: _Entry) -> None:
-        p = entry[2]
-        if not p.cancel[2]:  # a project dropping out at financing takes no money
-            needs = entry[3]
-            remaining = self.remaining
-            for j in range(len(needs)):
-                remaining[j] -= needs[j]
-            if min(remaining) < -1e-9:
-                raise ModelCheckError(f"a funding source went negative: {remaining}")
-        entry[4].succeed(not p.cancel[2])
-
-    def serve(self) -> None:
-        """Fund every waiting project that can be funded now, in order."""
-        nsrc = len(self.remaining)
-        blocked = [False] * nsrc
-        blocked_key = [False] * nsrc
-        n_blocked = 0
-        keep: list[_Entry] = []
-        queue = self.queue
-        i = 0
-        for i, entry in enumerate(queue):  # noqa: B007 (i is used after the loop)
-            if n_blocked == nsrc:
-                break
-            needs = entry[3]
-            if not any(blocked[j] and needs[j] > 0 for j in range(nsrc)) and self._fundable(needs):
-                self._fund(entry)
-            else:
-                keep.append(entry)
-                for j in range(nsrc):
-                    if needs[j] > 0 and not blocked[j]:
-                        blocked[j] = True
-                        n_blocked += 1
-            if entry[0] == 0:
-                blocked_key = blocked.copy()
-        else:
-            i = len(queue)
-        if i < len(queue) and queue[i][0] == 0:
-            blocked_key = blocked.copy()  # stopped among key projects: all they need is claimed
-        self.queue = keep + queue[i:]
-        self.blocked_all = blocked
-        self.blocked_key = blocked_key
-
-
-_Entry = tuple[int, int, _Project, list[float], simpy.Event]
-
-
-def _order(entry: _Entry) -> tuple[int, int]:
-    return entry[0], entry[1]
+    def _serve(self, j: int) -> None:
+        queue = self.queues[j]
+        full = self.supplies[self.year, j]
+        while queue:
+            claim = queue[0][2]
+            if not claim.live:
+                heapq.heappop(queue)
+                continue
+            need = claim.needs[j]
+            if need > full * (1 + 1e-12):
+                self.parked[j].append(heapq.heappop(queue))  # can't be met this year
+                continue
+            if need > self.remaining[j] * (1 + 1e-12):
+                return
+            heapq.heappop(queue)
+            self.remaining[j] -= need
+            claim.secured[j] = True
+            claim.missing -= 1
+            if claim.missing == 0:
+                claim.live = False
+                assert claim.event is not None
+                if claim.project.cancel[2]:
+                    # drops out as its financing closes: the money goes back
+                    claim.event.succeed(False)
+                    self._release(claim)
+                else:
+                    claim.event.succeed(True)
+        if self.remaining[j] < -1e-9:
+            raise ModelCheckError(f"funding source {j} went negative: {self.remaining[j]}")
 
 
 class _Pipeline:
@@ -325,16 +337,21 @@ class _Pipeline:
             needs = [p.cost * s for s in shares]
             if self.desk is not None and any(n > 0 for n in needs):
                 entry = self.desk.request(p, needs)
-                funded = entry[4]
-                if self.max_wait is None:
-                    yield funded
-                elif not funded.triggered:
-                    yield funded | env.timeout(self.max_wait)
-                if not funded.triggered:
-                    self.desk.withdraw(entry)
-                    self._cancel(p, "financing")
-                    return
-                if not funded.value:
+                if isinstance(entry, bool):
+                    ok = entry
+                else:
+                    funded = entry.event
+                    assert funded is not None
+                    if self.max_wait is None:
+                        yield funded
+                    else:
+                        yield funded | env.timeout(self.max_wait)
+                    if not funded.triggered:
+                        self.desk.withdraw(entry)
+                        self._cancel(p, "financing")
+                        return
+                    ok = bool(funded.value)
+                if not ok:
                     self._cancel(p, "financing")
                     return
             elif p.cancel[2]:

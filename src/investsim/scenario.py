@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from investsim.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, SpendingProfile
 
@@ -61,6 +61,19 @@ class ApprovalSteps(_Model):
     steps: dict[str, Duration] = Field(min_length=1)
 
 
+def _approval_form(value: Any) -> str:
+    if isinstance(value, dict):
+        return "sub-steps" if "steps" in value or "mode" in value else "distribution"
+    return "sub-steps" if isinstance(value, ApprovalSteps) else "distribution"
+
+
+Approval = Annotated[
+    Annotated[Duration, Tag("distribution")] | Annotated[ApprovalSteps, Tag("sub-steps")],
+    Discriminator(_approval_form),
+]
+"""Approval: one duration distribution, or named sub-steps in series or in parallel."""
+
+
 class LandDispute(_Model):
     """A demolition dispute that adds a second delay to land acquisition."""
 
@@ -102,7 +115,7 @@ class Sector(_Model):
 
     arrivals: Arrivals = Arrivals(rate=0.0)
     size: Positive = Field(description="total investment per project, in money_unit")
-    approval: Duration | ApprovalSteps = Field(ZERO, description="months")
+    approval: Approval = Field(ZERO, description="months, or {mode: serial|parallel, steps: {...}}")
     land: Duration = Field(ZERO, description="months")
     land_dispute: LandDispute | None = None
     construction: Duration = Field(description="months")

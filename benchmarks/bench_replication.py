@@ -1,0 +1,59 @@
+"""Time replications of a scenario (default: the bundled Liaoyuan baseline).
+
+    python benchmarks/bench_replication.py [SCENARIO] [--reps N] [--jobs J]
+
+Prints the time per replication, SimPy events per replication and per second, and the
+speed-up of a J-worker pool over one process on the same replications (both measured in
+this one run, as these machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import investsim
+from investsim.model import simulate_replication
+from investsim.runner import run_replications
+
+
+def main() -> None:
+    """Run the benchmark and print one table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", nargs="?", default=str(investsim.default_scenario_path()))
+    ap.add_argument("--reps", type=int, default=40, help="replications per timing")
+    ap.add_argument("--jobs", type=int, default=2, help="workers for the pool timing")
+    args = ap.parse_args()
+
+    scn = investsim.load_scenario(args.scenario)
+    simulate_replication(scn, 0, 0)  # warm caches and imports
+
+    times, events = [], []
+    for r in range(args.reps):
+        t = time.perf_counter()
+        res = simulate_replication(scn, 0, r)
+        times.append(time.perf_counter() - t)
+        events.append(res.events)
+    per_rep = statistics.median(times)
+    ev = statistics.mean(events)
+
+    t = time.perf_counter()
+    run_replications(scn, args.reps, 0, jobs=1)
+    serial = time.perf_counter() - t
+    t = time.perf_counter()
+    run_replications(scn, args.reps, 0, jobs=args.jobs)
+    pooled = time.perf_counter() - t
+
+    print(f"scenario                 {scn.name}")
+    print(f"replications timed       {args.reps}")
+    print(f"time per replication     {per_rep * 1e3:.1f} ms (median)")
+    print(f"SimPy events per rep.    {ev:,.0f}")
+    print(f"events per second        {ev / per_rep:,.0f}")
+    print(f"µs per event (all work)  {per_rep / ev * 1e6:.2f}")
+    print(f"{args.reps} reps, 1 process    {serial:.2f} s")
+    print(f"{args.reps} reps, {args.jobs} processes  {pooled:.2f} s  (speed-up {serial / pooled:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
