@@ -109,6 +109,20 @@ class _SourceFile:
         return line
 
 
+def _unshare(value: Any) -> Any:
+    """A copy in which no two places share an object.
+
+    YAML aliases (``b: *a``) load as one shared object; copying each place separately
+    keeps an override of ``a`` from changing ``b`` too (``copy.deepcopy`` would keep
+    the sharing).
+    """
+    if isinstance(value, dict):
+        return {k: _unshare(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshare(v) for v in value]
+    return value
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """``override`` on top of ``base``: mappings merge key by key, anything else replaces."""
     out = copy.deepcopy(dict(base))
@@ -127,7 +141,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         loop = " -> ".join(str(p) for p in (*seen, path))
         raise ScenarioError(f"extends loops back on itself: {loop}", file=str(seen[0]), path="extends")
     src = _SourceFile(path)
-    data = copy.deepcopy(src.data)
+    data = _unshare(src.data)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((path.parent / data[key]).resolve())
