@@ -11,8 +11,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -422,7 +424,9 @@ def test_rerun_replaces_out_whole(small_runs: dict[str, tuple[Path, str]], tmp_p
     (out / "stale.txt").write_text("from an earlier run", encoding="utf-8")
     assert (out / "projects.parquet").exists()
 
-    proc = run_cli("run", scenario.name, "-n", "2", "--seed", "5", "--jobs", "1", "--out", "out", cwd=tmp_path)
+    proc = run_cli(
+        "run", scenario.name, "-n", "2", "--seed", "5", "--jobs", "1", "--out", "out", cwd=tmp_path
+    )
     assert_ok(proc)
     assert written_to(proc.stdout).resolve() == out.resolve()
     assert not (out / "projects.parquet").exists()
@@ -471,7 +475,9 @@ def test_out_under_a_file_is_bad_input(tmp_path: Path) -> None:
 def test_scenario_name_cannot_escape_results(tmp_path: Path) -> None:
     """The default results/<name> stays inside results/ whatever the scenario's name."""
     scenario = make_small(tmp_path / "work")
-    proc = run_cli("run", scenario.name, "-n", "2", "--jobs", "1", "--set", "name=../escaped", cwd=scenario.parent)
+    proc = run_cli(
+        "run", scenario.name, "-n", "2", "--jobs", "1", "--set", "name=../escaped", cwd=scenario.parent
+    )
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.returncode in (0, 2), proc.stderr
     assert not (tmp_path / "work" / "escaped").exists()
@@ -514,4 +520,56 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
         assert key in props, key
     assert set(doc["required"]) >= {"name", "start_year", "horizon_years", "sectors"}
     assert doc.get("additionalProperties") is False
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------
+# Ctrl-C
+
+
+def _children(pid: int) -> list[str]:
+    """Child process ids of ``pid`` (Linux /proc); empty where that is not available."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def _default_sigint() -> None:
+    # a shell running the tests in the background leaves SIGINT ignored; a user's terminal does not
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="sends Ctrl-C to a process group; reads /proc")
+def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
+    """Ctrl-C during the replications: status 130, a short note, no results and no temp folder."""
+    proc = subprocess.Popen(
+        # 48 replications in batches of 6: long enough to interrupt, and workers finish a
+        # batch they have started, so small batches keep the test quick
+        investsim_cmd("run", "-n", "48", "--jobs", "2", "--out", "out"),
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        preexec_fn=_default_sigint,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)  # wait for the worker processes: the replications have started
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stdout + stderr, stderr
+    assert "interrupted" in stderr
+    assert "results written to" not in stdout
     assert list(tmp_path.iterdir()) == []

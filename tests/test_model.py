@@ -42,7 +42,9 @@ def fixed(months: float) -> dict[str, Any]:
 
 
 def run(path: Path, reps: int = 1, seed: int = 0, log: bool = True, **kw: Any) -> investsim.Forecast:
-    return investsim.simulate(investsim.load_scenario(path, kw.pop("overrides", [])), reps, seed, project_log=log, **kw)
+    return investsim.simulate(
+        investsim.load_scenario(path, kw.pop("overrides", [])), reps, seed, project_log=log, **kw
+    )
 
 
 def test_secretary_halves_fixed_approval_and_land(tmp_path: Path) -> None:
@@ -54,7 +56,9 @@ def test_secretary_halves_fixed_approval_and_land(tmp_path: Path) -> None:
     f = run(write(tmp_path, data, "K1,a,6,approval,0\nK2,a,7,approval,0\nS,a,2,approval,0\n"))
     log = f.projects.set_index("project")
     # K1 gets the only secretary: 4 + 2 months; K2 (key, none free) and S (not key): 8 + 4
-    assert log.loc["K1", "secretary"] and not log.loc["K2", "secretary"] and not log.loc["S", "secretary"]
+    assert log.loc["K1", "secretary"]
+    assert not log.loc["K2", "secretary"]
+    assert not log.loc["S", "secretary"]
     assert log.loc["K1", "approval_end"] == pytest.approx(4 / 12, abs=1e-12)
     assert log.loc["K1", "land_end"] == pytest.approx(6 / 12, abs=1e-12)
     assert log.loc["K2", "land_end"] == pytest.approx(1.0, abs=1e-12)
@@ -95,7 +99,12 @@ def test_s_curve_in_flight_construction_spends_the_rest_of_its_profile(tmp_path:
     f = run(write(tmp_path, data, "C,a,10,construction,0.5\n"))
     # F = I_u(2, 2) is symmetric: half the money is spent at u = 0.5, one year left
     u0 = 0.5
-    expected = [10 * (special.betainc(2, 2, u0 + 0.5) - 0.5), 10 * (1 - special.betainc(2, 2, u0 + 0.5)), 0, 0]
+    expected = [
+        10 * (special.betainc(2, 2, u0 + 0.5) - 0.5),
+        10 * (1 - special.betainc(2, 2, u0 + 0.5)),
+        0,
+        0,
+    ]
     np.testing.assert_allclose(f.replications["investment"], expected, atol=1e-9)
     assert f.replications["investment"].sum() == pytest.approx(5.0, abs=1e-9)
     assert f.replications["starts"].sum() == 0  # already under construction: not a start
@@ -119,9 +128,7 @@ def test_financing_sources_secure_shares_separately(tmp_path: Path) -> None:
         "infra": {**FIXED_SECTOR, "funding": {"government": 0.5, "bank": 0.5}},
         "industry": {**FIXED_SECTOR, "funding": {"bank": 1.0}},
     }
-    data = base(**sectors) | {
-        "financing": {"sources": {"bank": {"supply": 10}, "government": {"supply": 1}}}
-    }
+    data = base(**sectors) | {"financing": {"sources": {"bank": {"supply": 10}, "government": {"supply": 1}}}}
     # G takes the year's government money; I secures its bank share but waits a year for
     # government; J, behind I, still gets its bank loan at once
     csv = "G,public,1,financing,0\nI,infra,2,financing,0\nJ,industry,3,financing,0\n"
@@ -151,7 +158,9 @@ def test_key_first_priority(tmp_path: Path) -> None:
     assert log.loc["N1", "construction_start"] == 0
     assert log.loc["K", "construction_start"] == 1
     assert log.loc["N2", "construction_start"] == 2
-    fifo = run(write(tmp_path, data, csv), overrides=["financing.priority=fifo"]).projects.set_index("project")
+    fifo = run(write(tmp_path, data, csv), overrides=["financing.priority=fifo"]).projects.set_index(
+        "project"
+    )
     assert fifo.loc["N2", "construction_start"] == 1
     assert fifo.loc["K", "construction_start"] == 2
 

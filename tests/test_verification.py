@@ -12,6 +12,7 @@ months.
 
 from __future__ import annotations
 
+import heapq
 import io
 import math
 from pathlib import Path
@@ -100,6 +101,7 @@ L3,lin,6,construction,0.5
 L4,lin,3,financing,0
 L5,lin,12,approval,0.5
 L6,lin,50,completed,1
+L7,lin,3,land,0.5
 S1,sc,10,approval,0
 S2,sc,8,construction,0.3
 B1,bt,20,approval,0
@@ -148,6 +150,8 @@ def test_deterministic_pipeline_is_integrated_exactly(tmp_path: Path) -> None:
     # L5: half of approval left (4.5 months) + land 3 -> construction [0.625, 2.125)
     lin += 12 * np.array([0.375 / 1.5, 1 / 1.5, 0.125 / 1.5, 0])
     # L6 is completed: nothing more to spend
+    # L7: half of land left (1.5 months) -> construction [0.125, 1.625)
+    lin += 3 * np.array([0.875 / 1.5, 0.625 / 1.5, 0, 0])
 
     sc = np.zeros(years)
     # S1: approval 0.5 -> construction [0.5, 2.75), s_curve
@@ -170,10 +174,11 @@ def test_deterministic_pipeline_is_integrated_exactly(tmp_path: Path) -> None:
         np.testing.assert_allclose(one["investment_sector_sc"], sc, rtol=0, atol=1e-9)
         np.testing.assert_allclose(one["investment_sector_bt"], bt, rtol=0, atol=1e-9)
         np.testing.assert_allclose(one["investment"], lin + sc + bt, rtol=0, atol=1e-9)
-        # starts: L2, L4, L5, S1, B1 in 2020; L1 on 1 January 2021 (L3 and S2 were already building)
-        assert one["starts"].tolist() == [5, 1, 0, 0]
-        # completions: L3 (0.75); L2 (1.75), L4 (1.5), S2 (~1.41); L1 (2.5), L5 (2.125), S1 (2.75)
-        assert one["completions"].tolist() == [1, 3, 3, 0]
+        # starts: L2, L4, L5, L7, S1, B1 in 2020; L1 on 1 January 2021 (L3, S2 were building already)
+        assert one["starts"].tolist() == [6, 1, 0, 0]
+        # completions: L3 (0.75); L2 (1.75), L4 (1.5), L7 (1.625), S2 (~1.41); L1 (2.5), L5 (2.125),
+        # S1 (2.75); B1 (5.0) is after the horizon
+        assert one["completions"].tolist() == [1, 4, 3, 0]
         assert one["arrivals"].tolist() == [0, 0, 0, 0]
         assert one["year"].tolist() == [2020, 2021, 2022, 2023]
 
@@ -184,6 +189,7 @@ def test_deterministic_pipeline_is_integrated_exactly(tmp_path: Path) -> None:
         "L3": (0.0, 0.75),
         "L4": (0.0, 1.5),
         "L5": (0.625, 2.125),
+        "L7": (0.125, 1.625),
         "S1": (0.5, 2.75),
         "S2": (0.0, s2_end),
         "B1": (0.0, math.nan),
@@ -227,7 +233,6 @@ def test_mginf_ramp_of_annual_investment(tmp_path: Path) -> None:
     arrivals = by_year(reps, "arrivals")
     for year in arrivals.columns:
         assert_mean_close(arrivals[year], lam, f"arrivals in {year}")
-    assert_mean_close(arrivals.to_numpy().ravel(), lam, "arrivals per year, variance check")
     # dispersion of a Poisson count: variance = mean (SE of a sample variance ~ sqrt(2/n) var)
     counts = arrivals.to_numpy().ravel()
     assert abs(counts.var(ddof=1) - lam) <= Z * lam * math.sqrt(2 / len(counts) + 1 / (lam * len(counts)))
@@ -262,15 +267,27 @@ def test_erlang_c_helper_reduces_to_mm1() -> None:
     assert wq == pytest.approx(0.75 / (4.0 - 3.0))
 
 
+def fifo_servers(arrived: np.ndarray, service: np.ndarray, c: int) -> np.ndarray:
+    """Start times of service at ``c`` first-come-first-served servers (arrivals sorted);
+    a NaN service time is a service still going on at the end (the server stays busy)."""
+    free = [-math.inf] * c
+    starts = np.empty(len(arrived))
+    for i, (t, s) in enumerate(zip(arrived, service, strict=True)):
+        start = max(t, heapq.heappop(free))
+        starts[i] = start
+        heapq.heappush(free, math.inf if math.isnan(s) else start + s)
+    return starts
+
+
 def test_approval_queue_matches_erlang_c(tmp_path: Path) -> None:
     c, service_months, lam = 3, 1.0, 27.0  # mu = 12 a year per desk; utilisation 0.75
     mu = 12 / service_months
-    horizon = 20
+    horizon, reps_n = 15, 150
     config = {
         "name": "erlang",
         "start_year": 2020,
         "horizon_years": horizon,
-        "warmup_years": 3,  # the queue starts empty three years before 2020
+        "warmup_years": 8,  # the queue starts empty eight years before 2020: steady state by then
         "resources": {"approval_capacity": c},
         "sectors": {
             "a": {
@@ -281,20 +298,38 @@ def test_approval_queue_matches_erlang_c(tmp_path: Path) -> None:
             }
         },
     }
-    fc = run(tmp_path, config, replications=120, seed=7, project_log=True)
+    fc = run(tmp_path, config, replications=reps_n, seed=7, project_log=True)
     log = fc.projects
-    # arrivals from 2020 on (steady state), and not in the last year (all of them are served)
+    # zero construction time: each project spends its whole cost (1) the moment it starts
+    reps = fc.replications
+    np.testing.assert_allclose(reps.investment, reps.starts.astype(float), rtol=0, atol=1e-9)
+    assert (reps.starts == reps.completions).all()
+
+    # the desk is exactly a FIFO queue with c servers (checked on the whole history, warm-up too)
+    for r, one in log.groupby("replication"):
+        one = one.sort_values("arrived")
+        t = one.arrived.to_numpy()
+        service = (one.approval_end - one.approval_start).to_numpy()
+        want = fifo_servers(t, service, c)
+        got = one.approval_start.to_numpy()
+        late = want >= horizon
+        assert np.isnan(got[late]).all(), f"replication {r}"
+        np.testing.assert_allclose(got[~late], want[~late], rtol=0, atol=1e-9, err_msg=f"replication {r}")
+
+    # arrivals from 2020 on (steady state), and not in the last year (all of them are served);
+    # one mean per replication: independent, so their spread gives the standard error
     sel = log[(log.arrived >= 0) & (log.arrived < horizon - 1)]
     assert sel.approval_start.notna().all()
     wait = sel.approval_start - sel.arrived
-    assert (wait >= 0).all()
-    by_rep = wait.groupby(sel.replication)
     p_wait, wq = erlang_c(lam, mu, c)
-    assert_mean_close(by_rep.mean(), wq, "mean wait for approval (years)")
+    assert_mean_close(wait.groupby(sel.replication).mean(), wq, "mean wait for approval (years)")
     assert_mean_close((wait > 0).groupby(sel.replication).mean(), p_wait, "probability of waiting")
-    # the approval itself is exponential with the given mean
-    service = sel.approval_end - sel.approval_start
+    # the inputs of the formula: Poisson arrivals at rate lam, exponential service with mean 1/mu
+    arrivals = sel.groupby("replication").size() / (horizon - 1)
+    assert_mean_close(arrivals, lam, "arrivals a year")
+    service = (sel.approval_end - sel.approval_start).dropna()
     assert_mean_close(service.groupby(sel.replication).mean(), 1 / mu, "approval time (years)")
+    assert stats.kstest(service.to_numpy()[:5000] * mu, "expon").pvalue > 1e-3
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,7 +377,11 @@ def test_littles_law_in_construction(tmp_path: Path) -> None:
 DISTRIBUTIONS: list[tuple[Any, dict[str, Any], Any]] = [
     (Fixed, {"dist": "fixed", "value": 3.5}, None),
     (Uniform, {"dist": "uniform", "low": 2, "high": 7}, stats.uniform(loc=2, scale=5)),
-    (Triangular, {"dist": "triangular", "low": 1, "mode": 2, "high": 10}, stats.triang(1 / 9, loc=1, scale=9)),
+    (
+        Triangular,
+        {"dist": "triangular", "low": 1, "mode": 2, "high": 10},
+        stats.triang(1 / 9, loc=1, scale=9),
+    ),
     (Triangular, {"dist": "triangular", "low": 0, "mode": 0, "high": 4}, stats.triang(0, loc=0, scale=4)),
     (Triangular, {"dist": "triangular", "low": 0, "mode": 4, "high": 4}, stats.triang(1, loc=0, scale=4)),
     (
@@ -448,7 +487,9 @@ def test_approval_takes_every_distribution_form(tmp_path: Path, approval: dict[s
     log = fc.projects
     done = log[log.approval_end.notna() & (log.arrived < 1)]
     months = 12 * (done.approval_end - done.approval_start)
-    dist = {"lognormal": Lognormal, "triangular": Triangular, "pert": Pert, "uniform": Uniform}[approval["dist"]]
+    dist = {"lognormal": Lognormal, "triangular": Triangular, "pert": Pert, "uniform": Uniform}[
+        approval["dist"]
+    ]
     assert_mean_close(months, dist.model_validate(approval).mean, f"{approval['dist']} approval months")
 
 
@@ -456,8 +497,10 @@ def test_approval_takes_every_distribution_form(tmp_path: Path, approval: dict[s
 # 6. financing: a yearly supply rations starts
 
 
-def financing_config(max_wait: float | None) -> dict[str, Any]:
-    financing: dict[str, Any] = {"sources": {"bank": {"supply": 25.0}}}
+def financing_config(
+    max_wait: float | None, supply: float = 25.0, size: float = 2.5, growth: float = 0.0
+) -> dict[str, Any]:
+    financing: dict[str, Any] = {"sources": {"bank": {"supply": supply, "growth": growth}}}
     if max_wait is not None:
         financing["max_wait"] = max_wait
     return {
@@ -467,8 +510,9 @@ def financing_config(max_wait: float | None) -> dict[str, Any]:
         "financing": financing,
         "sectors": {
             "a": {
-                "arrivals": {"rate": 40},  # 40 a year ask for 2.5 each; the bank funds 10 a year
-                "size": {"dist": "fixed", "value": 2.5},
+                # four times as many projects a year as the first year's supply can fund
+                "arrivals": {"rate": 4 * supply / size},
+                "size": {"dist": "fixed", "value": size},
                 "construction": {"dist": "fixed", "value": 12},
                 "funding": {"bank": 1.0},
             }
@@ -476,12 +520,25 @@ def financing_config(max_wait: float | None) -> dict[str, Any]:
     }
 
 
-def test_financing_supply_caps_starts_exactly(tmp_path: Path) -> None:
-    fc = run(tmp_path, financing_config(None), replications=30, seed=5, project_log=True)
+@pytest.mark.parametrize(
+    ("supply", "size", "growth", "per_year"),
+    [
+        (25.0, 2.5, 0.0, [10] * 5),
+        (6.0, 0.3, 0.0, [20] * 5),  # amounts that are not exact in binary
+        (3.3, 1.1, 0.0, [3] * 5),
+        (10.0, 1.0, 0.5, [10, 15, 22, 33, 50]),  # 10 * 1.5^k a year; unused money does not carry over
+    ],
+)
+def test_financing_supply_caps_starts_exactly(
+    tmp_path: Path, supply: float, size: float, growth: float, per_year: list[int]
+) -> None:
+    fc = run(
+        tmp_path, financing_config(None, supply, size, growth), replications=20, seed=5, project_log=True
+    )
     reps = fc.replications
     starts = by_year(reps, "starts")
-    assert (starts.to_numpy() == 10).all(), starts
-    # every funded project spends 2.5 over the 12 months after its start; the bank pays all
+    assert (starts.to_numpy() == np.array(per_year)[None, :]).all(), starts
+    # the bank pays for everything that is built
     np.testing.assert_allclose(reps["investment_source_bank"], reps["investment"], rtol=0, atol=1e-9)
     assert (reps["cancelled_financing"] == 0).all()
     # funds go first come, first served: the funded are the earliest arrivals
@@ -489,8 +546,8 @@ def test_financing_supply_caps_starts_exactly(tmp_path: Path) -> None:
     for _, one in log.groupby("replication"):
         one = one.sort_values("arrived")
         funded = one.financing_end.notna().to_numpy()
-        assert funded.sum() == 50
-        assert funded[:50].all()
+        assert funded.sum() == sum(per_year)
+        assert funded[: sum(per_year)].all()
 
 
 def simulate_fifo_rationing(
@@ -557,7 +614,9 @@ def test_financing_max_wait_cancels_and_caps_waits(tmp_path: Path) -> None:
             (one.cancelled_stage == "financing").to_numpy(), ~np.isnan(want_cancelled)
         )
         counts = np.bincount(np.floor(want_cancelled[~np.isnan(want_cancelled)]).astype(int), minlength=5)
-        np.testing.assert_array_equal(reps[reps.replication == r].sort_values("year").cancelled_financing, counts)
+        np.testing.assert_array_equal(
+            reps[reps.replication == r].sort_values("year").cancelled_financing, counts
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -607,8 +666,12 @@ def test_spending_is_conserved(tmp_path: Path) -> None:
     assert (log[~log.in_flight].arrived < 1).all()
     started = log[log.construction_start.notna()].copy()
     assert started.completed.notna().all(), "every project finishes within the horizon"
-    assert len(log[log.cancelled_stage.notna()]) > 0
-    assert log[log.cancelled_stage.notna()].construction_start.isna().all()
+    # a tenth of new projects drop out when approval ends, and spend nothing
+    new = log[~log.in_flight]
+    dropped = new.cancelled_stage == "approval"
+    assert abs(dropped.mean() - 0.1) <= Z * math.sqrt(0.1 * 0.9 / len(new))
+    assert new[dropped].construction_start.isna().all()
+    assert (log.cancelled_stage.isna() | dropped.reindex(log.index, fill_value=False)).all()
 
     # what is left to spend: the cost, less the share an in-flight project has spent already
     csv = pd.read_csv(io.StringIO(CONSERVATION_CSV))
@@ -628,7 +691,9 @@ def test_spending_is_conserved(tmp_path: Path) -> None:
         for (_, p), done in zip(started.iterrows(), spent_before, strict=True):
             if p.sector != sector:
                 continue
-            u0 = 0.0 if done == 0 else optimize.brentq(lambda u, d=done: profile(u) - d, 0, 1, xtol=1e-15)
+            u0 = (
+                0.0 if done == 0 else optimize.brentq(lambda u, d=done, f=profile: f(u) - d, 0, 1, xtol=1e-15)
+            )
             length = (p.completed - p.construction_start) / (1 - u0)  # the whole construction time
             u = np.clip(u0 + (bounds - p.construction_start) / length, u0, 1)
             hand[int(p.replication)] += p.cost * np.diff(profile(u))

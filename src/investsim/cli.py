@@ -13,16 +13,19 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from investsim.api import simulate
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
+from investsim.results import check_out_dir
 from investsim.runner import default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
 
-out_console = Console()
+# wide enough for the tables when the output is piped (rich assumes 80 columns then)
+out_console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
@@ -33,7 +36,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as e:
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+            err_console.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             err_console.print("interrupted: no results were written", highlight=False)
@@ -79,7 +82,7 @@ def run(
     scn = _load(scenario, overrides)
     n = replications or scn.config.replications
     workers = min(jobs or default_jobs(), n)
-    target = Path(out) if out else Path("results") / scn.name
+    target = check_out_dir(Path(out) if out else Path("results") / scn.name)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -101,14 +104,16 @@ def run(
         )
     written = forecast.save(target)
     _print_forecast(scn, forecast.annual, forecast.manifest)
-    out_console.print(f"results written to {written}", highlight=False, soft_wrap=True)
+    out_console.print(f"results written to {written}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _print_forecast(scn: Scenario, annual: Any, manifest: dict[str, Any]) -> None:
     unit = scn.config.money_unit
     table = Table(
-        title=f"{scn.name}: annual investment ({unit}), {manifest['replications']} replications, "
-        f"seed {manifest['seed']}",
+        title=escape(
+            f"{scn.name}: annual investment ({unit}), {manifest['replications']} replications, "
+            f"seed {manifest['seed']}"
+        ),
         title_justify="left",
     )
     for col in ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"):
@@ -138,11 +143,12 @@ def validate(scenario: str, overrides: tuple[str, ...]) -> None:
     scn = _load(scenario, overrides)
     c = scn.config
     unit = c.money_unit
-    out_console.print(f"{scn.source}: valid", highlight=False, soft_wrap=True)
+    out_console.print(f"{scn.source}: valid", highlight=False, markup=False, soft_wrap=True)
     out_console.print(
         f"  {c.name}: {c.start_year}-{c.start_year + c.horizon_years - 1}, "
         f"{c.replications} replications, seed {c.seed}",
         highlight=False,
+        markup=False,
     )
     table = Table(show_edge=False)
     for col in ("sector", "arrivals/yr", "mean size", "approval", "land", "construction"):
@@ -153,7 +159,7 @@ def validate(scenario: str, overrides: tuple[str, ...]) -> None:
         approval = s.approval
         ap = f"{approval.mean:.1f} mo" if hasattr(approval, "mean") else f"{approval.mode} steps"
         table.add_row(
-            name,
+            escape(name),
             f"{s.arrivals.rate:g}",
             f"{s.size.mean:.2f} {unit}",
             ap,

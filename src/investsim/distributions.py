@@ -246,7 +246,7 @@ class Empirical(_Dist):
     values: tuple[Annotated[float, Field(allow_inf_nan=False)], ...] = Field(min_length=1)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        vals = np.asarray(self.values, dtype=float)
+        vals = np.sort(np.asarray(self.values, dtype=float))  # sorted: ppf is the inverse CDF
         idx = np.minimum((np.asarray(u) * len(vals)).astype(np.int64), len(vals) - 1)
         return vals[idx]
 

@@ -123,11 +123,21 @@ def _unshare(value: Any) -> Any:
     return value
 
 
+def _replaces_whole(value: Mapping[str, Any]) -> bool:
+    # a distribution ({dist: ...}) or approval sub-steps ({mode, steps}) given in full
+    # replaces the base's, which may be of another form with other keys
+    return "dist" in value or "steps" in value
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    """``override`` on top of ``base``: mappings merge key by key, anything else replaces.
+
+    A mapping that names a distribution (``dist``) or approval ``steps`` replaces the
+    base's value whole, so a child file can switch a lognormal to a fixed value.
+    """
     out = copy.deepcopy(dict(base))
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not _replaces_whole(value):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -139,7 +149,13 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     path = path.resolve()
     if path in seen:
         loop = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"extends loops back on itself: {loop}", file=str(seen[0]), path="extends")
+        last = _SourceFile(seen[-1])
+        raise ScenarioError(
+            f"extends loops back on itself: {loop}",
+            file=str(seen[-1]),
+            path="extends",
+            line=last.line_of(("extends",)),
+        )
     src = _SourceFile(path)
     data = _unshare(src.data)
     for key in _PATH_KEYS:
@@ -229,6 +245,15 @@ def _describe(err: Mapping[str, Any]) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
+    if kind in ("union_tag_not_found", "union_tag_invalid") and "dist" in msg:
+        return (
+            "needs a 'dist' key: one of fixed, uniform, triangular, pert, lognormal, gamma, exponential, empirical"
+            + (
+                f" (got {err['input'].get('dist')!r})"
+                if isinstance(err.get("input"), dict) and "dist" in err["input"]
+                else ""
+            )
+        )
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"must be a section of keys, got {err.get('input')!r}"
     if msg.startswith("Value error, "):
@@ -279,14 +304,20 @@ def _is_tag(key: str | int) -> bool:
     return isinstance(key, str) and (key in _TAGS or key.startswith(("function-", "literal[")))
 
 
-def _suggest(data: Any, path: tuple[str | int, ...]) -> str:
-    """' (did you mean ...?)' for an unknown key, from the keys the schema allows."""
+def _suggestion(data: Any, path: tuple[str | int, ...]) -> str | None:
+    """The allowed key closest to an unknown key, if one is close."""
     if not path:
-        return ""
+        return None
     schema = ScenarioConfig.model_json_schema()
     allowed = _allowed_keys(schema, schema, list(path[:-1]))
     close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+def _suggest(data: Any, path: tuple[str | int, ...]) -> str:
+    """' (did you mean ...?)' for an unknown key, from the keys the schema allows."""
+    close = _suggestion(data, path)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 def _allowed_keys(schema: dict[str, Any], root: dict[str, Any], path: list[str | int]) -> list[str]:
@@ -317,7 +348,22 @@ def _raise_validation(
 ) -> None:
     lines = []
     first: ScenarioError | None = None
-    for err in e.errors():
+    errors = e.errors()
+    # a misspelt key shows as 'unknown key' and 'required key is missing': say the first,
+    # which has the line and the suggestion, and drop the missing key it stands for
+    unknown = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            path = _key_path(data, tuple(err["loc"]))
+            unknown[path] = _suggestion(data, path)
+    suggested = {(*path[:-1], s) for path, s in unknown.items() if s}
+    errors = [
+        err
+        for err in errors
+        if not (err["type"] == "missing" and _key_path(data, tuple(err["loc"])) in suggested)
+    ]
+    errors.sort(key=lambda err: err["type"] != "extra_forbidden")
+    for err in errors:
         path = _key_path(data, tuple(err["loc"]))
         dotted = ".".join(str(p) for p in path)
         message = _describe(err)
@@ -397,7 +443,7 @@ NOT_MODELLED_YET: dict[str, str] = {
 """Keys of SPEC.md that the model does not simulate yet: a scenario setting them is refused."""
 
 
-def _refuse_not_modelled(config: ScenarioConfig, files: list[_SourceFile]) -> None:
+def _refuse_not_modelled(config: ScenarioConfig, files: list[_SourceFile], set_paths: list[str]) -> None:
     used: list[str] = []
     r = config.resources
     if r.land_budget is not None:
@@ -416,7 +462,7 @@ def _refuse_not_modelled(config: ScenarioConfig, files: list[_SourceFile]) -> No
     if used:
         key = used[0]
         path = tuple(key.split("."))
-        file, line = _locate(path, key, files, [])
+        file, line = _locate(path, key, files, set_paths)
         raise ScenarioError(
             "not modelled yet: this version of investsim can't simulate it, so it refuses the "
             "scenario rather than ignore it; remove the key",
@@ -455,6 +501,11 @@ def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, .
 
         def bad(col: str, what: str, line: int = line) -> ScenarioError:
             return ScenarioError(what, file=str(p), path=f"row {line - 1}, {col}", line=line)
+
+        short = [c for c in need if row.get(c) is None]
+        if short:
+            n_fields = len([v for v in row.values() if v is not None])
+            raise bad(short[0], f"the row has {n_fields} fields, fewer than the header's {len(row)}")
 
         pid = (row["id"] or "").strip()
         if not pid:
@@ -504,9 +555,14 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except ValidationError as e:
         _raise_validation(e, data, files, set_paths)
         raise  # unreachable: _raise_validation always raises
-    _refuse_not_modelled(config, files)
+    _refuse_not_modelled(config, files, set_paths)
     in_flight: tuple[InFlightProject, ...] = ()
     if config.projects:
+        if not Path(config.projects).is_file():
+            file, line = _locate(("projects",), "projects", files, set_paths)
+            raise ScenarioError(
+                f"projects file not found: {config.projects}", file=file, path="projects", line=line
+            )
         in_flight = load_projects(config.projects, config.sectors)
     return Scenario(config=config, in_flight=in_flight, source=str(top.path), resolved=data)
 

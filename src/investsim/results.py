@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from investsim.errors import InputError
 from investsim.model import CANCEL_STAGES, LOG_COLUMNS, ReplicationResult
 from investsim.scenario import Scenario
 
@@ -127,6 +128,30 @@ class Forecast:
         return write_results(self, Path(out))
 
 
+def check_out_dir(out: str | Path) -> Path:
+    """Check, before any work, that results can be written to ``out``; returns it resolved.
+
+    Refused (``InputError``): a path that is a file or lies under a file, and an existing
+    folder that is not empty and not an earlier results folder (one with a
+    ``manifest.json``), since writing there replaces the folder whole.
+    """
+    path = Path(out).resolve()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file, not a folder: choose another --out", file=str(out))
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{parent} is a file, so no folder can be made under it", file=str(out))
+            break
+    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").is_file():
+        raise InputError(
+            "the folder exists and is not an investsim results folder (no manifest.json); "
+            "results replace the folder whole, so choose a new or empty folder",
+            file=str(out),
+        )
+    return path
+
+
 def write_results(forecast: Forecast, out: Path) -> Path:
     """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``).
 
@@ -134,10 +159,14 @@ def write_results(forecast: Forecast, out: Path) -> Path:
     the end, so an interrupted run never leaves a results folder that looks complete. An
     earlier results folder at ``out`` is replaced only once the new one is whole.
     """
-    out = out.resolve()
+    out = check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
+        # mkdtemp makes an owner-only folder; results follow the user's umask like any folder
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
         if forecast.projects is not None:

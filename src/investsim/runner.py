@@ -24,7 +24,7 @@ def _run_batch(
 def batches(replications: int, jobs: int) -> list[range]:
     """Split ``range(replications)`` into batches: a few per worker, so they stay balanced
     while each task carries enough work to hide the cost of sending it."""
-    size = replications if jobs <= 1 else max(1, min(50, -(-replications // (jobs * 4))))
+    size = replications if jobs <= 1 else max(1, min(20, -(-replications // (jobs * 4))))
     return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
 
 

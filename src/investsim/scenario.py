@@ -13,7 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from investsim.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, SpendingProfile
 
@@ -63,7 +72,8 @@ class ApprovalSteps(_Model):
 
 def _approval_form(value: Any) -> str:
     if isinstance(value, dict):
-        return "sub-steps" if "steps" in value or "mode" in value else "distribution"
+        # triangular and pert have a 'mode' key too: only 'dist' tells them apart
+        return "distribution" if "dist" in value else "sub-steps"
     return "sub-steps" if isinstance(value, ApprovalSteps) else "distribution"
 
 
@@ -97,7 +107,15 @@ class Beta(_Model):
     ]
 
 
-Spending = Literal["linear", "s_curve"] | Beta
+def _spending_form(value: Any) -> str:
+    return "named" if isinstance(value, str) else "beta"
+
+
+Spending = Annotated[
+    Annotated[Literal["linear", "s_curve"], Tag("named")] | Annotated[Beta, Tag("beta")],
+    Discriminator(_spending_form),
+]
+"""Spending profile: ``linear``, ``s_curve`` or ``{beta: [a, b]}``."""
 
 
 def spending_profile(spec: Spending) -> SpendingProfile:
@@ -126,13 +144,14 @@ class Sector(_Model):
     )
     spending: Spending = "linear"
 
-    @model_validator(mode="after")
-    def _shares_sum_to_one(self) -> Sector:
-        total = sum(self.funding.values())
+    @field_validator("funding")
+    @classmethod
+    def _shares_sum_to_one(cls, funding: dict[str, float]) -> dict[str, float]:
+        total = sum(funding.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            shares = ", ".join(f"{k}: {v}" for k, v in self.funding.items())
+            shares = ", ".join(f"{k}: {v}" for k, v in funding.items())
             raise ValueError(f"funding shares must sum to 1, got {total:g} ({shares})")
-        return self
+        return funding
 
 
 class Resources(_Model):
@@ -212,7 +231,7 @@ class Policy(_Model):
 class ScenarioConfig(_Model):
     """A scenario file, validated. See SPEC.md for the meaning of every key."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="also the default results folder's name")
     description: str = ""
     start_year: int = Field(ge=1900, le=2200)
     horizon_years: int = Field(ge=1, le=100)
@@ -237,6 +256,14 @@ class ScenarioConfig(_Model):
     last_observed: LastObserved | None = None
     background: Background | None = None
     policies: list[Policy] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, name: str) -> str:
+        # the name becomes results/<name>/: it must not climb out of results/
+        if name.strip() in (".", "..") or any(c in name for c in "/\\\0"):
+            raise ValueError(f"name(={name!r}) names the results folder: no '/', '\\', '.' or '..'")
+        return name
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioConfig:
