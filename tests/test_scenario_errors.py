@@ -438,52 +438,54 @@ def test_probability_above_one(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# keys of SPEC.md that the model does not simulate yet
+# timed policies: a bad path or value names the policy and the path
+
+
+POLICY = "policies:\n  - name: reform\n    from: 2021-07\n    set: {SET}\n"
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "key", "needle"),
+    ("set_", "path", "needle"),
     [
+        ("{resources.approval_capacty: 30}", "resources.approval_capacty", "unknown key"),
+        ("{sectors.industry.approval.median: -1}", "sectors.industry.approval.median", "greater than 0"),
         (
-            "financing:\n",
-            "policies:\n  - name: reform\n    from: 2021\n    set: {resources.approval_capacity: 30}\nfinancing:\n",
-            "policies",
-            "policies:",
+            "{financing.sources.bank.supply: -5}",
+            "financing.sources.bank.supply",
+            "greater than or equal to 0",
         ),
-        (
-            "  sources:\n",
-            "  guarantee_pool: {capital: 2.0, leverage: 5, sectors: [industry]}\n  sources:\n",
-            "financing.guarantee_pool",
-            "guarantee_pool",
-        ),
-        (
-            "approval_capacity: 20",
-            "approval_capacity: 20\n  land_budget: 5",
-            "resources.land_budget",
-            "land_budget",
-        ),
-        (
-            "approval_capacity: 20",
-            "approval_capacity: 20\n  land_cost_share: 0.1",
-            "resources.land_cost_share",
-            "land_cost_share",
-        ),
-        (
-            "bank: {supply: 5}",
-            "bank: {supply: 5, debt_ceiling: 100}",
-            "financing.sources.bank.debt_ceiling",
-            "debt_ceiling",
-        ),
+        ("{sectors.*.land.value: -2}", "sectors.*.land.value", "negative"),
+        ("{start_year: 2021}", "start_year", "can't change"),
+        ("{sectors.mining.size: {dist: fixed, value: 1}}", "sectors.mining.size", "required key is missing"),
+        ("{financing.sources.bonds: {supply: 3}}", "financing.sources.bonds", "can't add or remove funding"),
     ],
-    ids=["policies", "guarantee_pool", "land_budget", "land_cost_share", "debt_ceiling"],
+    ids=["unknown-key", "bad-value", "negative-supply", "wildcard", "fixed-key", "new-sector", "new-source"],
 )
-def test_not_modelled_yet_is_refused(tmp_path: Path, old: str, new: str, key: str, needle: str) -> None:
-    text = edit(SMALL, old, new)
-    path = write_scenario(tmp_path, text)
-    message = error_of(path)
-    first = assert_where(message, path, key, line_of(text, needle))
-    assert "not modelled yet" in first
+def test_bad_policy_names_the_policy_and_the_path(tmp_path: Path, set_: str, path: str, needle: str) -> None:
+    text = SMALL + POLICY.replace("{SET}", set_)
+    scenario = write_scenario(tmp_path, text)
+    message = error_of(scenario)
+    first = assert_where(message, scenario, f"policies[0] 'reform': {path}", line_of(text, "set:"))
+    assert needle in first
     assert_single(message)
+
+
+def test_bad_policy_from_is_refused(tmp_path: Path) -> None:
+    text = SMALL + POLICY.replace("{SET}", "{resources.approval_capacity: 30}").replace("2021-07", "2021-13")
+    scenario = write_scenario(tmp_path, text)
+    first = assert_where(error_of(scenario), scenario, "policies.0.from")
+    assert "YYYY-MM" in first
+
+
+def test_guarantee_pool_needs_a_bank_source(tmp_path: Path) -> None:
+    text = edit(
+        SMALL,
+        "  sources:\n",
+        "  guarantee_pool: {capital: 2, leverage: 5, sectors: [industry]}\n  sources:\n",
+    )
+    text = text.replace("bank: {supply: 5}", "loans: {supply: 5}")
+    message = error_of(write_scenario(tmp_path, text))
+    assert "'bank' source" in message
 
 
 # --------------------------------------------------------------------------------------
@@ -625,12 +627,12 @@ def test_set_negative_duration(tmp_path: Path) -> None:
     assert "negative" in first
 
 
-def test_set_not_modelled_key_blames_set(tmp_path: Path) -> None:
-    """A key the model does not simulate, set with --set, is blamed on --set, not the file."""
+def test_set_bad_policy_blames_set(tmp_path: Path) -> None:
+    """A bad policy given with --set is blamed on --set, not on the file."""
     path = write_scenario(tmp_path)
-    message = error_of(path, ["policies=[{name: x, from: 2021, set: {resources.approval_capacity: 30}}]"])
-    first = assert_where(message, "--set", "policies")
-    assert "not modelled yet" in first
+    message = error_of(path, ["policies=[{name: x, from: 2021, set: {resources.approval_capacty: 30}}]"])
+    first = assert_where(message, "--set", "policies[0] 'x': resources.approval_capacty")
+    assert "unknown key" in first
 
 
 def test_set_wildcard_applies_to_every_sector(tmp_path: Path) -> None:
@@ -829,10 +831,13 @@ def _cli_set_without_equals(folder: Path) -> tuple[list[str], list[str]]:
     return ["run", path.name, "--set", "seed"], ["--set: ", "'seed'"]
 
 
-def _cli_not_modelled(folder: Path) -> tuple[list[str], list[str]]:
-    text = SMALL + "policies:\n  - {name: reform, from: 2021, set: {resources.approval_capacity: 30}}\n"
+def _cli_bad_policy(folder: Path) -> tuple[list[str], list[str]]:
+    text = SMALL + "policies:\n  - {name: reform, from: 2021, set: {resources.approval_capacty: 30}}\n"
     path = write_scenario(folder, text)
-    return ["run", path.name], [f"{path}:{line_of(text, 'policies:')}: policies: not modelled yet"]
+    line = line_of(text, "- {name: reform")
+    return ["run", path.name], [
+        f"{path}:{line}: policies[0] 'reform': resources.approval_capacty: unknown key"
+    ]
 
 
 def _cli_extends_loop(folder: Path) -> tuple[list[str], list[str]]:
@@ -874,7 +879,7 @@ CLI_CASES: dict[str, Setup] = {
     "missing-file": _cli_missing_file,
     "set-unknown-key": _cli_set_unknown_key,
     "set-without-equals": _cli_set_without_equals,
-    "not-modelled-yet": _cli_not_modelled,
+    "bad-policy": _cli_bad_policy,
     "extends-loop": _cli_extends_loop,
     "set-value-like-markup": _cli_set_value_like_markup,
     "set-value-like-markup-tag": _cli_set_value_like_markup_tag,

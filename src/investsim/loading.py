@@ -21,7 +21,14 @@ import yaml
 from pydantic import ValidationError
 
 from investsim.errors import ScenarioError
-from investsim.scenario import STAGES, InFlightProject, Scenario, ScenarioConfig
+from investsim.scenario import (
+    POLICY_FIXED_KEYS,
+    STAGES,
+    InFlightProject,
+    PolicyChange,
+    Scenario,
+    ScenarioConfig,
+)
 
 # Keys whose values are file paths: resolved relative to the file that names them.
 _PATH_KEYS = ("projects",)
@@ -432,46 +439,6 @@ def _child(node: Any, key: str | int) -> Any:
     return _MISSING
 
 
-NOT_MODELLED_YET: dict[str, str] = {
-    "resources.land_budget": "land budgets",
-    "resources.land_cost_share": "land costs",
-    "financing.sources.*.debt_ceiling": "debt ceilings",
-    "financing.sources.*.repayment_years": "debt ceilings",
-    "financing.guarantee_pool": "guarantee pools",
-    "policies": "timed policies",
-}
-"""Keys of SPEC.md that the model does not simulate yet: a scenario setting them is refused."""
-
-
-def _refuse_not_modelled(config: ScenarioConfig, files: list[_SourceFile], set_paths: list[str]) -> None:
-    used: list[str] = []
-    r = config.resources
-    if r.land_budget is not None:
-        used.append("resources.land_budget")
-    if r.land_cost_share:
-        used.append("resources.land_cost_share")
-    for name, s in config.financing.sources.items():
-        if s.debt_ceiling is not None:
-            used.append(f"financing.sources.{name}.debt_ceiling")
-        if s.repayment_years is not None:
-            used.append(f"financing.sources.{name}.repayment_years")
-    if config.financing.guarantee_pool is not None:
-        used.append("financing.guarantee_pool")
-    if config.policies:
-        used.append("policies")
-    if used:
-        key = used[0]
-        path = tuple(key.split("."))
-        file, line = _locate(path, key, files, set_paths)
-        raise ScenarioError(
-            "not modelled yet: this version of investsim can't simulate it, so it refuses the "
-            "scenario rather than ignore it; remove the key",
-            file=file,
-            path=key,
-            line=line,
-        )
-
-
 def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, ...]:
     """Read the in-flight projects CSV, checking every row.
 
@@ -555,7 +522,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except ValidationError as e:
         _raise_validation(e, data, files, set_paths)
         raise  # unreachable: _raise_validation always raises
-    _refuse_not_modelled(config, files, set_paths)
+    changes = _policy_changes(config, data, files, set_paths)
     in_flight: tuple[InFlightProject, ...] = ()
     if config.projects:
         if not Path(config.projects).is_file():
@@ -564,7 +531,70 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
                 f"projects file not found: {config.projects}", file=file, path="projects", line=line
             )
         in_flight = load_projects(config.projects, config.sectors)
-    return Scenario(config=config, in_flight=in_flight, source=str(top.path), resolved=data)
+    return Scenario(config=config, in_flight=in_flight, changes=changes, source=str(top.path), resolved=data)
+
+
+def _policy_changes(
+    config: ScenarioConfig, data: dict[str, Any], files: list[_SourceFile], set_paths: list[str]
+) -> tuple[PolicyChange, ...]:
+    """The configuration in force after each policy, in the order they take effect.
+
+    Each policy's ``set`` is applied on top of the previous ones and validated like the
+    file, so a path that does not exist or a bad value is an error now, naming the policy.
+    """
+    if not config.policies:
+        return ()
+    current = _unshare({k: v for k, v in data.items() if k != "policies"})
+    order = sorted(range(len(config.policies)), key=lambda k: config.policies[k].time(config.start_year))
+    changes = []
+    for k in order:
+        policy = config.policies[k]
+        raw_set = data["policies"][k]["set"]
+
+        def fail(message: str, dotted: str, k: int = k, policy: Any = policy) -> ScenarioError:
+            file, line = _locate(("policies", k, "set", dotted), "policies", files, set_paths)
+            return ScenarioError(
+                message, file=file, line=line, path=f"policies[{k}] {policy.name!r}: {dotted}"
+            )
+
+        paths: list[str] = []
+        for dotted, value in raw_set.items():
+            top = str(dotted).split(".")[0]
+            if top in POLICY_FIXED_KEYS:
+                raise fail(f"a policy can't change {top!r}: it defines the run, not the pipeline", dotted)
+            try:
+                paths += apply_override(current, str(dotted), value, origin="policy")
+            except ScenarioError as e:
+                raise fail(e.message, dotted) from None
+        try:
+            after = ScenarioConfig.model_validate(current)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in _key_path(current, tuple(err["loc"])))
+            dotted = next(
+                (d for d in raw_set if where.startswith(_glob_prefix(str(d)))), str(next(iter(raw_set)))
+            )
+            what = _describe(err) if where == dotted else f"{where}: {_describe(err)}"
+            raise fail(what, dotted) from None
+        if list(after.sectors) != list(config.sectors):
+            raise fail("a policy can't add or remove sectors", str(next(iter(raw_set))))
+        if list(after.financing.sources) != list(config.financing.sources):
+            raise fail("a policy can't add or remove funding sources", str(next(iter(raw_set))))
+        changes.append(
+            PolicyChange(
+                name=policy.name,
+                start=str(policy.from_),
+                time=policy.time(config.start_year),
+                paths=tuple(paths),
+                config=after,
+            )
+        )
+    return tuple(changes)
+
+
+def _glob_prefix(dotted: str) -> str:
+    """The part of a policy path before any ``*``."""
+    return dotted.split("*")[0]
 
 
 def scenario_sha256(scenario: Scenario) -> str:

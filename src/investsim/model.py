@@ -15,12 +15,18 @@ Random numbers: every project quantity is the inverse CDF of a uniform from a st
 keyed by (replication, sector, quantity), element ``i`` belonging to the sector's
 ``i``-th arrival; in-flight projects use streams keyed by (replication, "in_flight",
 quantity), element ``i`` belonging to the CSV's ``i``-th row. See :mod:`investsim.streams`.
+
+Timed policies: at each policy's moment the configuration in force is swapped. A
+quantity is read from the configuration in force when it is drawn: a size on arrival,
+an approval or land duration when the stage's work starts, a construction duration and
+overrun when construction starts, funding shares on entering financing, and a
+cancellation when the stage ends. Capacity, secretaries and money change at that moment.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +37,8 @@ from numpy.typing import NDArray
 
 from investsim.distributions import SpendingProfile
 from investsim.errors import ModelCheckError
-from investsim.scenario import STAGES, ApprovalSteps, Scenario, Sector, spending_profile
+from investsim.money import Claim, MoneyDesk, SourceTerms
+from investsim.scenario import STAGES, ApprovalSteps, Scenario, ScenarioConfig, Sector, spending_profile
 from investsim.streams import Streams
 
 FloatArray = NDArray[np.float64]
@@ -48,6 +55,7 @@ LOG_COLUMNS = (
     "arrived",
     "approval_start",
     "approval_end",
+    "land_start",
     "land_end",
     "financing_end",
     "construction_start",
@@ -60,17 +68,16 @@ LOG_COLUMNS = (
 class ReplicationResult:
     """What one replication produced, as small yearly arrays.
 
-    ``investment_by_sector`` is (sectors x years) project spending; investment by
-    funding source and in total are derived from it (see :mod:`investsim.results`).
+    ``investment_by_sector`` and ``investment_by_source`` are (sectors x years) and
+    (sources x years) project spending; ``yearly`` holds the other per-year series
+    (counts, stage waits, utilisation, financing accounts) by column name.
     """
 
     replication: int
     investment_by_sector: FloatArray
+    investment_by_source: FloatArray
     background: FloatArray
-    arrivals: IntArray
-    starts: IntArray
-    completions: IntArray
-    cancelled: IntArray  # (len(CANCEL_STAGES) x years)
+    yearly: dict[str, FloatArray]
     key_projects: int
     key_with_secretary: int
     events: int
@@ -78,184 +85,157 @@ class ReplicationResult:
 
 
 class _Project:
-    """A project moving through the pipeline; times are years since the start (NaN = not reached)."""
+    """A project moving through the pipeline; times are simulation years (NaN = not reached)."""
 
     __slots__ = (
-        "approval",
         "approval_end",
         "approval_start",
         "arrived",
-        "cancel",
+        "block",
         "cancelled",
         "cancelled_at",
         "carried",
         "completed",
         "construction",
+        "construction_cost",
         "construction_start",
         "cost",
+        "entered",
         "financing_end",
         "in_flight",
+        "index",
         "key",
-        "land",
+        "land_cost",
+        "land_duration",
         "land_end",
+        "land_start",
+        "land_u0",
         "name",
-        "overrun",
+        "profile",
         "secretary",
+        "secretary_until",
         "sector",
+        "shares",
         "u0",
     )
 
-    def __init__(
-        self,
-        name: str,
-        sector: int,
-        cost: float,
-        key: bool,
-        approval: float,
-        land: float,
-        construction: float,
-        overrun: float,
-        cancel: tuple[bool, bool, bool],
-        in_flight: bool,
-    ) -> None:
+    def __init__(self, name: str, sector: int, block: str, index: int, cost: float, in_flight: bool) -> None:
         nan = math.nan
         self.name = name
         self.sector = sector
+        self.block = block
+        self.index = index
         self.cost = cost
-        self.key = key
-        self.approval = approval
-        self.land = land
-        self.construction = construction
-        self.overrun = overrun
-        self.cancel = cancel
         self.in_flight = in_flight
+        self.key = False
         self.secretary = False
-        self.arrived = self.approval_start = self.approval_end = self.land_end = nan
+        self.secretary_until = nan
+        self.arrived = self.approval_start = self.approval_end = self.land_start = self.land_end = nan
         self.financing_end = self.construction_start = self.completed = nan
+        self.entered = [nan, nan, nan, nan]  # when it entered each stage
+        self.construction = 0.0
+        self.construction_cost = 0.0
+        self.land_cost = 0.0
+        self.land_duration = 0.0
+        self.land_u0 = 0.0
         self.u0 = 0.0
+        self.profile: SpendingProfile | None = None
+        self.shares: list[float] | None = None
         self.cancelled = ""
         self.cancelled_at = nan
         self.carried = False  # in construction already at the start: not a start of the run
 
 
-class _Claim:
-    """A project's request for money from the constrained sources, share by share."""
+class _Draws:
+    """Per-project values of one block of projects under one sector's parameters.
 
-    __slots__ = ("event", "live", "missing", "needs", "project", "secured")
-
-    def __init__(self, project: _Project, needs: list[float], event: simpy.Event | None) -> None:
-        self.project = project
-        self.needs = needs
-        self.secured = [False] * len(needs)
-        self.missing = sum(1 for n in needs if n > 0)
-        self.event = event
-        self.live = True
-
-
-class _FinancingDesk:
-    """Constrained funding sources with a yearly supply, refilled on 1 January.
-
-    Each source serves its own queue in order (``fifo``, or key projects first with
-    ``key_first``) and commits a project's share as soon as it can; a project closes its
-    financing when every share is secured. A share larger than the source's whole supply
-    of the year can't be met that year and does not hold up the queue behind it. Unused
-    supply does not carry over; money committed to a project that then gives up waiting
-    goes back to the source.
+    Lists (not arrays): the model reads one element at a time, and list indexing is the
+    cheapest way to do that in Python.
     """
 
-    def __init__(self, env: simpy.Environment, supplies: FloatArray, key_first: bool) -> None:
+    __slots__ = ("approval", "construction", "land", "overrun", "size", "u_cancel")
+
+    def __init__(self, streams: Streams, n: int, prefix: tuple[str, ...], sector: Sector) -> None:
+        def u(*name: str) -> FloatArray:
+            return streams.uniforms(n, *prefix, *name)
+
+        self.size = sector.size.ppf(u("size")).tolist()
+        ap = sector.approval
+        if isinstance(ap, ApprovalSteps):
+            steps = [d.ppf(u("approval", step)) for step, d in ap.steps.items()]
+            months = np.sum(steps, axis=0) if ap.mode == "serial" else np.max(steps, axis=0)
+        else:
+            months = ap.ppf(u("approval"))
+        self.approval = (months / 12).tolist()
+        land = sector.land.ppf(u("land"))
+        if sector.land_dispute is not None and sector.land_dispute.probability > 0:
+            disputed = u("land_dispute") < sector.land_dispute.probability
+            land = land + np.where(disputed, sector.land_dispute.delay.ppf(u("land_dispute", "delay")), 0.0)
+        self.land = (land / 12).tolist()
+        self.construction = (sector.construction.ppf(u("construction")) / 12).tolist()
+        self.overrun = sector.overrun.ppf(u("overrun")).tolist() if sector.overrun is not None else [1.0] * n
+        # uniforms, compared with the probability in force when the stage ends
+        self.u_cancel = [u("cancel", stage).tolist() for stage in CANCEL_STAGES]
+
+
+class _Capacity:
+    """A first-come-first-served pool of identical places whose size can change.
+
+    A cut lets the projects already in finish; newcomers wait until fewer than the new
+    capacity are in.
+    """
+
+    __slots__ = ("capacity", "env", "in_use", "waiting")
+
+    def __init__(self, env: simpy.Environment, capacity: float) -> None:
         self.env = env
-        self.supplies = supplies  # (years x sources)
-        self.year = 0
-        self.remaining = supplies[0].tolist()
-        self.key_first = key_first
-        nsrc = supplies.shape[1]
-        self.queues: list[list[tuple[int, int, _Claim]]] = [[] for _ in range(nsrc)]
-        self.parked: list[list[tuple[int, int, _Claim]]] = [[] for _ in range(nsrc)]
-        self.seq = 0
-        env.process(self._refill())
+        self.capacity = capacity
+        self.in_use = 0
+        self.waiting: deque[simpy.Event] = deque()
 
-    def _refill(self) -> Generator[simpy.Event, Any, None]:
-        for k in range(1, len(self.supplies)):
-            yield self.env.timeout(k - self.env.now)
-            self.year = k
-            self.remaining = self.supplies[k].tolist()
-            for j in range(len(self.remaining)):
-                for item in self.parked[j]:
-                    heapq.heappush(self.queues[j], item)
-                self.parked[j] = []
-                self._serve(j)
+    def acquire(self) -> simpy.Event | None:
+        """None when a place is free now (taken), else an event that fires when it is."""
+        if self.in_use < self.capacity and not self.waiting:
+            self.in_use += 1
+            return None
+        ev = self.env.event()
+        self.waiting.append(ev)
+        return ev
 
-    def request(self, p: _Project, needs: list[float]) -> _Claim | bool:
-        """Ask for ``needs`` (one amount per source) for ``p``.
+    def release(self) -> None:
+        """Give a place back."""
+        self.in_use -= 1
+        self._grant()
 
-        Returns True when every share is secured at once, False when the project drops
-        out at once (its financing-stage cancellation), else the claim whose event fires
-        (with True, or False for a drop-out) when the last share is secured.
-        """
-        remaining = self.remaining
-        nsrc = len(needs)
-        if all(needs[j] <= 0 or (not self.queues[j] and needs[j] <= remaining[j]) for j in range(nsrc)):
-            # nobody waits ahead and there is money for every share: the common case
-            if p.cancel[2]:
-                return False
-            for j in range(nsrc):
-                remaining[j] -= needs[j]
-            return True
-        claim = _Claim(p, needs, self.env.event())
-        prio = 0 if (self.key_first and p.key) else 1
-        self.seq += 1
-        for j in range(nsrc):
-            if needs[j] > 0:
-                heapq.heappush(self.queues[j], (prio, self.seq, claim))
-        for j in range(nsrc):
-            if needs[j] > 0:
-                self._serve(j)
-        return claim
+    def resize(self, capacity: float) -> None:
+        """Change the number of places (a policy)."""
+        self.capacity = capacity
+        self._grant()
 
-    def withdraw(self, claim: _Claim) -> None:
-        """A project gave up waiting: drop its claim and give back what it had secured."""
-        claim.live = False
-        self._release(claim)
+    def _grant(self) -> None:
+        while self.waiting and self.in_use < self.capacity:
+            self.in_use += 1
+            self.waiting.popleft().succeed()
 
-    def _release(self, claim: _Claim) -> None:
-        for j, got in enumerate(claim.secured):
-            if got:
-                self.remaining[j] += claim.needs[j]
-                claim.secured[j] = False
-        for j, need in enumerate(claim.needs):
-            if need > 0:
-                self._serve(j)
 
-    def _serve(self, j: int) -> None:
-        queue = self.queues[j]
-        full = self.supplies[self.year, j]
-        while queue:
-            claim = queue[0][2]
-            if not claim.live:
-                heapq.heappop(queue)
-                continue
-            need = claim.needs[j]
-            if need > full * (1 + 1e-12):
-                self.parked[j].append(heapq.heappop(queue))  # can't be met this year
-                continue
-            if need > self.remaining[j] * (1 + 1e-12):
-                return
-            heapq.heappop(queue)
-            self.remaining[j] -= need
-            claim.secured[j] = True
-            claim.missing -= 1
-            if claim.missing == 0:
-                claim.live = False
-                assert claim.event is not None
-                if claim.project.cancel[2]:
-                    # drops out as its financing closes: the money goes back
-                    claim.event.succeed(False)
-                    self._release(claim)
-                else:
-                    claim.event.succeed(True)
-        if self.remaining[j] < -1e-9:
-            raise ModelCheckError(f"funding source {j} went negative: {self.remaining[j]}")
+def _source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
+    return [
+        SourceTerms(s.supply, s.growth, s.debt_ceiling, s.repayment_years)
+        for s in cfg.financing.sources.values()
+    ]
+
+
+def _pool(cfg: ScenarioConfig) -> tuple[float, int, frozenset[str]]:
+    """Guarantee pool: money a year it adds, the index of the bank source, eligible sectors."""
+    gp = cfg.financing.guarantee_pool
+    if gp is None:
+        return 0.0, -1, frozenset()
+    return gp.capital * gp.leverage, list(cfg.financing.sources).index("bank"), frozenset(gp.sectors)
+
+
+def _land_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
+    budget = cfg.resources.land_budget
+    return [SourceTerms(math.inf if budget is None else budget)]
 
 
 class _Pipeline:
@@ -264,172 +244,250 @@ class _Pipeline:
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         c = scenario.config
         self.env = simpy.Environment()
+        self.streams = streams
         # simulation time 0 is 1 January of start_year - warmup_years
         self.warmup = float(c.warmup_years)
         self.horizon = float(c.warmup_years + c.horizon_years)
-        cap = c.resources.approval_capacity
-        self.approval_desk = simpy.Resource(self.env, cap) if cap is not None else None
-        self.secretaries_free = c.resources.service_secretaries
-        self.secretary_effect = c.resources.secretary_effect
-        self.max_wait = None if c.financing.max_wait is None else c.financing.max_wait / 12
-        self.sectors = list(c.sectors.values())
-        # constrained sources and, per sector, the share of cost each one pays
-        self.source_names = list(c.financing.sources)
-        years = np.arange(-c.warmup_years, c.horizon_years)
-        supplies = np.array(
-            [[s.supply * (1 + s.growth) ** k for s in c.financing.sources.values()] for k in years]
-        ).reshape(len(years), len(self.source_names))
-        self.shares = [[s.funding.get(n, 0.0) for n in self.source_names] for s in self.sectors]
-        self.desk = (
-            _FinancingDesk(self.env, supplies, c.financing.priority == "key_first")
-            if self.source_names
-            else None
+        years = c.warmup_years + c.horizon_years
+        # the configuration in force at the start, and the changes still to come
+        self.cfg = c
+        pending = []
+        for change in scenario.changes:
+            if change.time + self.warmup <= 0:
+                self.cfg = change.config
+            else:
+                pending.append(change)
+        cfg = self.cfg
+        self.sectors = list(cfg.sectors.values())
+        self.sector_names = list(cfg.sectors)
+        self.source_names = list(cfg.financing.sources)
+        self.all_sources = scenario.source_names
+        self.blocks: dict[str, tuple[tuple[str, ...], int]] = {}
+        self.draws: dict[tuple[str, int], _Draws] = {}
+        cap = cfg.resources.approval_capacity
+        self.approval = _Capacity(self.env, math.inf if cap is None else cap)
+        self.capacity_changes: list[tuple[float, float]] = [(0.0, self.approval.capacity)]
+        self.secretaries_free = cfg.resources.service_secretaries
+        self.secretary_changes: list[tuple[float, float]] = [(0.0, float(self.secretaries_free))]
+        self.desk: MoneyDesk | None = None
+        if self.source_names:
+            pool, pool_source, self.pool_sectors = _pool(cfg)
+            self.desk = MoneyDesk(
+                self.env,
+                self.source_names,
+                _source_terms(cfg),
+                years,
+                -c.warmup_years,
+                cfg.financing.priority == "key_first",
+                pool,
+                pool_source,
+            )
+            self.desk.drops_out = lambda p: self._drops_out(p, 2)
+        else:
+            self.pool_sectors = frozenset()
+        uses_land_budget = any(
+            x.resources.land_budget is not None for x in (c, *(ch.config for ch in scenario.changes))
         )
+        self.land_desk: MoneyDesk | None = None
+        if uses_land_budget:
+            self.land_desk = MoneyDesk(self.env, ["land"], _land_terms(cfg), years, -c.warmup_years)
         self.projects: list[_Project] = []
-        self.streams = streams
-        self.threshold = c.key_project_threshold
+        self.policy_log: list[tuple[str, float]] = []
+        for change in pending:
+            self.env.process(self._take_effect(change.name, change.time + self.warmup, change.config))
 
-    def is_key(self, cost: float) -> bool:
-        return self.threshold is not None and cost >= self.threshold
+    # -- parameters in force -------------------------------------------------------------
+    def add_block(self, block: str, prefix: tuple[str, ...], n: int, sectors: list[int]) -> None:
+        """Register ``n`` projects whose draws come from the streams ``prefix``."""
+        self.blocks[block] = (prefix, n)
+        for s in sectors:
+            self.draws[(block, s)] = _Draws(self.streams, n, prefix, self.sectors[s])
 
+    def _take_effect(self, name: str, at: float, cfg: ScenarioConfig) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(at - self.env.now)
+        old = self.cfg
+        self.cfg = cfg
+        self.policy_log.append((name, at))
+        for s, sector in enumerate(cfg.sectors.values()):
+            if sector != self.sectors[s]:
+                self.sectors[s] = sector
+                for (block, bs), _ in list(self.draws.items()):
+                    if bs == s:
+                        prefix, n = self.blocks[block]
+                        self.draws[(block, s)] = _Draws(self.streams, n, prefix, sector)
+        cap = cfg.resources.approval_capacity
+        new_cap = math.inf if cap is None else cap
+        if new_cap != self.approval.capacity:
+            self.approval.resize(new_cap)
+            self.capacity_changes.append((at, new_cap))
+        delta = cfg.resources.service_secretaries - old.resources.service_secretaries
+        if delta:
+            self.secretaries_free += delta
+            self.secretary_changes.append((at, float(cfg.resources.service_secretaries)))
+        if self.desk is not None and (cfg.financing != old.financing):
+            pool, pool_source, self.pool_sectors = _pool(cfg)
+            self.desk.key_first = cfg.financing.priority == "key_first"
+            self.desk.change_terms(_source_terms(cfg), pool, pool_source)
+        if self.land_desk is not None and cfg.resources.land_budget != old.resources.land_budget:
+            self.land_desk.change_terms(_land_terms(cfg), 0.0, -1)
+
+    def _drops_out(self, p: _Project, stage: int) -> bool:
+        prob = getattr(self.sectors[p.sector].cancel, CANCEL_STAGES[stage])
+        return prob > 0 and self.draws[(p.block, p.sector)].u_cancel[stage][p.index] < prob
+
+    # -- the life of a project -------------------------------------------------------------
     def run(
         self, p: _Project, stage: int, progress: float, delay: float
     ) -> Generator[simpy.Event, Any, None]:
-        """The life of one project, entering at ``stage`` (index in STAGES) after ``delay`` years."""
+        """The life of ``p``, entering at ``stage`` (index in STAGES) after ``delay`` years."""
         env = self.env
         if delay > 0:
             yield env.timeout(delay)
+        cfg = self.cfg
+        if not p.in_flight:
+            p.cost = self.draws[(p.block, p.sector)].size[p.index]
+        threshold = cfg.key_project_threshold
+        p.key = threshold is not None and p.cost >= threshold
         p.arrived = env.now
-        effect = 1.0
         if p.key and stage < 3 and self.secretaries_free > 0:
             self.secretaries_free -= 1
             p.secretary = True
-            effect = self.secretary_effect
         if stage == 0:
-            d = p.approval * effect * (1 - progress)
-            desk = self.approval_desk
-            if desk is not None:
-                req = desk.request()
-                yield req
-                p.approval_start = env.now
-                if d > 0:
-                    yield env.timeout(d)
-                desk.release(req)
-            else:
-                p.approval_start = env.now
-                if d > 0:
-                    yield env.timeout(d)
+            p.entered[0] = env.now
+            wait = self.approval.acquire()
+            if wait is not None:
+                yield wait
+            p.approval_start = env.now
+            d = self.draws[(p.block, p.sector)].approval[p.index] * (1 - progress)
+            if p.secretary:
+                d *= self.cfg.resources.secretary_effect
+            if d > 0:
+                yield env.timeout(d)
+            self.approval.release()
             p.approval_end = env.now
-            if p.cancel[0]:
+            if self._drops_out(p, 0):
                 self._cancel(p, "approval")
                 return
             progress = 0.0
         if stage <= 1:
-            d = p.land * effect * (1 - progress)
-            if d > 0:
-                yield env.timeout(d)
+            p.entered[1] = env.now
+            res = self.cfg.resources
+            share = res.land_cost_share * (1 - progress)
+            if share > 0:
+                p.land_cost = share * p.cost
+                p.shares = self._shares(p)
+                if self.land_desk is not None:
+                    claim = self.land_desk.request(p, [p.land_cost])
+                    if isinstance(claim, Claim):
+                        assert claim.event is not None
+                        yield claim.event
+            p.land_start = env.now
+            d = self.draws[(p.block, p.sector)].land[p.index]
+            p.land_u0 = progress
+            if p.secretary:
+                d *= self.cfg.resources.secretary_effect
+            p.land_duration = d
+            if d * (1 - progress) > 0:
+                yield env.timeout(d * (1 - progress))
             p.land_end = env.now
-            if p.cancel[1]:
+            if self._drops_out(p, 1):
                 self._cancel(p, "land")
                 return
         if stage <= 2:
-            shares = self.shares[p.sector]
-            needs = [p.cost * s for s in shares]
-            if self.desk is not None and any(n > 0 for n in needs):
-                entry = self.desk.request(p, needs)
-                if isinstance(entry, bool):
-                    ok = entry
+            p.entered[2] = env.now
+            p.shares = shares = self._shares(p)
+            desk = self.desk
+            needs = [(p.cost - p.land_cost) * shares[self.all_sources.index(n)] for n in self.source_names]
+            if desk is not None and any(n > 0 for n in needs):
+                ok: bool
+                claim = desk.request(p, needs, p.key, self.sector_names[p.sector] in self.pool_sectors)
+                if isinstance(claim, bool):
+                    ok = claim
                 else:
-                    funded = entry.event
+                    funded = claim.event
                     assert funded is not None
-                    if self.max_wait is None:
+                    max_wait = self.cfg.financing.max_wait
+                    if max_wait is None:
                         yield funded
                     else:
-                        yield funded | env.timeout(self.max_wait)
+                        yield funded | env.timeout(max_wait / 12)
                     if not funded.triggered:
-                        self.desk.withdraw(entry)
+                        desk.withdraw(claim)
                         self._cancel(p, "financing")
                         return
                     ok = bool(funded.value)
                 if not ok:
                     self._cancel(p, "financing")
                     return
-            elif p.cancel[2]:
+            elif self._drops_out(p, 2):
                 self._cancel(p, "financing")
                 return
             p.financing_end = env.now
+        p.entered[3] = env.now
         p.construction_start = env.now
         if p.secretary:
             self.secretaries_free += 1
+            p.secretary_until = env.now
+        sector = self.sectors[p.sector]
+        p.profile = spending_profile(sector.spending)
+        if p.shares is None:
+            p.shares = self._shares(p)
+        draws = self.draws[(p.block, p.sector)]
         if stage == 3:
             p.carried = True
             # in flight in construction: progress is the share of money already spent
-            p.u0 = float(self._profile(p).inverse(np.array(progress)))
-        p.cost *= p.overrun
+            p.u0 = float(p.profile.inverse(np.array(progress)))
+        p.construction = draws.construction[p.index]
+        p.construction_cost = (p.cost - p.land_cost) * draws.overrun[p.index]
         done = env.now + p.construction * (1 - p.u0)
         if done < self.horizon:
             p.completed = done
+
+    def _shares(self, p: _Project) -> list[float]:
+        funding = self.sectors[p.sector].funding
+        return [funding.get(n, 0.0) for n in self.all_sources]
 
     def _cancel(self, p: _Project, stage: str) -> None:
         p.cancelled = stage
         p.cancelled_at = self.env.now
         if p.secretary:
             self.secretaries_free += 1
-
-    def _profile(self, p: _Project) -> SpendingProfile:
-        return spending_profile(self.sectors[p.sector].spending)
+            p.secretary_until = self.env.now
 
 
 def _arrival_times(
-    rate: float, growth: float, first_year: int, horizon: int, rng: np.random.Generator
+    rates: list[tuple[float, float, float]], first_year: int, horizon: int, rng: np.random.Generator
 ) -> FloatArray:
-    """Arrival times in [0, horizon) of a Poisson process with rate ``rate * (1 + growth)^k``
-    in year k, where simulation year 0 is year ``first_year`` of the run (negative in warm-up).
+    """Arrival times in [0, horizon) of a Poisson process whose rate is piecewise constant.
 
-    Unit-rate arrival epochs are mapped through the inverse of the cumulative intensity,
-    so a higher rate gives the same projects earlier plus new ones at the end of the
-    list: the i-th arrival keeps its identity (and its random numbers) across scenarios.
+    ``rates`` lists (from time, rate, growth) in force from that simulation time on; in
+    simulation year k the rate is ``rate * (1 + growth)^(k + first_year)`` (first_year is
+    negative during warm-up). Unit-rate arrival epochs are mapped through the inverse of
+    the cumulative intensity, so a higher rate gives the same projects earlier plus new
+    ones at the end of the list: the i-th arrival keeps its identity (and its random
+    numbers) across scenarios.
     """
-    if rate <= 0:
+    cuts = sorted({float(k) for k in range(horizon + 1)} | {t for t, _, _ in rates if 0 < t < horizon})
+    bounds = np.array(cuts)
+    starts = bounds[:-1]
+    rate = np.zeros(len(starts))
+    for i, t0 in enumerate(starts.tolist()):
+        r, g = next((r, g) for t, r, g in reversed(rates) if t <= t0 + 1e-12)
+        rate[i] = r * (1 + g) ** (math.floor(t0) + first_year)
+    cum = np.concatenate([[0.0], np.cumsum(rate * np.diff(bounds))])
+    total = float(cum[-1])
+    if total <= 0:
         return np.empty(0)
-    cum = np.concatenate(
-        [[0.0], np.cumsum(rate * (1 + growth) ** np.arange(first_year, first_year + horizon))]
-    )
-    total = cum[-1]
     n = int(total + 6 * math.sqrt(total) + 10)
     epochs = np.cumsum(rng.exponential(size=n))
     while epochs[-1] < total:
         more = np.cumsum(rng.exponential(size=n)) + epochs[-1]
         epochs = np.concatenate([epochs, more])
     epochs = epochs[epochs < total]
-    return np.interp(epochs, cum, np.arange(horizon + 1, dtype=float))
-
-
-def _draws(streams: Streams, n: int, prefix: tuple[str, ...], sector: Sector) -> dict[str, FloatArray]:
-    """Every per-project random quantity of a block of ``n`` projects (durations in years)."""
-
-    def u(*name: str) -> FloatArray:
-        return streams.uniforms(n, *prefix, *name)
-
-    out: dict[str, FloatArray] = {"size": sector.size.ppf(u("size"))}
-    ap = sector.approval
-    if isinstance(ap, ApprovalSteps):
-        steps = [d.ppf(u("approval", step)) for step, d in ap.steps.items()]
-        months = np.sum(steps, axis=0) if ap.mode == "serial" else np.max(steps, axis=0)
-    else:
-        months = ap.ppf(u("approval"))
-    out["approval"] = months / 12
-    land = sector.land.ppf(u("land"))
-    if sector.land_dispute is not None and sector.land_dispute.probability > 0:
-        disputed = u("land_dispute") < sector.land_dispute.probability
-        land = land + np.where(disputed, sector.land_dispute.delay.ppf(u("land_dispute", "delay")), 0.0)
-    out["land"] = land / 12
-    out["construction"] = sector.construction.ppf(u("construction")) / 12
-    out["overrun"] = sector.overrun.ppf(u("overrun")) if sector.overrun is not None else np.ones(n)
-    for stage in CANCEL_STAGES:
-        p = getattr(sector.cancel, stage)
-        out["cancel_" + stage] = (u("cancel", stage) < p) if p > 0 else np.zeros(n, dtype=bool)
-    return out
+    # invert the cumulative intensity segment by segment (flat segments have no arrivals)
+    seg = np.searchsorted(cum, epochs, side="right") - 1
+    seg = np.minimum(seg, len(rate) - 1)
+    return starts[seg] + (epochs - cum[seg]) / rate[seg]
 
 
 def _year_index(times: FloatArray, horizon: int) -> IntArray:
@@ -463,6 +521,24 @@ def yearly_spending(
     return np.diff(spent, axis=1)
 
 
+def _busy(starts: FloatArray, ends: FloatArray, horizon: int) -> FloatArray:
+    """Time each year [k, k+1) covered by the intervals [start, end), summed."""
+    if len(starts) == 0:
+        return np.zeros(horizon)
+    b = np.arange(horizon + 1, dtype=float)
+    overlap = np.minimum(ends[:, None], b[None, 1:]) - np.maximum(starts[:, None], b[None, :-1])
+    return np.clip(overlap, 0.0, None).sum(axis=0)
+
+
+def _level_years(changes: list[tuple[float, float]], warmup: float, horizon: int) -> FloatArray:
+    """Time integral over each reported year of a level that changes at given times."""
+    out = np.zeros(horizon)
+    times = [t - warmup for t, _ in changes] + [math.inf]
+    for (_, level), t0, t1 in zip(changes, times[:-1], times[1:], strict=True):
+        out += level * _busy(np.array([t0]), np.array([t1]), horizon)
+    return out
+
+
 def simulate_replication(
     scenario: Scenario, seed: int, replication: int, project_log: bool = False
 ) -> ReplicationResult:
@@ -478,62 +554,47 @@ def simulate_replication(
     # projects in flight at the start, in CSV order, enter first (they hold their places)
     live = [p for p in scenario.in_flight if p.stage != "completed"]
     if live:
-        draws_by_sector: dict[str, dict[str, FloatArray]] = {}
-        n_live = len(live)
-        for name in {p.sector for p in live}:
-            draws_by_sector[name] = _draws(streams, n_live, ("in_flight",), c.sectors[name])
+        pipe.add_block("in_flight", ("in_flight",), len(live), sorted({sector_index[p.sector] for p in live}))
         for i, f in enumerate(live):
-            d = draws_by_sector[f.sector]
-            proj = _Project(
-                f.id,
-                sector_index[f.sector],
-                f.total_investment,
-                pipe.is_key(f.total_investment),
-                float(d["approval"][i]),
-                float(d["land"][i]),
-                float(d["construction"][i]),
-                float(d["overrun"][i]),
-                (bool(d["cancel_approval"][i]), bool(d["cancel_land"][i]), bool(d["cancel_financing"][i])),
-                True,
-            )
+            proj = _Project(f.id, sector_index[f.sector], "in_flight", i, f.total_investment, True)
             projects.append(proj)
             env.process(pipe.run(proj, STAGES.index(f.stage), f.progress, pipe.warmup))
 
-    for s_name, sector in c.sectors.items():
+    for s_name in c.sectors:
         s = sector_index[s_name]
+        rates = [(0.0, c.sectors[s_name].arrivals.rate, c.sectors[s_name].arrivals.growth)]
+        for ch in scenario.changes:
+            a = ch.config.sectors[s_name].arrivals
+            rates.append((max(0.0, ch.time + pipe.warmup), a.rate, a.growth))
+        rates.sort(key=lambda x: x[0])
         times = _arrival_times(
-            sector.arrivals.rate,
-            sector.arrivals.growth,
-            -c.warmup_years,
-            c.warmup_years + horizon,
-            streams.generator("sector", s_name, "arrivals"),
+            rates, -c.warmup_years, c.warmup_years + horizon, streams.generator("sector", s_name, "arrivals")
         )
         n = len(times)
         if n == 0:
             continue
-        d = _draws(streams, n, ("sector", s_name), sector)
-        size, ap, land, cons, over = (
-            d[k].tolist() for k in ("size", "approval", "land", "construction", "overrun")
-        )
-        ca, cl, cf = (d["cancel_" + k].tolist() for k in CANCEL_STAGES)
+        pipe.add_block(s_name, ("sector", s_name), n, [s])
         for i, t in enumerate(times.tolist()):
-            proj = _Project(
-                f"{s_name}-{i}",
-                s,
-                size[i],
-                pipe.is_key(size[i]),
-                ap[i],
-                land[i],
-                cons[i],
-                over[i],
-                (ca[i], cl[i], cf[i]),
-                False,
-            )
+            proj = _Project(f"{s_name}-{i}", s, s_name, i, 0.0, False)
             projects.append(proj)
             env.process(pipe.run(proj, 0, 0.0, t))
 
     env.run(until=pipe.horizon)
     return _collect(scenario, pipe, streams, replication, project_log)
+
+
+_TIMES = (
+    "arrived",
+    "approval_start",
+    "approval_end",
+    "land_start",
+    "land_end",
+    "financing_end",
+    "construction_start",
+    "completed",
+    "cancelled_at",
+    "secretary_until",
+)
 
 
 def _collect(
@@ -543,51 +604,117 @@ def _collect(
     horizon = c.horizon_years
     projects = pipe.projects
     n_sectors = len(c.sectors)
+    n_sources = len(pipe.all_sources)
+    w = pipe.warmup
 
-    col = {
-        name: np.array([getattr(p, name) for p in projects], dtype=float)
-        for name in (
-            "arrived",
-            "construction_start",
-            "completed",
-            "construction",
-            "u0",
-            "cost",
-        )
-    }
-    # report in years since 1 January of start_year (warm-up times are negative)
-    for name in ("arrived", "construction_start", "completed"):
-        col[name] -= pipe.warmup
+    # times in years since 1 January of start_year (warm-up times are negative)
+    col = {k: np.array([getattr(p, k) for p in projects], dtype=float) - w for k in _TIMES}
+    entered = np.array([p.entered for p in projects], dtype=float).reshape(len(projects), 4) - w
     sector = np.array([p.sector for p in projects], dtype=np.int64)
     in_flight = np.array([p.in_flight for p in projects], dtype=bool)
-    cancelled = np.array([p.cancelled for p in projects], dtype=object)
-
-    by_sector = np.zeros((n_sectors, horizon))
-    started = ~np.isnan(col["construction_start"])
-    for s, sec in enumerate(c.sectors.values()):
-        m = started & (sector == s)
-        if m.any():
-            spend = yearly_spending(
-                col["construction_start"][m],
-                col["construction"][m],
-                col["u0"][m],
-                col["cost"][m],
-                spending_profile(sec.spending),
-                horizon,
-            )
-            by_sector[s] = spend.sum(axis=0)
-
-    new = ~in_flight
     carried = np.array([p.carried for p in projects], dtype=bool)
-    starts = _year_index(col["construction_start"][~carried], horizon)
-    cancels = np.array(
-        [
-            _year_index(
-                np.array([p.cancelled_at for p in projects if p.cancelled == st]) - pipe.warmup, horizon
+    shares = np.array(
+        [p.shares if p.shares is not None else [0.0] * n_sources for p in projects], dtype=float
+    ).reshape(len(projects), n_sources)
+
+    spend = np.zeros((len(projects), horizon))
+    started = np.flatnonzero(~np.isnan(col["construction_start"]))
+    by_profile: dict[int, list[int]] = {}
+    for i in started.tolist():
+        by_profile.setdefault(id(projects[i].profile), []).append(i)
+    for rows in by_profile.values():
+        idx = np.array(rows)
+        profile = projects[rows[0]].profile
+        assert profile is not None
+        spend[idx] += yearly_spending(
+            col["construction_start"][idx],
+            np.array([projects[i].construction for i in rows]),
+            np.array([projects[i].u0 for i in rows]),
+            np.array([projects[i].construction_cost for i in rows]),
+            profile,
+            horizon,
+        )
+    land_rows = [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)]
+    if land_rows:
+        idx = np.array(land_rows)
+        u0 = np.array([projects[i].land_u0 for i in land_rows])
+        # linear over the land stage; an in-flight project pays what is left of it
+        spend[idx] += yearly_spending(
+            col["land_start"][idx],
+            np.array([projects[i].land_duration for i in land_rows]),
+            u0,
+            np.array([projects[i].land_cost for i in land_rows]) / (1 - u0),
+            SpendingProfile(),
+            horizon,
+        )
+    by_sector = np.zeros((n_sectors, horizon))
+    np.add.at(by_sector, sector, spend)
+    by_source = shares.T @ spend
+
+    yearly: dict[str, FloatArray] = {}
+    yearly["arrivals"] = _year_index(col["arrived"][~in_flight], horizon).astype(float)
+    yearly["starts"] = _year_index(col["construction_start"][~carried], horizon).astype(float)
+    yearly["completions"] = _year_index(col["completed"], horizon).astype(float)
+    cancelled = np.array([p.cancelled for p in projects], dtype=object)
+    for stage in CANCEL_STAGES:
+        yearly[f"cancelled_{stage}"] = _year_index(col["cancelled_at"][cancelled == stage], horizon).astype(
+            float
+        )
+    # per stage: projects entering, and mean months waited and worked by those finishing
+    ends = {
+        "approval": (col["approval_start"], col["approval_end"]),
+        "land": (col["land_start"], col["land_end"]),
+        "financing": (col["financing_end"], col["financing_end"]),
+    }
+    for k, stage in enumerate(STAGES):
+        yearly[f"{stage}_entering"] = _year_index(entered[:, k], horizon).astype(float)
+        if stage == "construction":
+            done = ~np.isnan(col["completed"])
+            work = (col["completed"] - col["construction_start"])[done]
+            yearly["construction_work_months"] = _mean_by_year(col["completed"][done], 12 * work, horizon)
+            continue
+        begin, end = ends[stage]
+        # a project that gave up waiting for money waited until it was cancelled
+        if stage == "financing":
+            gave_up = cancelled == "financing"
+            end = np.where(gave_up, col["cancelled_at"], end)
+            begin = end
+        finished = ~np.isnan(end) & ~np.isnan(entered[:, k])
+        yearly[f"{stage}_wait_months"] = _mean_by_year(
+            end[finished], 12 * (begin - entered[:, k])[finished], horizon
+        )
+        if stage != "financing":
+            yearly[f"{stage}_work_months"] = _mean_by_year(
+                end[finished], 12 * (end - begin)[finished], horizon
             )
-            for st in CANCEL_STAGES
-        ]
-    ).reshape(len(CANCEL_STAGES), horizon)
+    # utilisation: time in use over time available, per year
+    busy = _busy(
+        col["approval_start"][~np.isnan(col["approval_start"])],
+        _fill(col["approval_end"], horizon)[~np.isnan(col["approval_start"])],
+        horizon,
+    )
+    available = _level_years(pipe.capacity_changes, w, horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yearly["approval_utilisation"] = np.where(
+            np.isfinite(available) & (available > 0), busy / available, np.nan
+        )
+    helped = np.array([p.secretary for p in projects], dtype=bool)
+    busy = _busy(col["arrived"][helped], _fill(col["secretary_until"], horizon)[helped], horizon)
+    available = _level_years(pipe.secretary_changes, w, horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yearly["secretary_utilisation"] = np.where(available > 0, busy / available, np.nan)
+    if pipe.desk is not None:
+        k0 = c.warmup_years
+        for j, name in enumerate(pipe.source_names):
+            yearly[f"financing_supply_{name}"] = pipe.desk.supplied[k0:, j].copy()
+            yearly[f"financing_demand_{name}"] = pipe.desk.demanded[k0:, j].copy()
+            yearly[f"financing_committed_{name}"] = pipe.desk.committed[k0:, j].copy()
+        demand = pipe.desk.demanded[k0:].sum(axis=1)
+        yearly["financing_gap"] = demand - pipe.desk.supplied[k0:].sum(axis=1)
+    if pipe.land_desk is not None:
+        k0 = c.warmup_years
+        yearly["land_budget_supply"] = pipe.land_desk.supplied[k0:, 0].copy()
+        yearly["land_budget_demand"] = pipe.land_desk.demanded[k0:, 0].copy()
 
     background: FloatArray = np.zeros(horizon)
     if c.background is not None:
@@ -595,43 +722,49 @@ def _collect(
         g = float(c.background.growth.ppf(streams.uniforms(1, "background", "growth"))[0])
         background = c.background.level * (1 + g) ** np.arange(horizon, dtype=float)
 
-    _self_check(pipe, col, cancelled, replication)
+    _self_check(pipe, col, replication)
     log = None
     if project_log:
         log = {
             "project": [p.name for p in projects],
-            "sector": [list(c.sectors)[p.sector] for p in projects],
-            "cost": col["cost"],
+            "sector": [pipe.sector_names[p.sector] for p in projects],
+            "cost": np.array(
+                # the actual cost (after overrun) once construction started, else the estimate
+                [p.land_cost + p.construction_cost if p.construction_cost else p.cost for p in projects],
+                dtype=float,
+            ),
             "key": np.array([p.key for p in projects], dtype=bool),
             "in_flight": in_flight,
-            "secretary": np.array([p.secretary for p in projects], dtype=bool),
-            **{
-                k: np.array([getattr(p, k) for p in projects], dtype=float) - pipe.warmup
-                for k in (
-                    "arrived",
-                    "approval_start",
-                    "approval_end",
-                    "land_end",
-                    "financing_end",
-                    "construction_start",
-                    "completed",
-                )
-            },
+            "secretary": helped,
+            **{k: col[k] for k in _TIMES if k not in ("cancelled_at", "secretary_until")},
             "cancelled_stage": [p.cancelled or None for p in projects],
         }
     return ReplicationResult(
         replication=replication,
         investment_by_sector=by_sector,
+        investment_by_source=by_source,
         background=background,
-        arrivals=_year_index(col["arrived"][new], horizon),
-        starts=starts,
-        completions=_year_index(col["completed"], horizon),
-        cancelled=cancels,
+        yearly=yearly,
         key_projects=int(sum(p.key for p in projects)),
-        key_with_secretary=int(sum(p.secretary for p in projects)),
+        key_with_secretary=int(helped.sum()),
         events=_events_processed(pipe.env),
         project_log=log,
     )
+
+
+def _fill(ends: FloatArray, horizon: int) -> FloatArray:
+    """Interval ends with 'not yet' (NaN) read as the end of the horizon."""
+    return np.where(np.isnan(ends), float(horizon), ends)
+
+
+def _mean_by_year(when: FloatArray, values: FloatArray, horizon: int) -> FloatArray:
+    """Mean of ``values`` grouped by the year of ``when`` (NaN for a year with none)."""
+    ok = (when >= 0) & (when < horizon)
+    year = np.floor(when[ok]).astype(np.int64)
+    total = np.bincount(year, weights=values[ok], minlength=horizon)[:horizon]
+    count = np.bincount(year, minlength=horizon)[:horizon]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _events_processed(env: simpy.Environment) -> int:
@@ -639,16 +772,16 @@ def _events_processed(env: simpy.Environment) -> int:
     return int(repr(eid)[6:-1]) if eid is not None else 0
 
 
-def _self_check(
-    pipe: _Pipeline, col: dict[str, FloatArray], cancelled: NDArray[Any], replication: int
-) -> None:
+def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], replication: int) -> None:
     """Cheap invariants checked at the end of every replication (a failure is a bug)."""
-    c = pipe
-    if c.secretaries_free < 0:
-        raise ModelCheckError(f"replication {replication}: secretaries went negative")
+    held = sum(1 for p in pipe.projects if p.secretary and math.isnan(p.secretary_until))
+    if held > pipe.cfg.resources.service_secretaries + max(0.0, -pipe.secretaries_free):
+        raise ModelCheckError(f"replication {replication}: more secretaries in use than exist")
     order = col["construction_start"] >= col["arrived"]
     if not np.all(order | np.isnan(col["construction_start"])):
         raise ModelCheckError(f"replication {replication}: a project started before it arrived")
     done = col["completed"]
     if not np.all(np.isnan(done) | (done >= col["construction_start"])):
         raise ModelCheckError(f"replication {replication}: a project completed before it started")
+    if pipe.approval.in_use < 0:
+        raise ModelCheckError(f"replication {replication}: approval places went negative")

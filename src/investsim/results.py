@@ -37,12 +37,14 @@ def source_column(name: str) -> str:
 
 
 def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
-    """One row per replication and year: totals, counts, and investment by sector and source."""
+    """One row per replication and year: totals, counts, stage statistics, and investment
+    by sector and by funding source."""
     c = scenario.config
     years = np.array(scenario.years)
     horizon = len(years)
     n = len(results)
     by_sector = np.stack([r.investment_by_sector for r in results])  # (reps, sectors, years)
+    by_source = np.stack([r.investment_by_source for r in results])  # (reps, sources, years)
     projects = by_sector.sum(axis=1)
     background = np.stack([r.background for r in results])
     total = projects + background
@@ -57,22 +59,17 @@ def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> 
         "growth": growth.ravel(),
         "investment_projects": projects.ravel(),
         "investment_background": background.ravel(),
-        "arrivals": np.stack([r.arrivals for r in results]).ravel(),
-        "starts": np.stack([r.starts for r in results]).ravel(),
-        "completions": np.stack([r.completions for r in results]).ravel(),
     }
-    cancelled = np.stack([r.cancelled for r in results])  # (reps, stages, years)
-    for i, stage in enumerate(CANCEL_STAGES):
-        data[f"cancelled_{stage}"] = cancelled[:, i, :].ravel()
+    for name in results[0].yearly:
+        data[name] = np.stack([r.yearly[name] for r in results]).ravel()
     for s, name in enumerate(scenario.sector_names):
         data[sector_column(name)] = by_sector[:, s, :].ravel()
-    shares = np.array(
-        [[sec.funding.get(src, 0.0) for sec in c.sectors.values()] for src in scenario.source_names]
-    )  # (sources, sectors)
-    by_source = np.einsum("fs,rsy->rfy", shares, by_sector)
     for f, name in enumerate(scenario.source_names):
         data[source_column(name)] = by_source[:, f, :].ravel()
-    return pd.DataFrame(data)
+    df = pd.DataFrame(data)
+    for col in ("arrivals", "starts", "completions", *(f"cancelled_{s}" for s in CANCEL_STAGES)):
+        df[col] = df[col].astype(np.int64)
+    return df
 
 
 def annual_summary(replications: pd.DataFrame) -> pd.DataFrame:
@@ -86,13 +83,17 @@ def annual_summary(replications: pd.DataFrame) -> pd.DataFrame:
         out[f"growth_{label}"] = g["growth"].quantile(q)
     for col in ("starts", "completions", "arrivals"):
         out[f"{col}_mean"] = g[col].mean()
-    for stage in CANCEL_STAGES:
-        out[f"cancelled_{stage}_mean"] = g[f"cancelled_{stage}"].mean()
     out["investment_projects_p50"] = g["investment_projects"].quantile(0.5)
     out["investment_background_p50"] = g["investment_background"].quantile(0.5)
     for col in replications.columns:
         if col.startswith(("investment_sector_", "investment_source_")):
             out[f"{col}_p50"] = g[col].quantile(0.5)
+    # every other yearly series: its mean over replications (skipping years without data,
+    # e.g. a stage no project finished that year)
+    done = {"replication", "year", "investment", "growth", "starts", "completions", "arrivals"}
+    for col in replications.columns:
+        if col not in done and not col.startswith("investment"):
+            out[f"{col}_mean"] = g[col].mean()
     out["replications"] = g.size()
     return out.reset_index()
 

@@ -8,6 +8,7 @@ only says what a valid scenario is.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -118,8 +119,10 @@ Spending = Annotated[
 """Spending profile: ``linear``, ``s_curve`` or ``{beta: [a, b]}``."""
 
 
+@functools.lru_cache(maxsize=256)
 def spending_profile(spec: Spending) -> SpendingProfile:
-    """The :class:`SpendingProfile` a scenario's ``spending`` key names."""
+    """The :class:`SpendingProfile` a scenario's ``spending`` key names (one shared object
+    per profile, so projects on the same profile are integrated together)."""
     if spec == "linear":
         return SpendingProfile()
     if spec == "s_curve":
@@ -171,8 +174,18 @@ class Source(_Model):
 
     supply: float = Field(ge=0, allow_inf_nan=False, description="money a year")
     growth: float = Field(0.0, gt=-1, allow_inf_nan=False)
-    debt_ceiling: float | None = Field(None, ge=0, allow_inf_nan=False)
-    repayment_years: float | None = Field(None, gt=0, allow_inf_nan=False)
+    debt_ceiling: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="cap on outstanding commitments of this source"
+    )
+    repayment_years: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="commitments are repaid linearly over this many years"
+    )
+
+    @model_validator(mode="after")
+    def _repayment_needs_ceiling(self) -> Source:
+        if self.repayment_years is not None and self.debt_ceiling is None:
+            raise ValueError("repayment_years only matters with a debt_ceiling: set one or remove it")
+        return self
 
 
 class GuaranteePool(_Model):
@@ -220,12 +233,19 @@ class Policy(_Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _check_from(self) -> Policy:
-        m = _MONTH.match(str(self.from_))
+    @field_validator("from_")
+    @classmethod
+    def _check_from(cls, value: int | str) -> int | str:
+        m = _MONTH.match(str(value))
         if not m or (m.group(2) and not 1 <= int(m.group(2)) <= 12):
-            raise ValueError(f"from(={self.from_!r}) must be a year or YYYY-MM")
-        return self
+            raise ValueError(f"from(={value!r}) must be a year or YYYY-MM")
+        return value
+
+    def time(self, start_year: int) -> float:
+        """When the policy takes effect, in years since 1 January of ``start_year``."""
+        m = _MONTH.match(str(self.from_))
+        assert m is not None
+        return int(m.group(1)) - start_year + (int(m.group(2) or 1) - 1) / 12
 
 
 class ScenarioConfig(_Model):
@@ -267,6 +287,18 @@ class ScenarioConfig(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioConfig:
+        gp = self.financing.guarantee_pool
+        if gp is not None:
+            if "bank" not in self.financing.sources:
+                raise ValueError(
+                    "financing.guarantee_pool adds to bank credit: financing.sources needs a 'bank' source"
+                )
+            unknown = [s for s in gp.sectors if s not in self.sectors]
+            if unknown:
+                raise ValueError(
+                    f"financing.guarantee_pool.sectors names unknown sector(s) {unknown}; "
+                    f"the scenario has {list(self.sectors)}"
+                )
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
                 f"last_observed.year(={self.last_observed.year}) must be the year before "
@@ -286,6 +318,36 @@ class InFlightProject:
     progress: float
 
 
+POLICY_FIXED_KEYS = (
+    "name",
+    "description",
+    "start_year",
+    "horizon_years",
+    "warmup_years",
+    "money_unit",
+    "seed",
+    "replications",
+    "extends",
+    "projects",
+    "policies",
+    "last_observed",
+    "background",
+)
+"""Top-level keys a timed policy can't change: they define the run, not the pipeline."""
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A policy taking effect: from ``time`` (years since 1 January of start_year) on,
+    ``config`` is the configuration in force."""
+
+    name: str
+    start: str
+    time: float
+    paths: tuple[str, ...]
+    config: ScenarioConfig
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A loaded scenario: the validated configuration plus the data it names.
@@ -296,6 +358,7 @@ class Scenario:
 
     config: ScenarioConfig
     in_flight: tuple[InFlightProject, ...] = ()
+    changes: tuple[PolicyChange, ...] = ()
     source: str = "<memory>"
     resolved: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -317,8 +380,10 @@ class Scenario:
 
     @property
     def source_names(self) -> list[str]:
-        """Every funding source named in a sector's ``funding``, in first-seen order."""
+        """Every funding source named in a sector's ``funding`` (before or after any
+        policy), in first-seen order."""
         names: dict[str, None] = {}
-        for s in self.config.sectors.values():
-            names.update(dict.fromkeys(s.funding))
+        for cfg in (self.config, *(ch.config for ch in self.changes)):
+            for s in cfg.sectors.values():
+                names.update(dict.fromkeys(s.funding))
         return list(names)
