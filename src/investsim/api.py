@@ -78,6 +78,15 @@ def simulate(
         "key_projects_mean": sum(r.key_projects for r in results) / n,
         "key_projects_with_secretary_mean": sum(r.key_with_secretary for r in results) / n,
         "events_per_replication_mean": sum(r.events for r in results) / n,
+        "policies": [
+            {
+                "name": ch.name,
+                "from": ch.start,
+                "years_after_start": round(ch.time, 6),
+                "sets": list(ch.paths),
+            }
+            for ch in scenario.changes
+        ],
         "versions": package_versions(),
         "resolved_scenario": c.model_dump(mode="json", by_alias=True),
     }

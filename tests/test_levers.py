@@ -1,0 +1,223 @@
+"""Policy levers, each checked exactly in a small deterministic scenario."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+import investsim
+
+
+def fixed(months: float) -> dict[str, Any]:
+    return {"dist": "fixed", "value": months}
+
+
+SECTOR = {"size": fixed(1), "construction": fixed(12)}
+
+
+def scenario(tmp_path: Path, sectors: dict[str, Any], rows: list[str], **extra: Any) -> Path:
+    """Write a scenario with in-flight projects ``rows`` ('id,sector,cost,stage,progress')."""
+    (tmp_path / "p.csv").write_text("id,sector,total_investment,stage,progress\n" + "\n".join(rows) + "\n")
+    data = {
+        "name": "t",
+        "start_year": 2020,
+        "horizon_years": 4,
+        "projects": "p.csv",
+        "sectors": sectors,
+        **extra,
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def log_of(path: Path, overrides: list[str] | None = None, reps: int = 1) -> Any:
+    f = investsim.simulate(investsim.load_scenario(path, overrides or []), reps, 0, project_log=True)
+    return f.projects.set_index("project"), f
+
+
+def test_policy_changes_only_draws_made_after_it(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(6), "land": fixed(12)}
+    policy = {"name": "faster land", "from": "2020-04", "set": {"sectors.a.land.value": 3}}
+    path = scenario(tmp_path, {"a": sector}, ["P1,a,1,approval,0", "P2,a,1,land,0"], policies=[policy])
+    log, f = log_of(path)
+    # P1's land is drawn at 6 months, after the policy: 3 months; P2's at 0, before: 12
+    assert log.loc["P1", "land_end"] == pytest.approx(0.75, abs=1e-12)
+    assert log.loc["P2", "land_end"] == pytest.approx(1.0, abs=1e-12)
+    assert f.manifest["policies"] == [
+        {
+            "name": "faster land",
+            "from": "2020-04",
+            "years_after_start": 0.25,
+            "sets": ["sectors.a.land.value"],
+        }
+    ]
+
+
+def test_policy_on_every_sector_with_a_wildcard(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(12)}
+    policy = {"name": "reform", "from": 2020, "set": {"sectors.*.approval.value": 6}}
+    path = scenario(
+        tmp_path, {"a": sector, "b": sector}, ["A,a,1,approval,0", "B,b,1,approval,0"], policies=[policy]
+    )
+    log, _ = log_of(path)
+    assert log.loc["A", "approval_end"] == pytest.approx(0.5)
+    assert log.loc["B", "approval_end"] == pytest.approx(0.5)
+
+
+def test_capacity_cut_lets_running_approvals_finish(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(12)}
+    rows = [f"P{i},a,1,approval,0" for i in range(1, 6)]
+    policy = {"name": "cut", "from": "2020-04", "set": {"resources.approval_capacity": 1}}
+    path = scenario(tmp_path, {"a": sector}, rows, resources={"approval_capacity": 3}, policies=[policy])
+    log, f = log_of(path)
+    # P1-P3 started at 0 and finish at 1 despite the cut; then one at a time
+    np.testing.assert_allclose(log.loc[["P1", "P2", "P3"], "approval_end"], 1.0)
+    assert log.loc["P4", "approval_start"] == pytest.approx(1.0)
+    assert log.loc["P5", "approval_start"] == pytest.approx(2.0)
+    # utilisation: 3 busy places of 3 for a quarter year, then 3 in use of 1 place
+    util = f.replications["approval_utilisation"].to_numpy()
+    assert util[0] == pytest.approx((3 * 1.0) / (3 * 0.25 + 1 * 0.75))
+    assert util[1] == pytest.approx(1.0)
+
+
+def test_capacity_rise_starts_waiting_approvals_at_once(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(12)}
+    rows = [f"P{i},a,1,approval,0" for i in range(1, 4)]
+    policy = {"name": "more staff", "from": "2020-07", "set": {"resources.approval_capacity": 3}}
+    path = scenario(tmp_path, {"a": sector}, rows, resources={"approval_capacity": 1}, policies=[policy])
+    log, _ = log_of(path)
+    assert log.loc["P1", "approval_start"] == 0
+    np.testing.assert_allclose(log.loc[["P2", "P3"], "approval_start"], 0.5)
+
+
+def test_more_secretaries_by_policy(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(8)}
+    rows = ["K1,a,2,approval,0", "K2,a,2,land,0.5", "K3,a,2,approval,0"]
+    policy = {"name": "more", "from": "2020-04", "set": {"resources.service_secretaries": 2}}
+    extra = {
+        "key_project_threshold": 1,
+        "resources": {"service_secretaries": 1, "secretary_effect": 0.5},
+        "policies": [policy],
+    }
+    log, f = log_of(scenario(tmp_path, {"a": sector}, rows, **extra))
+    # K1 takes the only secretary at 0: its fixed 8-month approval is halved
+    assert log.loc["K1", "approval_end"] == pytest.approx(4 / 12)
+    assert not log.loc["K3", "secretary"]
+    assert log.loc["K3", "approval_end"] == pytest.approx(8 / 12)
+    assert f.manifest["key_projects_with_secretary_mean"] == 1
+
+
+def test_land_budget_queues_projects_and_land_cost_is_investment(tmp_path: Path) -> None:
+    sector = {"size": fixed(1), "land": fixed(6), "construction": fixed(12)}
+    rows = ["L1,a,10,land,0", "L2,a,10,land,0", "L3,a,10,land,0"]
+    extra = {"resources": {"land_budget": 1.5, "land_cost_share": 0.1}}
+    log, f = log_of(scenario(tmp_path, {"a": sector}, rows, **extra))
+    # each needs 1 of compensation money; 1.5 a year funds one a year
+    np.testing.assert_allclose(log.loc[["L1", "L2", "L3"], "land_start"], [0, 1, 2])
+    # L1: land money 1 over [0, 0.5), construction 9 over [0.5, 1.5)
+    inv = f.replications["investment"].to_numpy()
+    np.testing.assert_allclose(inv, [1 + 4.5, 4.5 + 1 + 4.5, 4.5 + 1 + 4.5, 4.5], atol=1e-9)
+    assert inv.sum() == pytest.approx(30)  # every project's cost, land and construction
+    assert f.replications["land_budget_demand"].iloc[0] == pytest.approx(3.0)
+
+
+def test_land_cost_without_budget_is_spent_during_land(tmp_path: Path) -> None:
+    sector = {
+        "size": fixed(1),
+        "land": fixed(12),
+        "construction": fixed(12),
+        "funding": {"own": 0.5, "bank": 0.5},
+    }
+    extra = {"resources": {"land_cost_share": 0.2}, "financing": {"sources": {"bank": {"supply": 4}}}}
+    log, f = log_of(scenario(tmp_path, {"a": sector}, ["P,a,10,land,0"], **extra))
+    # land 2 in year 0; financing needs 0.5 x 8 = 4 of bank (exactly the supply); 8 in year 1
+    np.testing.assert_allclose(f.replications["investment"], [2, 8, 0, 0], atol=1e-9)
+    assert log.loc["P", "construction_start"] == pytest.approx(1.0)
+    assert f.replications["financing_demand_bank"].iloc[1] == pytest.approx(4.0)
+
+
+def test_debt_ceiling_lets_exactly_three_start_until_repayments_free_room(tmp_path: Path) -> None:
+    sector = {**SECTOR, "funding": {"government": 1.0}}
+    rows = [f"G{i},a,30,financing,0" for i in range(1, 6)]
+    sources = {"government": {"supply": 1000, "debt_ceiling": 100, "repayment_years": 10}}
+    path = scenario(tmp_path, {"a": sector}, rows, financing={"sources": sources})
+    log, _ = log_of(path, ["horizon_years=6"])
+    starts = log.loc[[f"G{i}" for i in range(1, 6)], "construction_start"].to_numpy()
+    np.testing.assert_allclose(starts[:3], 0.0)
+    # outstanding 90 - 9 t falls to 70 (room for 30) at t = 20/9 years
+    assert starts[3] == pytest.approx(20 / 9, abs=1e-9)
+    # then 90 - 9t + 30 - 3 (t - 20/9) <= 70 at t = 170/36
+    assert starts[4] == pytest.approx(170 / 36, abs=1e-9)
+
+
+def test_debt_ceiling_without_repayment_is_a_cumulative_cap(tmp_path: Path) -> None:
+    sector = {**SECTOR, "funding": {"government": 1.0}}
+    rows = [f"G{i},a,30,financing,0" for i in range(1, 6)]
+    sources = {"government": {"supply": 1000, "debt_ceiling": 100}}
+    log, _ = log_of(scenario(tmp_path, {"a": sector}, rows, financing={"sources": sources}))
+    assert log["construction_start"].notna().sum() == 3
+
+
+def test_guarantee_pool_adds_capital_times_leverage_for_eligible_sectors_only(tmp_path: Path) -> None:
+    sector = {"size": fixed(5), "construction": fixed(12), "funding": {"bank": 1.0}}
+    financing = {
+        "sources": {"bank": {"supply": 20}},
+        "guarantee_pool": {"capital": 2, "leverage": 5, "sectors": ["eligible"]},
+    }
+    for name, per_year in (("eligible", 6), ("other", 4)):
+        rows = [f"{name}{i},{name},5,financing,0" for i in range(30)]
+        path = scenario(tmp_path, {"eligible": sector, "other": sector}, rows, financing=financing)
+        _, f = log_of(path)
+        # (20 + 2 x 5) / 5 = 6 a year for the eligible sector, 20 / 5 = 4 for the other
+        assert list(f.replications["starts"]) == [per_year] * 4, name
+
+
+def test_guarantee_pool_serves_eligible_projects_behind_a_blocked_one(tmp_path: Path) -> None:
+    sector = {"size": fixed(5), "construction": fixed(12), "funding": {"bank": 1.0}}
+    financing = {
+        "sources": {"bank": {"supply": 4}},
+        "guarantee_pool": {"capital": 1, "leverage": 5, "sectors": ["eligible"]},
+    }
+    rows = ["O1,other,5,financing,0", "E1,eligible,5,financing,0"]
+    path = scenario(tmp_path, {"eligible": sector, "other": sector}, rows, financing=financing)
+    log, _ = log_of(path)
+    # O1 can't be met (5 > 4: it can never be, and is set aside); E1 takes the pool's 5
+    assert math.isnan(log.loc["O1", "construction_start"])
+    assert log.loc["E1", "construction_start"] == 0
+
+
+def test_supply_change_is_pro_rata_for_the_rest_of_the_year(tmp_path: Path) -> None:
+    sector = {**SECTOR, "funding": {"bank": 1.0}}
+    rows = [f"P{i},a,1,financing,0" for i in range(100)]
+    policy = {"name": "more credit", "from": "2020-07", "set": {"financing.sources.bank.supply": 24}}
+    path = scenario(
+        tmp_path, {"a": sector}, rows, financing={"sources": {"bank": {"supply": 12}}}, policies=[policy]
+    )
+    _, f = log_of(path)
+    # 12 at once; at mid-year 6 more (half of the extra 12); then 24 a year
+    assert list(f.replications["starts"]) == [18, 24, 24, 24]
+    np.testing.assert_allclose(f.replications["financing_supply_bank"], [18, 24, 24, 24])
+
+
+def test_attraction_campaign_raises_the_arrival_rate_from_its_date(tmp_path: Path) -> None:
+    sector = {**SECTOR, "arrivals": {"rate": 10}}
+    policy = {"name": "campaign", "from": "2021-07", "set": {"sectors.a.arrivals.rate": 30}}
+    data = {
+        "name": "t",
+        "start_year": 2020,
+        "horizon_years": 3,
+        "sectors": {"a": sector},
+        "policies": [policy],
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    f = investsim.simulate(investsim.load_scenario(path), 400, 1)
+    stats = f.replications.groupby("year")["arrivals"].agg(["mean", "sem"])
+    expected = [10, 0.5 * 10 + 0.5 * 30, 30]
+    assert (abs(stats["mean"] - expected) < 4 * stats["sem"]).all(), stats
