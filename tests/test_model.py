@@ -121,7 +121,7 @@ def test_overrun_multiplies_spending_not_funding_needs(tmp_path: Path) -> None:
     np.testing.assert_allclose(f.replications["investment"], [3, 3, 0, 0], atol=1e-9)
 
 
-def test_financing_sources_secure_shares_separately(tmp_path: Path) -> None:
+def test_a_project_waiting_for_one_source_does_not_stop_another(tmp_path: Path) -> None:
     """A project waiting for one source does not stop another source lending to others."""
     sectors = {
         "public": {**FIXED_SECTOR, "funding": {"government": 1.0}},
@@ -129,8 +129,8 @@ def test_financing_sources_secure_shares_separately(tmp_path: Path) -> None:
         "industry": {**FIXED_SECTOR, "funding": {"bank": 1.0}},
     }
     data = base(**sectors) | {"financing": {"sources": {"bank": {"supply": 10}, "government": {"supply": 1}}}}
-    # G takes the year's government money; I secures its bank share but waits a year for
-    # government; J, behind I, still gets its bank loan at once
+    # G takes the year's government money; I waits a year for government (holding no bank
+    # money); J, behind I, still gets its bank loan at once
     csv = "G,public,1,financing,0\nI,infra,2,financing,0\nJ,industry,3,financing,0\n"
     log = run(write(tmp_path, data, csv)).projects.set_index("project")
     assert log.loc["G", "construction_start"] == 0
@@ -165,7 +165,7 @@ def test_key_first_priority(tmp_path: Path) -> None:
     assert fifo.loc["K", "construction_start"] == 2
 
 
-def test_max_wait_cancels_and_returns_committed_money(tmp_path: Path) -> None:
+def test_max_wait_cancels_and_a_waiting_project_holds_no_money(tmp_path: Path) -> None:
     sectors = {
         "a": {**FIXED_SECTOR, "funding": {"bank": 0.5, "government": 0.5}},
         "b": {**FIXED_SECTOR, "land": fixed(6), "funding": {"bank": 1.0}},
@@ -173,13 +173,14 @@ def test_max_wait_cancels_and_returns_committed_money(tmp_path: Path) -> None:
     data = base(**sectors) | {
         "financing": {"max_wait": 6, "sources": {"bank": {"supply": 1}, "government": {"supply": 0.5}}}
     }
-    # W secures the whole bank supply at once but its government share (1 > 0.5) can never
-    # be met: at 6 months it is cancelled and its bank money goes back. X reaches
-    # financing at 3 months, waits for bank, and gets W's returned money at 6 months.
+    # W's government share (1 > 0.5 a year) can never be met: it waits, holding none of the
+    # bank money, and is cancelled after 6 months. X reaches financing at 3 months and
+    # takes the bank money at once.
     log = run(write(tmp_path, data, "W,a,2,financing,0\nX,b,1,land,0.5\n")).projects.set_index("project")
     assert log.loc["W", "cancelled_stage"] == "financing"
     assert log.loc["X", "land_end"] == pytest.approx(0.25)
-    assert log.loc["X", "construction_start"] == pytest.approx(0.5)
+    assert log.loc["X", "construction_start"] == pytest.approx(0.25)
+    assert log.loc["W", "cancelled_stage"] == "financing"
 
 
 def test_background_and_last_observed_growth(tmp_path: Path) -> None:
