@@ -91,6 +91,7 @@ class MoneyDesk:
         self.debt_t: list[list[float]] = [[] for _ in range(nsrc)]
         self.debt_x: list[list[float]] = [[] for _ in range(nsrc)]
         self.wake_at = [math.inf] * nsrc
+        self.room_cache: list[tuple[tuple[float, int, float, float | None], float] | None] = [None] * nsrc
         # yearly accounts: supply made available, demand asked, money committed
         self.supplied = np.zeros((years, nsrc))
         self.demanded = np.zeros((years, nsrc))
@@ -215,36 +216,69 @@ class MoneyDesk:
         ceiling = self.terms[j].debt_ceiling
         if ceiling is None:
             return math.inf
+        # the outstanding amount changes only with time and new commitments: cache it
+        key = (self.env.now, len(self.debt_x[j]), ceiling, self.terms[j].repayment_years)
+        cached = self.room_cache[j]
+        if cached is not None and cached[0] == key:
+            return cached[1]
         # a hair of tolerance: repayments computed in floating point must not leave a
         # project one rounding error short of the room it is waiting for
-        return ceiling * (1 + 1e-9) - self._outstanding(j, self.env.now)
+        room = ceiling * (1 + 1e-9) - self._outstanding(j, self.env.now)
+        self.room_cache[j] = (key, room)
+        return room
 
-    def _wake_for(self, claim: Claim) -> None:
-        """If a debt ceiling (not the supply) stops ``claim``, serve again when repayments
-        make room for it."""
+    def _blocked_by_ceiling(self, claim: Claim) -> list[tuple[int, float]]:
+        """(source, room needed) for each share that only a debt ceiling stops now."""
+        out = []
         for j, need in enumerate(claim.needs):
             if need <= 0 or self.terms[j].debt_ceiling is None:
                 continue
             pool = self.pool_remaining if (j == self.pool_source and claim.pool_ok) else 0.0
             if self._room(j) + pool < need <= self.remaining[j] + pool:
-                self._wake_when_room(j, need - pool)
+                out.append((j, need - pool))
+        return out
+
+    def _wake_for(self, claim: Claim) -> None:
+        """If a debt ceiling (not the supply) stops ``claim``, serve again when repayments
+        make room for it."""
+        for j, need in self._blocked_by_ceiling(claim):
+            self._wake_when_room(j, need)
 
     def _wake_when_room(self, j: int, need: float) -> None:
         terms = self.terms[j]
         if terms.repayment_years is None or terms.debt_ceiling is None:
             return  # nothing is ever repaid: the room never grows
-        target = terms.debt_ceiling - need
-        lo, hi = self.env.now, self.env.now + terms.repayment_years
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            if self._outstanding(j, mid) <= target:
-                hi = mid
-            else:
-                lo = mid
-        hi = max(hi, self.env.now + 1e-9)  # never wake at the same moment again
-        if hi < self.wake_at[j]:
-            self.wake_at[j] = hi
-            self.env.process(self._wake(j, hi))
+        at = self._time_outstanding_falls_to(j, terms.debt_ceiling - need, terms.repayment_years)
+        at = max(at, self.env.now + 1e-9)  # never wake at the same moment again
+        if at < self.wake_at[j]:
+            self.wake_at[j] = at
+            self.env.process(self._wake(j, at))
+
+    def _time_outstanding_falls_to(self, j: int, target: float, years: float) -> float:
+        """The first time from now on when source j's outstanding commitments are <= target.
+
+        Each commitment x made at t0 is outstanding x (1 - (t - t0) / years) until it is
+        repaid at t0 + years, so the total is piecewise linear between repayment dates.
+        """
+        now = self.env.now
+        x = np.asarray(self.debt_x[j])
+        ends = np.asarray(self.debt_t[j]) + years
+        live = (ends > now) & (x > 0)
+        x, ends = x[live], ends[live]
+        if target < 0:
+            return math.inf
+        if float((x * (ends - now)).sum()) / years <= target:
+            return now
+        order = np.argsort(ends)
+        x, ends = x[order], ends[order]
+        # on [ends[k-1], ends[k]) the commitments k.. are still outstanding:
+        # O(t) = (sum x_i ends_i - t sum x_i) / years over i >= k
+        sx = np.cumsum(x[::-1])[::-1]
+        sxe = np.cumsum((x * ends)[::-1])[::-1]
+        at_ends = np.append((sxe[1:] - ends[:-1] * sx[1:]) / years, 0.0)  # O at each repayment date
+        k = int(np.argmax(at_ends <= target))  # the first repayment date by which O <= target
+        t = (sxe[k] - target * years) / sx[k]  # solve O(t) = target on the segment ending there
+        return float(min(max(t, now), ends[k]))
 
     def _wake(self, j: int, at: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(at - self.env.now)
@@ -256,6 +290,7 @@ class MoneyDesk:
     def serve_all(self) -> None:
         """Meet every waiting claim that can be met now, in order."""
         keep = []
+        smallest: dict[int, float] = {}  # per source, the least room a waiting claim needs
         for entry in self.queue:
             claim = entry[2]
             if not claim.live:
@@ -265,8 +300,11 @@ class MoneyDesk:
                 claim.event.succeed(self._meet(claim))
             else:
                 keep.append(entry)
-                self._wake_for(claim)
+                for j, need in self._blocked_by_ceiling(claim):
+                    smallest[j] = min(need, smallest.get(j, math.inf))
         self.queue = keep
+        for j, need in smallest.items():
+            self._wake_when_room(j, need)
 
 
 def _order(entry: tuple[int, int, Claim]) -> tuple[int, int]:
