@@ -221,3 +221,18 @@ def test_attraction_campaign_raises_the_arrival_rate_from_its_date(tmp_path: Pat
     stats = f.replications.groupby("year")["arrivals"].agg(["mean", "sem"])
     expected = [10, 0.5 * 10 + 0.5 * 30, 30]
     assert (abs(stats["mean"] - expected) < 4 * stats["sem"]).all(), stats
+
+
+def test_stage_waits_and_work_are_reported_by_year(tmp_path: Path) -> None:
+    sector = {**SECTOR, "approval": fixed(12)}
+    rows = ["P1,a,1,approval,0", "P2,a,1,approval,0"]
+    _, f = log_of(scenario(tmp_path, {"a": sector}, rows, resources={"approval_capacity": 1}))
+    r = f.replications
+    # P1 is approved on 1 Jan 2021 after no wait; P2 waits 12 months, approved 1 Jan 2022
+    np.testing.assert_array_equal(r["approval_entering"], [2, 0, 0, 0])
+    np.testing.assert_allclose(r["approval_wait_months"], [np.nan, 0, 12, np.nan])
+    np.testing.assert_allclose(r["approval_work_months"], [np.nan, 12, 12, np.nan])
+    np.testing.assert_allclose(r["construction_work_months"], [np.nan, np.nan, 12, 12])
+    np.testing.assert_allclose(r["approval_utilisation"], [1, 1, 0, 0])
+    annual = f.annual.set_index("year")
+    assert annual.loc[2022, "approval_wait_months_mean"] == 12
