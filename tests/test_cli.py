@@ -226,11 +226,12 @@ def test_run_bundled_default(tmp_path: Path) -> None:
     assert folder.resolve() == (tmp_path / "results" / "liaoyuan-baseline").resolve()
     assert [p.name for p in (tmp_path / "results").iterdir()] == ["liaoyuan-baseline"]
     assert not (folder / "projects.parquet").exists()
+    bundled = investsim.load_scenario(investsim.default_scenario_path())
     check_results_folder(
         folder,
         years=list(range(2019, 2029)),
         sectors=["industry", "infrastructure", "services", "agriculture", "emerging"],
-        sources=["own", "bank", "government", "bonds"],
+        sources=bundled.source_names,  # every source a sector's funding names
     )
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario"] == "liaoyuan-baseline"

@@ -236,3 +236,26 @@ def test_stage_waits_and_work_are_reported_by_year(tmp_path: Path) -> None:
     np.testing.assert_allclose(r["approval_utilisation"], [1, 1, 0, 0])
     annual = f.annual.set_index("year")
     assert annual.loc[2022, "approval_wait_months_mean"] == 12
+
+
+def test_land_dispute_adds_its_delay_to_disputed_projects(tmp_path: Path) -> None:
+    sure = {**SECTOR, "land": fixed(4), "land_dispute": {"probability": 1.0, "delay": fixed(8)}}
+    log, _ = log_of(scenario(tmp_path, {"a": sure}, ["P,a,1,land,0"]))
+    assert log.loc["P", "land_end"] == pytest.approx(1.0)  # 4 + 8 months
+    # with probability 0.3, about 30% of projects get the extra 8 months
+    maybe = {
+        "arrivals": {"rate": 100},
+        "size": fixed(1),
+        "land": fixed(4),
+        "land_dispute": {"probability": 0.3, "delay": fixed(8)},
+        "construction": fixed(1),
+    }
+    data = {"name": "d", "start_year": 2020, "horizon_years": 3, "sectors": {"a": maybe}}
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(data))
+    log = investsim.simulate(investsim.load_scenario(path), 5, 3, project_log=True).projects
+    months = ((log["land_end"] - log["land_start"]) * 12).dropna().round(9)
+    assert set(months.unique()) == {4.0, 12.0}
+    share = (months == 12).mean()
+    se = math.sqrt(0.3 * 0.7 / len(months))
+    assert abs(share - 0.3) < 4 * se

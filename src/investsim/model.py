@@ -45,13 +45,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 CANCEL_STAGES = ("approval", "land", "financing")
-LOG_COLUMNS = (
-    "project",
-    "sector",
-    "cost",
-    "key",
-    "in_flight",
-    "secretary",
+LOG_TIMES = (
     "arrived",
     "approval_start",
     "approval_end",
@@ -60,8 +54,9 @@ LOG_COLUMNS = (
     "financing_end",
     "construction_start",
     "completed",
-    "cancelled_stage",
 )
+"""Stage times of the project log, in years since 1 January of start_year."""
+LOG_COLUMNS = ("project", "sector", "cost", "key", "in_flight", "secretary", *LOG_TIMES, "cancelled_stage")
 
 
 @dataclass
@@ -583,18 +578,7 @@ def simulate_replication(
     return _collect(scenario, pipe, streams, replication, project_log)
 
 
-_TIMES = (
-    "arrived",
-    "approval_start",
-    "approval_end",
-    "land_start",
-    "land_end",
-    "financing_end",
-    "construction_start",
-    "completed",
-    "cancelled_at",
-    "secretary_until",
-)
+_TIMES = (*LOG_TIMES, "cancelled_at", "secretary_until")
 
 
 def _collect(
@@ -736,7 +720,7 @@ def _collect(
             "key": np.array([p.key for p in projects], dtype=bool),
             "in_flight": in_flight,
             "secretary": helped,
-            **{k: col[k] for k in _TIMES if k not in ("cancelled_at", "secretary_until")},
+            **{k: col[k] for k in LOG_TIMES},
             "cancelled_stage": [p.cancelled or None for p in projects],
         }
     return ReplicationResult(
