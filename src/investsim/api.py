@@ -9,15 +9,21 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
-from investsim.loading import scenario_sha256
+import pandas as pd
+
+from investsim.compare import Run, compare_runs, independent_seed
+from investsim.errors import InputError
+from investsim.loading import load_scenario, scenario_sha256
 from investsim.results import Forecast, project_frame, replications_frame
 from investsim.runner import run_replications
 from investsim.scenario import Scenario
@@ -96,3 +102,48 @@ def simulate(
         projects=project_frame(scenario, results) if project_log else None,
         manifest=manifest,
     )
+
+
+def load_run(folder: str | Path) -> Run:
+    """A finished results folder (written by ``run``) as one side of a comparison."""
+    path = Path(folder)
+    manifest_file, table = path / "manifest.json", path / "replications.csv"
+    if not manifest_file.is_file() or not table.is_file():
+        raise InputError("not a results folder (needs manifest.json and replications.csv)", file=str(path))
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    return Run(str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table))
+
+
+def compare_scenarios(
+    base: str | Path,
+    others: Sequence[str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    independent: bool = False,
+    window: tuple[int, int] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, list[Run]]:
+    """Compare ``others`` with ``base``: each a scenario file or a results folder.
+
+    Scenario files are run with the base's seed and replication count (common random
+    numbers), or with unrelated streams with ``independent=True``. Returns the table of
+    :func:`investsim.compare.compare_runs` and the runs (base first).
+    """
+    runs: list[Run] = []
+    first_seed = seed
+    n = replications
+    for i, item in enumerate([base, *others]):
+        path = Path(item)
+        if path.is_dir():
+            runs.append(load_run(path))
+            continue
+        scn = load_scenario(path)
+        if n is None:
+            n = scn.config.replications
+        if first_seed is None:
+            first_seed = scn.config.seed
+        s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
+        forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
+        runs.append(Run(scn.name, s, forecast.replications))
+    return compare_runs(runs[0], runs[1:], window), runs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from investsim.api import simulate
+from investsim.api import compare_scenarios, load_run, package_versions, simulate
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
-from investsim.results import check_out_dir
+from investsim.results import atomic_folder, check_out_dir, write_manifest
 from investsim.runner import default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
 
@@ -177,6 +178,109 @@ def validate(scenario: str, overrides: tuple[str, ...]) -> None:
         f"{unit} still to spend in construction)",
         highlight=False,
     )
+
+
+def _window(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    first, sep, last = text.partition(":")
+    try:
+        y1, y2 = int(first), int(last)
+    except ValueError:
+        raise InputError(f"--window must be Y1:Y2 (years), got {text!r}") from None
+    if not sep or y2 < y1:
+        raise InputError(f"--window must be Y1:Y2 with Y1 <= Y2, got {text!r}")
+    return y1, y2
+
+
+@cli.command()
+@click.argument("base", type=click.Path(exists=False))
+@click.argument("others", nargs=-1, required=True, type=click.Path(exists=False))
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications (default: the base's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the base scenario's).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for comparison.csv.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--window", help="Also compare the total over years Y1:Y2, e.g. 2020:2022.")
+@click.option(
+    "--independent", is_flag=True, help="Run the others with unrelated random numbers (not paired)."
+)
+def compare(
+    base: str,
+    others: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    window: str | None,
+    independent: bool,
+) -> None:
+    """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
+    span = _window(window)
+    names = []
+    for item in (base, *others):  # check every input before any work starts
+        path = Path(item)
+        if path.is_dir():
+            names.append(load_run(path).name)
+        else:
+            names.append(load_scenario(path).name)
+    default = f"{names[0]}-vs-{names[1]}" if len(names) == 2 else f"{names[0]}-vs-{len(names) - 1}-scenarios"
+    target = check_out_dir(Path(out) if out else Path("results") / default)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("replications", total=None)
+        table, runs = compare_scenarios(
+            base,
+            others,
+            replications,
+            seed,
+            jobs or default_jobs(),
+            independent,
+            span,
+            on_progress=lambda k: bar.advance(task, k),
+        )
+    manifest = {
+        "command": ["investsim", *sys.argv[1:]],
+        "base": runs[0].name,
+        "others": [r.name for r in runs[1:]],
+        "seeds": [r.seed for r in runs],
+        "replications": [int(r.replications["replication"].nunique()) for r in runs],
+        "pairing": sorted(set(table["pairing"])),
+        "window": list(span) if span else None,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    with atomic_folder(target) as tmp:
+        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.10g")
+        write_manifest(tmp, manifest)
+    _print_comparison(table, runs[0].name, span)
+    out_console.print(f"comparison written to {target}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_comparison(table: Any, base: str, span: tuple[int, int] | None) -> None:
+    periods = ["total"] + ([f"{span[0]}-{span[1]}"] if span else [])
+    view = Table(title=escape(f"investment difference from {base} (95% interval)"), title_justify="left")
+    view.add_column("scenario")
+    view.add_column("pairing")
+    for p in periods:
+        view.add_column(p, justify="right")
+    view.add_column("years where the interval excludes 0")
+    inv = table[table["metric"] == "investment"]
+    for name, rows in inv.groupby("scenario", sort=False):
+        cells = []
+        for p in periods:
+            r = rows[rows["period"] == p].iloc[0]
+            cells.append(f"{r.diff_mean:+,.1f} ({r.diff_ci_low:+,.1f} to {r.diff_ci_high:+,.1f})")
+        yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
+        sure = yearly[(yearly["diff_ci_low"] > 0) | (yearly["diff_ci_high"] < 0)]["period"].tolist()
+        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, ", ".join(sure) or "none")
+    out_console.print(view)
 
 
 @cli.command()

@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,12 +155,13 @@ def check_out_dir(out: str | Path) -> Path:
     return path
 
 
-def write_results(forecast: Forecast, out: Path) -> Path:
-    """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``).
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` to write into; renamed to ``out`` when the block ends.
 
-    Everything goes to a temporary folder beside ``out`` that is renamed into place at
-    the end, so an interrupted run never leaves a results folder that looks complete. An
-    earlier results folder at ``out`` is replaced only once the new one is whole.
+    An interrupted or failed write removes the temporary folder and leaves ``out`` as it
+    was, so no folder that looks complete is ever half-written. An earlier results
+    folder at ``out`` is replaced only once the new one is whole.
     """
     out = check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -168,16 +171,7 @@ def write_results(forecast: Forecast, out: Path) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)
-        forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
-        forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
-        if forecast.projects is not None:
-            forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
-        (tmp / "charts").mkdir()
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(forecast.manifest, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         old = None
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
@@ -188,4 +182,25 @@ def write_results(forecast: Forecast, out: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` (last: its presence marks a finished results folder)."""
+    with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_results(forecast: Forecast, out: Path) -> Path:
+    """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``)
+    atomically (see :func:`atomic_folder`)."""
+    with atomic_folder(out) as tmp:
+        forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
+        forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
+        if forecast.projects is not None:
+            forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
+        (tmp / "charts").mkdir()
+        write_manifest(tmp, forecast.manifest)
+    return check_out_dir(out)

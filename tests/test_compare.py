@@ -1,0 +1,133 @@
+"""Comparing scenarios: paired differences under common random numbers, and the fallback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import investsim
+from investsim.api import compare_scenarios
+from investsim.compare import COLUMNS, Run, compare_runs
+
+LIBRARY = investsim.default_scenario_path().parent
+INVESTSIM = Path(sys.executable).parent / "investsim"
+
+
+def toy(values: list[list[float]]) -> pd.DataFrame:
+    """A replications table: values[r][k] is the investment of replication r in year 2020 + k."""
+    rows = [
+        {"replication": r, "year": 2020 + k, "investment": v, "growth": np.nan, "starts": 1, "completions": 0}
+        for r, row in enumerate(values)
+        for k, v in enumerate(row)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_paired_interval_is_the_t_interval_of_the_differences() -> None:
+    base = toy([[10, 20], [12, 21], [11, 25], [9, 18]])
+    other = toy([[11, 22], [14, 22], [11, 29], [10, 19]])
+    table = compare_runs(Run("b", 1, base), [Run("o", 1, other)], window=(2021, 2021))
+    row = table[(table["period"] == "total") & (table["metric"] == "investment")].iloc[0]
+    d = np.array([3, 3, 4, 2], dtype=float)  # per-replication differences of the totals
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    assert row["pairing"] == "paired"
+    assert row["diff_mean"] == pytest.approx(3.0)
+    assert row["diff_ci_low"] == pytest.approx(3 - half)
+    assert row["diff_ci_high"] == pytest.approx(3 + half)
+    assert row["prob_other_higher"] == 1.0
+    assert list(table.columns) == list(COLUMNS)
+    assert set(table["period"]) == {"2020", "2021", "total", "2021-2021"}
+
+
+def test_unpaired_runs_fall_back_to_welch_and_say_so() -> None:
+    base = toy([[10], [12], [11], [9]])
+    other = toy([[15], [13], [17], [16], [14]])
+    table = compare_runs(Run("b", 1, base), [Run("o", 2, other)])
+    row = table[(table["period"] == "2020") & (table["metric"] == "investment")].iloc[0]
+    welch = stats.ttest_ind([15, 13, 17, 16, 14], [10, 12, 11, 9], equal_var=False)
+    half = row["diff_ci_high"] - row["diff_mean"]
+    assert row["pairing"] == "unpaired"
+    assert row["diff_mean"] == pytest.approx(4.5)
+    assert row["diff_mean"] / (half / stats.t.ppf(0.975, welch.df)) == pytest.approx(welch.statistic)
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero() -> None:
+    path = LIBRARY / "approval_reform.yaml"
+    table, _ = compare_scenarios(path, [path], replications=3, seed=4, window=(2020, 2022))
+    defined = table.dropna(subset=["diff_mean"])
+    assert len(defined) > 30
+    for col in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_p10", "diff_p50", "diff_p90"):
+        assert (defined[col] == 0).all(), col
+    assert (defined["prob_other_higher"] == 0).all()
+
+
+def test_common_random_numbers_narrow_the_interval() -> None:
+    """Measured at 40 replications: 3.1x narrower over the horizon, 2.8x over 2020-2022
+    (see the closing notes); here, with 12, at least 2x."""
+    base, reform = LIBRARY / "baseline.yaml", LIBRARY / "approval_reform.yaml"
+    kw = {"replications": 12, "seed": 5, "jobs": 2}
+    paired, _ = compare_scenarios(base, [reform], **kw)
+    independent, _ = compare_scenarios(base, [reform], independent=True, **kw)
+
+    def width(table: pd.DataFrame) -> float:
+        row = table[(table["period"] == "total") & (table["metric"] == "investment")].iloc[0]
+        return float(row["diff_ci_high"] - row["diff_ci_low"])
+
+    assert set(paired["pairing"]) == {"paired"}
+    assert set(independent["pairing"]) == {"unpaired"}
+    assert width(independent) > 2 * width(paired), (width(independent), width(paired))
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(INVESTSIM), *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_compare_results_folders_paired_or_not(tmp_path: Path) -> None:
+    scn = str(LIBRARY / "baseline.yaml")
+    sets = ["--set", "horizon_years=3", "--set", "warmup_years=2", "-n", "3", "--jobs", "1"]
+    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+        proc = run_cli("run", scn, *sets, "--seed", seed, "--out", name, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    proc = run_cli("compare", "a", "b", "c", "--out", "cmp", "--window", "2019:2020", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    assert list(table.columns) == list(COLUMNS)
+    # b has a's seed and replications: paired, and identical; c has another seed: unpaired
+    first, second = table.iloc[: len(table) // 2], table.iloc[len(table) // 2 :]
+    assert set(first["pairing"]) == {"paired"}
+    assert set(second["pairing"]) == {"unpaired"}
+    assert (first["diff_mean"].dropna() == 0).all()
+    assert set(table["period"]) == {"2019", "2020", "2021", "total", "2019-2020"}
+    manifest = json.loads((tmp_path / "cmp" / "manifest.json").read_text())
+    assert manifest["seeds"] == [1, 1, 2]
+    assert "unpaired" in proc.stdout
+    assert "paired" in proc.stdout
+
+
+def test_compare_bad_input_exits_2_and_runs_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart_year: 2020\nhorizon_years: 2\nsectors: {}\n")
+    proc = run_cli("compare", str(LIBRARY / "baseline.yaml"), str(bad), "--out", "cmp", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "bad.yaml" in proc.stderr
+    assert "sectors" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "cmp").exists()
+    proc = run_cli(
+        "compare",
+        str(LIBRARY / "baseline.yaml"),
+        str(LIBRARY / "baseline.yaml"),
+        "--window",
+        "2022:2020",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "--window" in proc.stderr
+    assert not (tmp_path / "results").exists()
