@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 import investsim
-from investsim.api import compare_scenarios
+from investsim.api import attribute_policies, compare_scenarios
 from investsim.compare import COLUMNS, Run, compare_runs
 
 LIBRARY = investsim.default_scenario_path().parent
@@ -131,3 +131,75 @@ def test_compare_bad_input_exits_2_and_runs_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--window" in proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_shapley_of_an_additive_game_is_each_players_own_effect() -> None:
+    from investsim.compare import shapley
+
+    effect = [np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([100.0, 300.0])]
+    values = {}
+    for mask in range(8):
+        s = frozenset(k for k in range(3) if mask >> k & 1)
+        values[s] = sum((effect[k] for k in s), np.zeros(2))
+    # an interaction: players 0 and 1 together add 6 more, split evenly between them
+    for s in values:
+        if {0, 1} <= s:
+            values[s] = values[s] + 6
+    parts = shapley(values, 3)
+    np.testing.assert_allclose(parts[0], effect[0] + 3)
+    np.testing.assert_allclose(parts[1], effect[1] + 3)
+    np.testing.assert_allclose(parts[2], effect[2])
+
+
+POLICY_SCENARIO = """\
+name: two-levers
+start_year: 2020
+horizon_years: 4
+seed: 3
+replications: 4
+sectors:
+  a:
+    arrivals: {rate: 30}
+    size: {dist: lognormal, median: 1, p90: 3}
+    approval: {dist: gamma, mean: 9, cv: 0.5}
+    land: {dist: exponential, mean: 4}
+    construction: {dist: gamma, mean: 12, cv: 0.3}
+    funding: {own: 0.5, bank: 0.5}
+resources: {approval_capacity: 15}
+financing:
+  max_wait: 12
+  sources: {bank: {supply: 12}}
+policies:
+  - {name: faster approval, from: 2021, set: {sectors.a.approval.mean: 4}}
+  - {name: more credit, from: 2021-07, set: {financing.sources.bank.supply: 20}}
+"""
+
+
+def test_attribution_parts_add_up_to_the_total_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(POLICY_SCENARIO)
+    base = tmp_path / "base.yaml"
+    base.write_text(POLICY_SCENARIO.split("policies:")[0])
+    proc = run_cli(
+        "compare", str(base), str(path), "--attribute", "--out", "cmp", "--window", "2021:2022", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "cmp" / "attribution.csv")
+    assert set(table["policy"]) == {"faster approval", "more credit", "total"}
+    for (_, _), rows in table.groupby(["period", "metric"]):
+        parts = rows[rows["policy"] != "total"]["value_mean"].sum()
+        total = rows[rows["policy"] == "total"]["value_mean"].iloc[0]
+        assert parts == pytest.approx(total, rel=1e-8, abs=1e-8)  # as written, 10 digits
+    # the total is the paired difference compare reports against the base without policies
+    comparison = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    diff = comparison[(comparison["period"] == "total") & (comparison["metric"] == "investment")]["diff_mean"]
+    total = table[
+        (table["policy"] == "total") & (table["period"] == "total") & (table["metric"] == "investment")
+    ]
+    assert total["value_mean"].iloc[0] == pytest.approx(float(diff.iloc[0]), abs=1e-6)
+    assert "faster approval" in proc.stdout
+    # in memory, before rounding for the file, the parts add up exactly
+    exact = attribute_policies(path, replications=3, seed=1)
+    for (_, _), rows in exact.groupby(["period", "metric"]):
+        parts = rows[rows["policy"] != "total"]["value_mean"].sum()
+        assert parts == pytest.approx(rows[rows["policy"] == "total"]["value_mean"].iloc[0], abs=1e-9)

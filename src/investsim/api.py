@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from investsim.compare import Run, compare_runs, independent_seed
+from investsim.compare import Run, attribute, compare_runs, independent_seed
 from investsim.errors import InputError
 from investsim.loading import load_scenario, scenario_sha256
 from investsim.results import Forecast, project_frame, replications_frame
@@ -147,3 +147,40 @@ def compare_scenarios(
         forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
         runs.append(Run(scn.name, s, forecast.replications))
     return compare_runs(runs[0], runs[1:], window), runs
+
+
+def attribute_policies(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    window: tuple[int, int] | None = None,
+    overrides: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Shapley attribution of a scenario's difference from the same scenario without its
+    policies: every subset of its policies is run with the same seed (common random
+    numbers). At most 6 policies (64 runs)."""
+    full = load_scenario(scenario, overrides)
+    raw = full.resolved.get("policies") or []
+    if not raw:
+        raise InputError("has no policies to attribute", file=str(scenario), path="policies")
+    if len(raw) > 6:
+        raise InputError(
+            f"has {len(raw)} policies; attribution runs every subset, at most 6",
+            file=str(scenario),
+            path="policies",
+        )
+    n = replications or full.config.replications
+    s = full.config.seed if seed is None else seed
+    runs: dict[frozenset[int], pd.DataFrame] = {}
+    for mask in range(2 ** len(raw)):
+        subset = [k for k in range(len(raw)) if mask >> k & 1]
+        chosen = json.dumps([raw[k] for k in subset], ensure_ascii=False)
+        scn = load_scenario(scenario, [*overrides, f"policies={chosen}"])
+        runs[frozenset(subset)] = simulate(scn, replications=n, seed=s, jobs=jobs).replications
+    years = full.years
+    periods = [("total", years)]
+    if window is not None:
+        periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
+    names = [str(p.get("name", f"policy {k}")) for k, p in enumerate(raw)]
+    return pd.concat([attribute(runs, names, p) for p in periods], ignore_index=True)

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from investsim.api import compare_scenarios, load_run, package_versions, simulate
+from investsim.api import attribute_policies, compare_scenarios, load_run, package_versions, simulate
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
 from investsim.results import atomic_folder, check_out_dir, write_manifest
@@ -204,6 +205,11 @@ def _window(text: str | None) -> tuple[int, int] | None:
 @click.option(
     "--independent", is_flag=True, help="Run the others with unrelated random numbers (not paired)."
 )
+@click.option(
+    "--attribute",
+    is_flag=True,
+    help="Split each OTHER scenario file's difference across its policies (Shapley).",
+)
 def compare(
     base: str,
     others: tuple[str, ...],
@@ -213,6 +219,7 @@ def compare(
     jobs: int | None,
     window: str | None,
     independent: bool,
+    attribute: bool,
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = _window(window)
@@ -256,10 +263,24 @@ def compare(
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": package_versions(),
     }
+    parts = []
+    if attribute:
+        for item, run in zip(others, runs[1:], strict=True):
+            if Path(item).is_dir():
+                raise InputError("--attribute needs scenario files, not results folders", file=item)
+            part = attribute_policies(item, replications, seed, jobs or default_jobs(), span)
+            part.insert(0, "scenario", run.name)
+            parts.append(part)
     with atomic_folder(target) as tmp:
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.10g")
+        if parts:
+            pd.concat(parts, ignore_index=True).to_csv(
+                tmp / "attribution.csv", index=False, float_format="%.10g"
+            )
         write_manifest(tmp, manifest)
     _print_comparison(table, runs[0].name, span)
+    for part in parts:
+        _print_attribution(part)
     out_console.print(f"comparison written to {target}", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -280,6 +301,27 @@ def _print_comparison(table: Any, base: str, span: tuple[int, int] | None) -> No
         yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
         sure = yearly[(yearly["diff_ci_low"] > 0) | (yearly["diff_ci_high"] < 0)]["period"].tolist()
         view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, ", ".join(sure) or "none")
+    out_console.print(view)
+
+
+def _print_attribution(part: Any) -> None:
+    rows = part[(part["period"] == "total") & (part["metric"] == "investment")]
+    view = Table(
+        title=escape(
+            f"{part['scenario'].iloc[0]}: investment over the horizon by policy (Shapley, 95% interval)"
+        ),
+        title_justify="left",
+    )
+    for col in ("policy", "share of the difference", "land wait months", "financing wait months"):
+        view.add_column(col, justify="left" if col == "policy" else "right")
+    waits = part[part["period"] == "total"].set_index(["policy", "metric"])["value_mean"]
+    for r in rows.itertuples():
+        view.add_row(
+            escape(str(r.policy)),
+            f"{r.value_mean:+,.1f} ({r.ci_low:+,.1f} to {r.ci_high:+,.1f})",
+            f"{waits.get((r.policy, 'land_wait_months'), float('nan')):+.2f}",
+            f"{waits.get((r.policy, 'financing_wait_months'), float('nan')):+.2f}",
+        )
     out_console.print(view)
 
 
