@@ -51,6 +51,19 @@ def cli() -> None:
     """Forecast a region's fixed-asset investment pipeline from a scenario file."""
 
 
+def _progress() -> Progress:
+    """A progress bar on standard error, shown only on a terminal."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
 def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
     return load_scenario(path if path else default_scenario_path(), overrides)
 
@@ -85,15 +98,7 @@ def run(
     n = replications or scn.config.replications
     workers = min(jobs or default_jobs(), n)
     target = check_out_dir(Path(out) if out else Path("results") / scn.name)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with _progress() as bar:
         task = bar.add_task(f"{scn.name}: replications", total=n)
         forecast = simulate(
             scn,
@@ -233,14 +238,7 @@ def compare(
     default = f"{names[0]}-vs-{names[1]}" if len(names) == 2 else f"{names[0]}-vs-{len(names) - 1}-scenarios"
     target = check_out_dir(Path(out) if out else Path("results") / default)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with _progress() as bar:
         task = bar.add_task("replications", total=None)
         table, runs = compare_scenarios(
             base,
