@@ -11,10 +11,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -521,56 +519,4 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
         assert key in props, key
     assert set(doc["required"]) >= {"name", "start_year", "horizon_years", "sectors"}
     assert doc.get("additionalProperties") is False
-    assert list(tmp_path.iterdir()) == []
-
-
-# --------------------------------------------------------------------------------------
-# Ctrl-C
-
-
-def _children(pid: int) -> list[str]:
-    """Child process ids of ``pid`` (Linux /proc); empty where that is not available."""
-    try:
-        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-
-
-def _default_sigint() -> None:
-    # a shell running the tests in the background leaves SIGINT ignored; a user's terminal does not
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="sends Ctrl-C to a process group; reads /proc")
-def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
-    """Ctrl-C during the replications: status 130, a short note, no results and no temp folder."""
-    proc = subprocess.Popen(
-        # 48 replications in batches of 6: long enough to interrupt, and workers finish a
-        # batch they have started, so small batches keep the test quick
-        investsim_cmd("run", "-n", "48", "--jobs", "2", "--out", "out"),
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        preexec_fn=_default_sigint,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not _children(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)  # wait for the worker processes: the replications have started
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(1.0)
-        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == 130, stdout + stderr
-    assert "Traceback" not in stdout + stderr, stderr
-    assert "interrupted" in stderr
-    assert "results written to" not in stdout
     assert list(tmp_path.iterdir()) == []

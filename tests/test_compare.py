@@ -203,3 +203,39 @@ def test_attribution_parts_add_up_to_the_total_exactly(tmp_path: Path) -> None:
     for (_, _), rows in exact.groupby(["period", "metric"]):
         parts = rows[rows["policy"] != "total"]["value_mean"].sum()
         assert parts == pytest.approx(rows[rows["policy"] == "total"]["value_mean"].iloc[0], abs=1e-9)
+
+
+def test_sampled_shapley_with_every_order_is_the_exact_value() -> None:
+    from itertools import permutations
+
+    from investsim.compare import prefix_coalitions, sample_permutations, sampled_shapley, shapley
+
+    rng = np.random.default_rng(8)
+    values = {frozenset(k for k in range(4) if m >> k & 1): rng.normal(size=3) for m in range(16)}
+    values[frozenset()] = np.zeros(3)
+    exact = shapley(values, 4)
+    every = sampled_shapley(values, 4, list(permutations(range(4))))
+    for a, b in zip(exact, every, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # a few sampled orders: not the exact values, but they still add up to the total exactly
+    orders = sample_permutations(4, 3, seed=1)
+    assert orders[1] == orders[0][::-1]  # antithetic pairs
+    assert len(orders) == 3
+    needed = prefix_coalitions(orders)
+    some = sampled_shapley({s: values[s] for s in needed}, 4, orders)
+    np.testing.assert_allclose(sum(some), values[frozenset(range(4))] - values[frozenset()], atol=1e-12)
+
+
+def test_more_than_six_policies_are_attributed_by_sampled_permutations(tmp_path: Path) -> None:
+    head = POLICY_SCENARIO.split("policies:")[0].replace("horizon_years: 4", "horizon_years: 3")
+    levers = "".join(
+        f"  - {{name: lever {k}, from: 2021, set: {{sectors.a.approval.mean: {9 - k}}}}}\n" for k in range(7)
+    )
+    path = tmp_path / "seven.yaml"
+    path.write_text(head + "policies:\n" + levers)
+    table = attribute_policies(path, replications=2, seed=1, permutations=4)
+    assert set(table["method"]) == {"sampled: 4 permutations"}
+    assert set(table["policy"]) == {*(f"lever {k}" for k in range(7)), "total"}
+    for (_, _), rows in table.groupby(["period", "metric"]):
+        parts = rows[rows["policy"] != "total"]["value_mean"].sum()
+        assert parts == pytest.approx(rows[rows["policy"] == "total"]["value_mean"].iloc[0], abs=1e-9)

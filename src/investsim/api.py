@@ -21,7 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from investsim.compare import Run, attribute, compare_runs, independent_seed
+from investsim.compare import (
+    Run,
+    attribute,
+    compare_runs,
+    independent_seed,
+    prefix_coalitions,
+    sample_permutations,
+)
 from investsim.errors import InputError
 from investsim.loading import load_scenario, scenario_sha256
 from investsim.results import Forecast, project_frame, replications_frame
@@ -149,6 +156,11 @@ def compare_scenarios(
     return compare_runs(runs[0], runs[1:], window), runs
 
 
+EXACT_ATTRIBUTION_MAX = 6
+"""Up to this many policies, attribution runs every subset (2^k runs); beyond it, it
+samples permutations."""
+
+
 def attribute_policies(
     scenario: str | Path,
     replications: int | None = None,
@@ -156,31 +168,50 @@ def attribute_policies(
     jobs: int = 1,
     window: tuple[int, int] | None = None,
     overrides: Sequence[str] = (),
+    permutations: int = 12,
+    on_progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Shapley attribution of a scenario's difference from the same scenario without its
-    policies: every subset of its policies is run with the same seed (common random
-    numbers). At most 6 policies (64 runs)."""
+    policies, all runs with the same seed (common random numbers).
+
+    With at most :data:`EXACT_ATTRIBUTION_MAX` policies every subset is run and the values
+    are exact; with more, ``permutations`` orders of the policies are sampled (antithetic
+    pairs) and only their prefix coalitions are run. Either way the parts add up to the
+    total difference exactly; the ``method`` column says which was used.
+    """
     full = load_scenario(scenario, overrides)
     raw = full.resolved.get("policies") or []
     if not raw:
         raise InputError("has no policies to attribute", file=str(scenario), path="policies")
-    if len(raw) > 6:
-        raise InputError(
-            f"has {len(raw)} policies; attribution runs every subset, at most 6",
-            file=str(scenario),
-            path="policies",
-        )
+    if permutations < 2:
+        raise InputError(f"permutations(={permutations}) must be >= 2")
     n = replications or full.config.replications
     s = full.config.seed if seed is None else seed
+    k = len(raw)
+    orders: list[list[int]] | None = None
+    if k <= EXACT_ATTRIBUTION_MAX:
+        coalitions = [frozenset(i for i in range(k) if mask >> i & 1) for mask in range(2**k)]
+    else:
+        orders = sample_permutations(k, permutations, s)
+        coalitions = sorted(prefix_coalitions(orders), key=lambda c: (len(c), sorted(c)))
     runs: dict[frozenset[int], pd.DataFrame] = {}
-    for mask in range(2 ** len(raw)):
-        subset = [k for k in range(len(raw)) if mask >> k & 1]
-        chosen = json.dumps([raw[k] for k in subset], ensure_ascii=False)
+    for subset in coalitions:
+        chosen = json.dumps([raw[i] for i in sorted(subset)], ensure_ascii=False)
         scn = load_scenario(scenario, [*overrides, f"policies={chosen}"])
-        runs[frozenset(subset)] = simulate(scn, replications=n, seed=s, jobs=jobs).replications
+        runs[subset] = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress).replications
     years = full.years
     periods = [("total", years)]
     if window is not None:
         periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
-    names = [str(p.get("name", f"policy {k}")) for k, p in enumerate(raw)]
-    return pd.concat([attribute(runs, names, p) for p in periods], ignore_index=True)
+    names = [str(p.get("name", f"policy {i}")) for i, p in enumerate(raw)]
+    return pd.concat([attribute(runs, names, p, orders) for p in periods], ignore_index=True)
+
+
+def attribution_runs(scenario: str | Path, permutations: int = 12, seed: int | None = None) -> int:
+    """How many scenario runs :func:`attribute_policies` makes (for progress bars)."""
+    scn = load_scenario(scenario)
+    k = len(scn.resolved.get("policies") or [])
+    if k <= EXACT_ATTRIBUTION_MAX:
+        return 2**k
+    s = scn.config.seed if seed is None else seed
+    return len(prefix_coalitions(sample_permutations(k, permutations, s)))

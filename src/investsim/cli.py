@@ -1,12 +1,13 @@
 """The ``investsim`` command line: parse, call the library, print.
 
 Exit status: 0 done, 2 bad input (one clear message, no traceback), 1 anything else,
-130 interrupted.
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from investsim.api import attribute_policies, compare_scenarios, load_run, package_versions, simulate
+from investsim.api import (
+    attribute_policies,
+    attribution_runs,
+    compare_scenarios,
+    load_run,
+    package_versions,
+    simulate,
+)
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
 from investsim.results import atomic_folder, check_out_dir, write_manifest
@@ -31,8 +39,22 @@ out_console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up path runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+INTERRUPT_NOTE = "investsim.interrupt_note"
+"""``ctx.meta`` key: what a command leaves behind when it is stopped (default below)."""
+NOTHING_WRITTEN = "stopped before the results were complete; nothing was written"
+
+
 class _Group(click.Group):
-    """Turns user errors into one line and status 2, interrupts into status 130."""
+    """Turns user errors into one line and status 2; Ctrl-C into status 130 and SIGTERM
+    into 143, each with one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,9 +62,13 @@ class _Group(click.Group):
         except InputError as e:
             err_console.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
             ctx.exit(2)
-        except KeyboardInterrupt:
-            err_console.print("interrupted: no results were written", highlight=False)
-            ctx.exit(130)
+        except KeyboardInterrupt as e:
+            terminated = isinstance(e, Terminated)
+            what = "terminated (SIGTERM)" if terminated else "interrupted"
+            err_console.print(
+                f"{what}: {ctx.meta.get(INTERRUPT_NOTE, NOTHING_WRITTEN)}", highlight=False, soft_wrap=True
+            )
+            ctx.exit(143 if terminated else 130)
 
 
 @click.group(cls=_Group)
@@ -215,6 +241,13 @@ def _window(text: str | None) -> tuple[int, int] | None:
     is_flag=True,
     help="Split each OTHER scenario file's difference across its policies (Shapley).",
 )
+@click.option(
+    "--permutations",
+    type=click.IntRange(min=2),
+    default=12,
+    show_default=True,
+    help="With --attribute and more than 6 policies: sampled orders of the policies.",
+)
 def compare(
     base: str,
     others: tuple[str, ...],
@@ -225,21 +258,35 @@ def compare(
     window: str | None,
     independent: bool,
     attribute: bool,
+    permutations: int,
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = _window(window)
-    names = []
+    names, files = [], 0
     for item in (base, *others):  # check every input before any work starts
         path = Path(item)
         if path.is_dir():
             names.append(load_run(path).name)
         else:
-            names.append(load_scenario(path).name)
+            scn = load_scenario(path)
+            names.append(scn.name)
+            files += 1
+            if replications is None:
+                replications = scn.config.replications
+    if attribute:
+        for item in others:
+            if Path(item).is_dir():
+                raise InputError("--attribute needs scenario files, not results folders", file=item)
     default = f"{names[0]}-vs-{names[1]}" if len(names) == 2 else f"{names[0]}-vs-{len(names) - 1}-scenarios"
     target = check_out_dir(Path(out) if out else Path("results") / default)
+    n = replications or 0
+    total = files * n
+    if attribute:
+        total += n * sum(attribution_runs(item, permutations, seed) for item in others)
     started = time.perf_counter()
+    parts = []
     with _progress() as bar:
-        task = bar.add_task("replications", total=None)
+        task = bar.add_task("replications", total=total or None)
         table, runs = compare_scenarios(
             base,
             others,
@@ -250,6 +297,19 @@ def compare(
             span,
             on_progress=lambda k: bar.advance(task, k),
         )
+        if attribute:
+            for item, run in zip(others, runs[1:], strict=True):
+                part = attribute_policies(
+                    item,
+                    replications,
+                    seed,
+                    jobs or default_jobs(),
+                    span,
+                    permutations=permutations,
+                    on_progress=lambda k: bar.advance(task, k),
+                )
+                part.insert(0, "scenario", run.name)
+                parts.append(part)
     manifest = {
         "command": ["investsim", *sys.argv[1:]],
         "base": runs[0].name,
@@ -261,14 +321,6 @@ def compare(
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": package_versions(),
     }
-    parts = []
-    if attribute:
-        for item, run in zip(others, runs[1:], strict=True):
-            if Path(item).is_dir():
-                raise InputError("--attribute needs scenario files, not results folders", file=item)
-            part = attribute_policies(item, replications, seed, jobs or default_jobs(), span)
-            part.insert(0, "scenario", run.name)
-            parts.append(part)
     with atomic_folder(target) as tmp:
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.10g")
         if parts:
@@ -306,7 +358,8 @@ def _print_attribution(part: Any) -> None:
     rows = part[(part["period"] == "total") & (part["metric"] == "investment")]
     view = Table(
         title=escape(
-            f"{part['scenario'].iloc[0]}: investment over the horizon by policy (Shapley, 95% interval)"
+            f"{part['scenario'].iloc[0]}: investment over the horizon by policy "
+            f"(Shapley, {part['method'].iloc[0]}, 95% interval)"
         ),
         title_justify="left",
     )
@@ -334,4 +387,5 @@ def schema() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="investsim")

@@ -574,11 +574,57 @@ def simulate_replication(
             projects.append(proj)
             env.process(pipe.run(proj, 0, 0.0, t))
 
-    env.run(until=pipe.horizon)
-    return _collect(scenario, pipe, streams, replication, project_log)
+    try:
+        env.run(until=pipe.horizon)
+        return _collect(scenario, pipe, streams, replication, project_log)
+    except ModelCheckError as e:
+        raise ModelCheckError(
+            f"self-check failed in replication {replication} with seed {seed} of scenario "
+            f"{c.name!r} (this is a bug in investsim; `investsim run SCENARIO --seed {seed} "
+            f"-n {replication + 1} --jobs 1` reproduces it): {e}"
+        ) from e
 
 
 _TIMES = (*LOG_TIMES, "cancelled_at", "secretary_until")
+
+
+def _project_spending(
+    projects: list[_Project], col: dict[str, FloatArray], horizon: int, before: int = 0
+) -> FloatArray:
+    """Money each project spent in each year [k, k+1), k = -before .. horizon-1: land over
+    the land stage, construction along its spending profile. Returns (projects x years)."""
+    shift = float(before)
+    spend = np.zeros((len(projects), horizon + before))
+    started = np.flatnonzero(~np.isnan(col["construction_start"]))
+    by_profile: dict[int, list[int]] = {}
+    for i in started.tolist():
+        by_profile.setdefault(id(projects[i].profile), []).append(i)
+    for rows in by_profile.values():
+        idx = np.array(rows)
+        profile = projects[rows[0]].profile
+        assert profile is not None
+        spend[idx] += yearly_spending(
+            col["construction_start"][idx] + shift,
+            np.array([projects[i].construction for i in rows]),
+            np.array([projects[i].u0 for i in rows]),
+            np.array([projects[i].construction_cost for i in rows]),
+            profile,
+            horizon + before,
+        )
+    land_rows = [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)]
+    if land_rows:
+        idx = np.array(land_rows)
+        u0 = np.array([projects[i].land_u0 for i in land_rows])
+        # linear over the land stage; an in-flight project pays what is left of it
+        spend[idx] += yearly_spending(
+            col["land_start"][idx] + shift,
+            np.array([projects[i].land_duration for i in land_rows]),
+            u0,
+            np.array([projects[i].land_cost for i in land_rows]) / (1 - u0),
+            SpendingProfile(),
+            horizon + before,
+        )
+    return spend
 
 
 def _collect(
@@ -601,36 +647,9 @@ def _collect(
         [p.shares if p.shares is not None else [0.0] * n_sources for p in projects], dtype=float
     ).reshape(len(projects), n_sources)
 
-    spend = np.zeros((len(projects), horizon))
-    started = np.flatnonzero(~np.isnan(col["construction_start"]))
-    by_profile: dict[int, list[int]] = {}
-    for i in started.tolist():
-        by_profile.setdefault(id(projects[i].profile), []).append(i)
-    for rows in by_profile.values():
-        idx = np.array(rows)
-        profile = projects[rows[0]].profile
-        assert profile is not None
-        spend[idx] += yearly_spending(
-            col["construction_start"][idx],
-            np.array([projects[i].construction for i in rows]),
-            np.array([projects[i].u0 for i in rows]),
-            np.array([projects[i].construction_cost for i in rows]),
-            profile,
-            horizon,
-        )
-    land_rows = [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)]
-    if land_rows:
-        idx = np.array(land_rows)
-        u0 = np.array([projects[i].land_u0 for i in land_rows])
-        # linear over the land stage; an in-flight project pays what is left of it
-        spend[idx] += yearly_spending(
-            col["land_start"][idx],
-            np.array([projects[i].land_duration for i in land_rows]),
-            u0,
-            np.array([projects[i].land_cost for i in land_rows]) / (1 - u0),
-            SpendingProfile(),
-            horizon,
-        )
+    # from a year before the earliest possible payment, so the self-check sees all of it
+    spent = _project_spending(projects, col, horizon, c.warmup_years + 1)
+    spend = spent[:, c.warmup_years + 1 :]
     by_sector = np.zeros((n_sectors, horizon))
     np.add.at(by_sector, sector, spend)
     by_source = shares.T @ spend
@@ -706,7 +725,7 @@ def _collect(
         g = float(c.background.growth.ppf(streams.uniforms(1, "background", "growth"))[0])
         background = c.background.level * (1 + g) ** np.arange(horizon, dtype=float)
 
-    _self_check(pipe, col, replication)
+    _self_check(pipe, col, spent)
     log = None
     if project_log:
         log = {
@@ -756,16 +775,101 @@ def _events_processed(env: simpy.Environment) -> int:
     return int(repr(eid)[6:-1]) if eid is not None else 0
 
 
-def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], replication: int) -> None:
-    """Cheap invariants checked at the end of every replication (a failure is a bug)."""
-    held = sum(1 for p in pipe.projects if p.secretary and math.isnan(p.secretary_until))
-    if held > pipe.cfg.resources.service_secretaries + max(0.0, -pipe.secretaries_free):
-        raise ModelCheckError(f"replication {replication}: more secretaries in use than exist")
-    order = col["construction_start"] >= col["arrived"]
-    if not np.all(order | np.isnan(col["construction_start"])):
-        raise ModelCheckError(f"replication {replication}: a project started before it arrived")
-    done = col["completed"]
-    if not np.all(np.isnan(done) | (done >= col["construction_start"])):
-        raise ModelCheckError(f"replication {replication}: a project completed before it started")
+def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) -> None:
+    """Invariants checked at the end of every replication; a failure is a bug in the model.
+
+    Every project is accounted for once (completed, cancelled or still in a stage), its
+    stage times are in order, no resource went negative, and money is conserved: what a
+    project spent from its construction start to the horizon is its cost after overrun
+    once completed, and its cost times the spending profile at the horizon otherwise.
+    ``spent`` is (projects x years), from a year before the first payment to the horizon.
+    """
+    projects = pipe.projects
+    horizon = pipe.cfg.horizon_years
+    done = ~np.isnan(col["completed"])
+    cancelled = np.array([bool(p.cancelled) for p in projects], dtype=bool)
+    if np.any(done & cancelled):
+        raise ModelCheckError(f"{int((done & cancelled).sum())} projects both completed and cancelled")
+    # all arrivals fall before the horizon: every project has arrived, and is completed,
+    # cancelled in the stage it last entered, or still in that stage
+    if np.any(np.isnan(col["arrived"])):
+        raise ModelCheckError(f"{int(np.isnan(col['arrived']).sum())} projects never arrived")
+    if np.any(done & np.isnan(col["construction_start"])):
+        raise ModelCheckError("a project completed without starting construction")
+    entered = np.array([p.entered for p in projects], dtype=float).reshape(len(projects), 4)
+    reached = np.where(np.isnan(entered), -1, np.arange(4)[None, :]).max(axis=1)
+    if np.any(reached < 0):
+        raise ModelCheckError(
+            f"project {projects[int(np.argmin(reached))].name}: arrived but entered no stage"
+        )
+    where = np.array([STAGES.index(p.cancelled) if p.cancelled else -1 for p in projects], dtype=np.int64)
+    wrong = cancelled & (where != reached)
+    if np.any(wrong):
+        k = int(np.flatnonzero(wrong)[0])
+        raise ModelCheckError(
+            f"project {projects[k].name}: cancelled in {projects[k].cancelled} but last entered "
+            f"{STAGES[reached[k]]}"
+        )
+    # stage times in order (NaN: not reached; in-flight projects skip the stages they passed)
+    last = np.full(len(projects), -np.inf)
+    for name in LOG_TIMES:
+        t = col[name]
+        if np.any(t < last - 1e-12):
+            k = int(np.flatnonzero(t < last - 1e-12)[0])
+            raise ModelCheckError(
+                f"project {projects[k].name}: {name} at {t[k]:.6f} is before an earlier stage"
+            )
+        last = np.where(np.isnan(t), last, t)
+    stopped = col["cancelled_at"]
+    if np.any(stopped[cancelled] < col["arrived"][cancelled] - 1e-12):
+        raise ModelCheckError("a project was cancelled before it arrived")
+    # resources
     if pipe.approval.in_use < 0:
-        raise ModelCheckError(f"replication {replication}: approval places went negative")
+        raise ModelCheckError(f"approval places in use went negative ({pipe.approval.in_use})")
+    held = sum(1 for p in projects if p.secretary and math.isnan(p.secretary_until))
+    if pipe.secretaries_free < 0 and held > pipe.cfg.resources.service_secretaries:
+        raise ModelCheckError("more secretaries in use than exist")
+    for desk in (pipe.desk, pipe.land_desk):
+        if desk is not None and (min(desk.remaining, default=0.0) < -1e-9 or desk.pool_remaining < -1e-9):
+            raise ModelCheckError("a funding source ended the replication below zero")
+    # money: what each project spent from its first payment to the horizon, against what
+    # it owes by then, computed from its stage times alone
+    owed = np.zeros(len(projects))
+    land_rows = np.array(
+        [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)],
+        dtype=np.int64,
+    )
+    if len(land_rows):
+        cost = np.array([projects[i].land_cost for i in land_rows])
+        duration = np.array([projects[i].land_duration for i in land_rows])
+        u0 = np.array([projects[i].land_u0 for i in land_rows])
+        finished = ~np.isnan(col["land_end"][land_rows]) | (duration == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = np.minimum(1.0, (horizon - col["land_start"][land_rows]) / duration / (1 - u0))
+        owed[land_rows] += np.where(finished, cost, cost * part)
+    by_profile: dict[int, list[int]] = {}
+    for i in np.flatnonzero(~np.isnan(col["construction_start"])).tolist():
+        by_profile.setdefault(id(projects[i].profile), []).append(i)
+    for rows in by_profile.values():
+        idx = np.array(rows)
+        profile = projects[rows[0]].profile
+        assert profile is not None
+        duration = np.array([projects[i].construction for i in rows])
+        u0 = np.array([projects[i].u0 for i in rows])
+        finished = done[idx] | (duration == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = np.where(finished, 1.0, u0 + (horizon - col["construction_start"][idx]) / duration)
+        if np.any(at > 1.0 + 1e-9):
+            k = rows[int(np.flatnonzero(at > 1.0 + 1e-9)[0])]
+            raise ModelCheckError(
+                f"project {projects[k].name}: finished before the horizon but not completed"
+            )
+        cost = np.array([projects[i].construction_cost for i in rows])
+        owed[idx] += cost * (profile.cdf(np.minimum(at, 1.0)) - profile.cdf(u0))
+    gap = np.abs(spent.sum(axis=1) - owed)
+    bad = gap > 1e-9 * np.maximum(1.0, owed)
+    if np.any(bad):
+        k = int(np.flatnonzero(bad)[0])
+        raise ModelCheckError(
+            f"project {projects[k].name}: spent {spent[k].sum():.10g} by the horizon, owes {owed[k]:.10g}"
+        )

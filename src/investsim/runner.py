@@ -7,16 +7,18 @@ batched. Workers receive the loaded scenario as data (it holds no file paths).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 
 from investsim.model import ReplicationResult, simulate_replication
 from investsim.scenario import Scenario
 
 
 def _run_batch(
-    scenario: Scenario, seed: int, replications: Sequence[int], project_log: bool
+    scenario: Scenario, seed: int, replications: Sequence[int], project_log: bool = False
 ) -> list[ReplicationResult]:
     return [simulate_replication(scenario, seed, r, project_log) for r in replications]
 
@@ -63,6 +65,13 @@ def run_replications(
     return results
 
 
+def _worker_signals() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent alone decides to
+    # stop, and then terminates the workers (SIGTERM, default action: no traceback)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _pooled(
     scenario: Scenario,
     seed: int,
@@ -71,18 +80,17 @@ def _pooled(
     project_log: bool,
     on_progress: Callable[[int], None] | None,
 ) -> Iterator[list[ReplicationResult]]:
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    work = partial(_run_batch, scenario, seed, project_log=project_log)
+    pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
     try:
-        pending: set[Future[list[ReplicationResult]]] = {
-            pool.submit(_run_batch, scenario, seed, b, project_log) for b in batches(replications, jobs)
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                batch = fut.result()
-                if on_progress:
-                    on_progress(len(batch))
-                yield batch
+        for batch in pool.imap_unordered(work, batches(replications, jobs)):
+            if on_progress:
+                on_progress(len(batch))
+            yield batch
+        pool.close()
+    except BaseException:
+        # on an error, Ctrl-C or SIGTERM, stop the workers now instead of finishing batches
+        pool.terminate()
+        raise
     finally:
-        # on an error or Ctrl-C, stop the workers instead of finishing queued batches
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.join()
