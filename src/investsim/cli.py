@@ -30,9 +30,11 @@ from investsim.api import (
 )
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
+from investsim.metrics import METRIC_HELP
 from investsim.results import atomic_folder, check_out_dir, write_manifest
 from investsim.runner import default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
+from investsim.sweep import SweepResult, plan_sweep, run_sweep
 
 # wide enough for the tables when the output is piped (rich assumes 80 columns then)
 out_console = Console(width=None if sys.stdout.isatty() else 120)
@@ -374,6 +376,108 @@ def _print_attribution(part: Any) -> None:
             f"{waits.get((r.policy, 'financing_wait_months'), float('nan')):+.2f}",
         )
     out_console.print(view)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...|PATH=LOW:HIGH:STEPS",
+    help="Values of one scenario key; repeat for a full factorial.",
+)
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications per point.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of every point (default: the scenario's).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="M",
+    help=f"Repeatable; the first ranks the points. {METRIC_HELP} (default: cumulative_investment).",
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default: results/<name>-sweep).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
+)
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    scenario: str,
+    grids: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    metrics: tuple[str, ...],
+    out: str | None,
+    jobs: int | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Run SCENARIO at every combination of the --grid values (common random numbers).
+
+    Each point is saved as it finishes: after an interruption, the same command runs only
+    the points still missing.
+    """
+    name = _load(scenario, overrides).name
+    target = Path(out) if out else Path("results") / f"{name}-sweep"
+    plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides)
+    missing = plan.missing()
+    if len(missing) < len(plan.points):
+        out_console.print(
+            f"{len(plan.points) - len(missing)} of {len(plan.points)} points already done in {plan.out}; "
+            f"running {len(missing)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    ctx.meta[INTERRUPT_NOTE] = (
+        f"the points finished so far are kept in {plan.out / 'points'}; "
+        "run the same command again to run only the missing ones"
+    )
+    with _progress() as bar:
+        task = bar.add_task(f"{name}: {len(missing)} points", total=len(missing) * plan.replications)
+        result = run_sweep(
+            plan,
+            jobs or default_jobs(),
+            on_progress=lambda k: bar.advance(task, k),
+            command=["investsim", *sys.argv[1:]],
+        )
+    _print_sweep(result, name)
+    out_console.print(f"sweep written to {plan.out}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_sweep(result: SweepResult, name: str) -> None:
+    metric = result.metrics[0].name
+    table = result.table.sort_values(f"{metric}_mean", ascending=False, kind="stable")
+    shown = table if len(table) <= 20 else pd.concat([table.head(5), table.tail(5)])
+    view = Table(
+        title=escape(
+            f"{name}: {metric} by point, best first ({len(table)} points, "
+            f"{result.manifest['replications']} replications each, seed {result.manifest['seed']})"
+        ),
+        title_justify="left",
+    )
+    view.add_column("")
+    for p in result.paths:
+        view.add_column(escape(p), justify="right")
+    for col in ("mean", "95% interval", "P10", "P90"):
+        view.add_column(col, justify="right")
+    for rank, rec in enumerate(shown.to_dict("records")):
+        label = "best" if rank == 0 else ("worst" if rank == len(shown) - 1 else "")
+        view.add_row(
+            label,
+            *(escape(json.dumps(rec[p], ensure_ascii=False)) for p in result.paths),
+            f"{rec[f'{metric}_mean']:,.1f}",
+            f"{rec[f'{metric}_ci_low']:,.1f} to {rec[f'{metric}_ci_high']:,.1f}",
+            f"{rec[f'{metric}_p10']:,.1f}",
+            f"{rec[f'{metric}_p90']:,.1f}",
+        )
+    out_console.print(view)
+    if result.reused:
+        out_console.print(
+            f"{result.reused} points reused from an earlier run, {result.ran} run now", highlight=False
+        )
 
 
 @cli.command()

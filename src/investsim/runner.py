@@ -1,4 +1,5 @@
-"""Run many replications of a scenario, in this process or in a pool of worker processes.
+"""Run many replications of one or many scenarios, in this process or in a pool of worker
+processes.
 
 Replication ``r`` is always simulated from the streams keyed by ``(seed, r)``, so the
 results are the same whatever the number of workers and however replications are
@@ -11,22 +12,34 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from dataclasses import dataclass
 
 from investsim.model import ReplicationResult, simulate_replication
 from investsim.scenario import Scenario
 
+MAX_BATCH = 20
+"""Replications per task at most: small enough to balance workers and keep progress moving."""
 
-def _run_batch(
-    scenario: Scenario, seed: int, replications: Sequence[int], project_log: bool = False
-) -> list[ReplicationResult]:
-    return [simulate_replication(scenario, seed, r, project_log) for r in replications]
+
+@dataclass(frozen=True)
+class Job:
+    """Replications ``0 .. replications-1`` of ``scenario`` with ``seed``."""
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    project_log: bool = False
+
+
+def _run_batch(task: tuple[int, Job, range]) -> tuple[int, list[ReplicationResult]]:
+    k, job, reps = task
+    return k, [simulate_replication(job.scenario, job.seed, r, job.project_log) for r in reps]
 
 
 def batches(replications: int, jobs: int) -> list[range]:
     """Split ``range(replications)`` into batches: a few per worker, so they stay balanced
     while each task carries enough work to hide the cost of sending it."""
-    size = replications if jobs <= 1 else max(1, min(20, -(-replications // (jobs * 4))))
+    size = replications if jobs <= 1 else max(1, min(MAX_BATCH, -(-replications // (jobs * 4))))
     return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
 
 
@@ -50,19 +63,33 @@ def run_replications(
     """
     if replications < 1:
         raise ValueError(f"replications(={replications}) must be >= 1.")
+    return dict(run_jobs([Job(scenario, replications, seed, project_log)], jobs, on_progress))[0]
+
+
+def run_jobs(
+    work: Sequence[Job], jobs: int = 1, on_progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, list[ReplicationResult]]]:
+    """Simulate every job and yield ``(index in work, its results in replication order)``
+    as each job finishes (in any order with ``jobs > 1``).
+
+    All the jobs share one pool of ``jobs`` worker processes, so a sweep of many small
+    scenarios keeps every worker busy. Stopping the iteration (an error, Ctrl-C, SIGTERM)
+    terminates the workers at once; the jobs already yielded are whole.
+    """
     if jobs < 1:
         raise ValueError(f"jobs(={jobs}) must be >= 1.")
-    results: list[ReplicationResult] = []
-    if jobs == 1 or replications == 1:
-        for r in range(replications):
-            results.append(simulate_replication(scenario, seed, r, project_log))
-            if on_progress:
-                on_progress(1)
-        return results
-    for batch in _pooled(scenario, seed, replications, jobs, project_log, on_progress):
-        results.extend(batch)
-    results.sort(key=lambda x: x.replication)
-    return results
+    if any(j.replications < 1 for j in work):
+        raise ValueError("every job needs replications >= 1.")
+    if jobs == 1 or sum(j.replications for j in work) == 1:
+        for k, job in enumerate(work):
+            results = []
+            for r in range(job.replications):
+                results.append(simulate_replication(job.scenario, job.seed, r, job.project_log))
+                if on_progress:
+                    on_progress(1)
+            yield k, results
+        return
+    yield from _pooled(work, jobs, on_progress)
 
 
 def _worker_signals() -> None:
@@ -72,21 +99,30 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _tasks(work: Sequence[Job], jobs: int) -> list[tuple[int, Job, range]]:
+    total = sum(j.replications for j in work)
+    size = max(1, min(MAX_BATCH, -(-total // (jobs * 4))))
+    return [
+        (k, job, range(i, min(i + size, job.replications)))
+        for k, job in enumerate(work)
+        for i in range(0, job.replications, size)
+    ]
+
+
 def _pooled(
-    scenario: Scenario,
-    seed: int,
-    replications: int,
-    jobs: int,
-    project_log: bool,
-    on_progress: Callable[[int], None] | None,
-) -> Iterator[list[ReplicationResult]]:
-    work = partial(_run_batch, scenario, seed, project_log=project_log)
+    work: Sequence[Job], jobs: int, on_progress: Callable[[int], None] | None
+) -> Iterator[tuple[int, list[ReplicationResult]]]:
+    pending: dict[int, list[ReplicationResult]] = {}
     pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
     try:
-        for batch in pool.imap_unordered(work, batches(replications, jobs)):
+        for k, batch in pool.imap_unordered(_run_batch, _tasks(work, jobs)):
             if on_progress:
                 on_progress(len(batch))
-            yield batch
+            got = pending.setdefault(k, [])
+            got.extend(batch)
+            if len(got) == work[k].replications:
+                got.sort(key=lambda x: x.replication)
+                yield k, pending.pop(k)
         pool.close()
     except BaseException:
         # on an error, Ctrl-C or SIGTERM, stop the workers now instead of finishing batches

@@ -1,0 +1,233 @@
+"""Full-factorial sweeps of scenario parameters, with common random numbers, resumable.
+
+Every point is the scenario with ``--set path=value`` for each grid, run with the same
+seed and replication count, so differences between points are not sampling noise. Each
+point's replications are saved in ``DIR/points/`` as soon as the point finishes; the
+file name is a hash of the resolved scenario, seed and replication count, so running
+the same sweep again skips the points already done, and a changed scenario never reuses
+a stale point. ``sweep.csv`` and ``manifest.json`` are written only when every point is
+done: a folder without them is a sweep in progress, not a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from investsim.errors import InputError
+from investsim.loading import load_scenario, scenario_sha256
+from investsim.metrics import Metric, parse_metric, summarise
+from investsim.results import replications_frame
+from investsim.runner import Job, run_jobs
+from investsim.scenario import Scenario
+
+POINTS = "points"
+STATS = ("mean", "p10", "p50", "p90", "ci_low", "ci_high")
+
+
+def parse_grid(text: str) -> tuple[str, list[Any]]:
+    """``path=v1,v2,...`` (values read as YAML) or ``path=low:high:steps`` (evenly spaced,
+    both ends included) -> (path, values)."""
+    path, sep, spec = text.partition("=")
+    path = path.strip()
+    where = f"--grid {text!r}"
+    if not sep or not path or not spec.strip():
+        raise InputError(f"{where}: write path=v1,v2,... or path=low:high:steps")
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        try:
+            low, high = float(parts[0]), float(parts[1])
+            steps = int(parts[2]) if len(parts) == 3 else -1
+        except (ValueError, IndexError):
+            raise InputError(
+                f"{where}: write path=low:high:steps with numbers, e.g. {path}=20:40:5"
+            ) from None
+        if len(parts) != 3 or steps < 2:
+            raise InputError(f"{where}: low:high:steps needs steps >= 2, e.g. {path}=20:40:5")
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise InputError(f"{where}: low and high must be finite numbers")
+        # whole numbers stay whole, so that counts (capacities, secretaries) read naturally
+        return path, [int(v) if float(v).is_integer() else float(v) for v in np.linspace(low, high, steps)]
+    values = []
+    for item in spec.split(","):
+        if not item.strip():
+            raise InputError(f"{where}: an empty value between commas")
+        try:
+            values.append(yaml.safe_load(item))
+        except yaml.YAMLError:
+            values.append(item.strip())
+    if len(set(map(repr, values))) != len(values):
+        raise InputError(f"{where}: a value appears twice")
+    return path, values
+
+
+def grid_points(grids: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+    """Every combination of the grids' values (the first grid varies slowest)."""
+    paths = [p for p, _ in grids]
+    if len(set(paths)) != len(paths):
+        raise InputError(f"--grid: a path is given twice ({', '.join(paths)})")
+    return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in grids))]
+
+
+def point_overrides(point: dict[str, Any]) -> list[str]:
+    """The ``--set`` overrides of a point (values as JSON, which YAML reads back as is)."""
+    return [f"{path}={json.dumps(value, ensure_ascii=False)}" for path, value in point.items()]
+
+
+def point_key(scenario: Scenario, seed: int, replications: int) -> str:
+    """Name of a point's saved replications: what determines them, hashed."""
+    text = f"{scenario_sha256(scenario)}:{seed}:{replications}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def check_sweep_dir(out: str | Path) -> Path:
+    """Check before any work that ``out`` can hold a sweep: new, empty or an earlier
+    sweep (finished or not)."""
+    path = Path(out).resolve()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file, not a folder: choose another --out", file=str(out))
+    if path.is_dir() and any(path.iterdir()) and not (path / POINTS).is_dir():
+        raise InputError(
+            "the folder exists and is not a sweep folder (no points/); choose a new or empty folder",
+            file=str(out),
+        )
+    return path
+
+
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a file through a temporary beside it, renamed into place when complete."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: one row per point in ``table``, and how the points were obtained."""
+
+    table: pd.DataFrame
+    metrics: list[Metric]
+    paths: list[str]
+    ran: int
+    reused: int
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep, ready to run: every point's scenario is loaded and checked."""
+
+    source: str
+    grids: list[tuple[str, list[Any]]]
+    points: list[dict[str, Any]]
+    scenarios: list[Scenario]
+    keys: list[str]
+    metrics: list[Metric]
+    replications: int
+    seed: int
+    out: Path
+
+    def missing(self) -> list[int]:
+        """Points whose replications are not saved yet."""
+        return [i for i, k in enumerate(self.keys) if not (self.out / POINTS / f"{k}.parquet").is_file()]
+
+
+def plan_sweep(
+    scenario: str | Path,
+    grids: Sequence[str],
+    metrics: Sequence[str],
+    out: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+) -> SweepPlan:
+    """Parse the grids and metrics and load every point's scenario; ``InputError`` on any
+    problem, before anything runs."""
+    if not grids:
+        raise InputError("give at least one --grid path=values")
+    parsed = [parse_grid(g) for g in grids]
+    points = grid_points(parsed)
+    base = load_scenario(scenario, overrides)
+    n = replications or base.config.replications
+    s = base.config.seed if seed is None else seed
+    scenarios = []
+    for point in points:
+        try:
+            scenarios.append(load_scenario(scenario, [*overrides, *point_overrides(point)]))
+        except InputError as e:
+            raise InputError(f"grid point {json.dumps(point, ensure_ascii=False)}: {e}") from None
+    columns = {"investment", "growth", "starts", "completions"}
+    if base.config.financing.sources:
+        columns.add("financing_gap")
+    wanted = [parse_metric(m, base.years, columns) for m in (metrics or ["cumulative_investment"])]
+    keys = [point_key(scn, s, n) for scn in scenarios]
+    return SweepPlan(str(scenario), parsed, points, scenarios, keys, wanted, n, s, check_sweep_dir(out))
+
+
+def run_sweep(
+    plan: SweepPlan,
+    jobs: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+    command: Sequence[str] | None = None,
+) -> SweepResult:
+    """Run the points of ``plan`` not saved yet, save each as it finishes, then write
+    ``sweep.csv`` and ``manifest.json`` (last)."""
+    from investsim.api import package_versions
+
+    folder = plan.out / POINTS
+    folder.mkdir(parents=True, exist_ok=True)
+    # the folder is being changed: an older sweep.csv no longer describes it
+    for stale in ("manifest.json", "sweep.csv"):
+        (plan.out / stale).unlink(missing_ok=True)
+    todo = plan.missing()
+    work = [Job(plan.scenarios[i], plan.replications, plan.seed) for i in todo]
+    for k, results in run_jobs(work, jobs, on_progress):
+        i = todo[k]
+        frame = replications_frame(plan.scenarios[i], results)
+        _write_atomic(folder / f"{plan.keys[i]}.parquet", partial(frame.to_parquet, index=False))
+    rows = []
+    for point, key in zip(plan.points, plan.keys, strict=True):
+        reps = pd.read_parquet(folder / f"{key}.parquet")
+        row: dict[str, Any] = {**point, "replications": int(reps["replication"].nunique())}
+        for metric in plan.metrics:
+            summary = summarise(metric.values(reps))
+            row.update({f"{metric.name}_{stat}": summary[stat] for stat in STATS})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    paths = list(plan.points[0])
+    manifest = {
+        "command": list(command) if command is not None else None,
+        "scenario_file": plan.source,
+        "seed": plan.seed,
+        "replications": plan.replications,
+        "grid": dict(plan.grids),
+        "points": len(plan.points),
+        "points_run": len(todo),
+        "points_reused": len(plan.points) - len(todo),
+        "metrics": [m.name for m in plan.metrics],
+        "versions": package_versions(),
+    }
+    _write_atomic(plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+    _write_atomic(
+        plan.out / "manifest.json",
+        lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
+    )
+    return SweepResult(table, plan.metrics, paths, len(todo), len(plan.points) - len(todo), manifest)
