@@ -34,6 +34,8 @@ from investsim.metrics import METRIC_HELP
 from investsim.results import atomic_folder, check_out_dir, write_manifest
 from investsim.runner import default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
+from investsim.sensitivity import SensitivityResult, plan_sensitivity, run_sensitivity
+from investsim.sensitivity import manifest_of as sensitivity_manifest
 from investsim.sweep import SweepResult, plan_sweep, run_sweep
 
 # wide enough for the tables when the output is piped (rich assumes 80 columns then)
@@ -478,6 +480,101 @@ def _print_sweep(result: SweepResult, name: str) -> None:
         out_console.print(
             f"{result.reused} points reused from an earlier run, {result.ran} run now", highlight=False
         )
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LOW:HIGH",
+    help="A scenario key and its range; repeatable.",
+)
+@click.option("--method", type=click.Choice(["morris", "sobol"]), default="morris", show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    help="Morris trajectories (default 10) or Sobol base size, a power of two (default 64).",
+)
+@click.option("--metric", default="cumulative_investment", show_default=True, help=METRIC_HELP)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Per parameter set.",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-sensitivity).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
+)
+def sensitivity(
+    scenario: str,
+    params: tuple[str, ...],
+    method: str,
+    samples: int | None,
+    metric: str,
+    replications: int,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
+    name = _load(scenario, overrides).name
+    target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
+    plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
+    started = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task(
+            f"{name}: {len(plan.scenarios)} parameter sets", total=len(plan.scenarios) * plan.replications
+        )
+        result = run_sensitivity(plan, jobs or default_jobs(), on_progress=lambda k: bar.advance(task, k))
+    manifest = {
+        "command": ["investsim", *sys.argv[1:]],
+        **sensitivity_manifest(plan),
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    with atomic_folder(target) as tmp:
+        result.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
+        result.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
+        write_manifest(tmp, manifest)
+    _print_tornado(result, plan.metric.name, name)
+    out_console.print(f"sensitivity written to {target}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_tornado(result: SensitivityResult, metric: str, name: str) -> None:
+    key, conf = ("mu_star", "mu_star_conf") if result.method == "morris" else ("ST", "ST_conf")
+    label = "mu*" if result.method == "morris" else "total-order index ST"
+    table = result.table
+    top = float(table[key].abs().max()) or 1.0
+    view = Table(
+        title=escape(f"{name}: what moves {metric} ({result.method}, {label})"), title_justify="left"
+    )
+    view.add_column("#", justify="right")
+    view.add_column("parameter")
+    view.add_column("range", justify="right")
+    view.add_column(label, justify="right")
+    view.add_column("")
+    extra = ("sigma", "sigma_conf") if result.method == "morris" else ("S1", "S1_conf")
+    view.add_column(extra[0], justify="right")
+    for rec in table.to_dict("records"):
+        bar = "█" * round(30 * abs(rec[key]) / top)
+        view.add_row(
+            str(rec["rank"]),
+            escape(str(rec["parameter"])),
+            f"{rec['low']:g} to {rec['high']:g}",
+            f"{rec[key]:,.3g} ± {rec[conf]:,.2g}",
+            bar,
+            f"{rec[extra[0]]:,.3g} ± {rec[extra[1]]:,.2g}",
+        )
+    out_console.print(view)
 
 
 @cli.command()

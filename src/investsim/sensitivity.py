@@ -1,0 +1,277 @@
+"""Global sensitivity of a metric to scenario parameters: Morris screening or Sobol indices.
+
+SALib draws the parameter sets and analyses the results; investsim runs each set as the
+scenario with ``--set path=value`` overrides, every set with the same seed (common random
+numbers), so that a parameter that does not act on the metric has an index of exactly 0
+rather than one lost in sampling noise. The model output of a set is the mean of the
+metric over its replications.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+from scipy import stats
+
+from investsim.errors import InputError
+from investsim.loading import load_scenario
+from investsim.metrics import Metric, parse_metric
+from investsim.results import replications_frame
+from investsim.runner import Job, run_jobs
+from investsim.scenario import Scenario
+
+METHODS = ("morris", "sobol")
+MORRIS_LEVELS = 4
+BOOTSTRAP = 200
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter varied between ``low`` and ``high``; ``whole`` ones take whole numbers."""
+
+    path: str
+    low: float
+    high: float
+    whole: bool = False
+
+
+def parse_param(text: str) -> Param:
+    """``path=low:high`` -> Param (``InputError`` if it is not that)."""
+    path, sep, spec = text.partition("=")
+    path = path.strip()
+    low_text, colon, high_text = spec.partition(":")
+    where = f"--param {text!r}"
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise InputError(
+            f"{where}: write path=low:high with numbers, e.g. financing.sources.bank.supply=28:46"
+        ) from None
+    if not sep or not path or not colon:
+        raise InputError(f"{where}: write path=low:high")
+    if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
+        raise InputError(f"{where}: low and high must be finite numbers with low < high")
+    return Param(path, low, high)
+
+
+def _with_kind(scenario: str | Path, overrides: Sequence[str], p: Param) -> Param:
+    """Check the scenario accepts ``p``'s bounds, and find whether it needs whole numbers."""
+    for value in (p.low, p.high):
+        text = int(value) if float(value).is_integer() else value
+        try:
+            load_scenario(scenario, [*overrides, f"{p.path}={text}"])
+        except InputError as e:
+            raise InputError(f"--param {p.path}: at {text}: {e}") from None
+    middle = p.low + 0.37 * (p.high - p.low)
+    if float(middle).is_integer():
+        middle += 0.01
+    try:
+        load_scenario(scenario, [*overrides, f"{p.path}={middle}"])
+    except InputError as e:
+        if "valid integer" not in str(e):
+            raise
+        if p.high - p.low < 1:
+            raise InputError(f"--param {p.path}: takes whole numbers; widen {p.low:g}:{p.high:g}") from None
+        return Param(p.path, p.low, p.high, whole=True)
+    return p
+
+
+@dataclass
+class SensitivityPlan:
+    """A validated analysis: the SALib problem, its sample and one scenario per row."""
+
+    source: str
+    method: str
+    params: list[Param]
+    problem: dict[str, Any]
+    design: NDArray[np.float64]
+    """SALib's sample, which the analysis reads."""
+    sample: NDArray[np.float64]
+    """The values run: the design, with whole-number parameters rounded."""
+    scenarios: list[Scenario]
+    metric: Metric
+    replications: int
+    seed: int
+    samples: int
+
+
+def plan_sensitivity(
+    scenario: str | Path,
+    params: Sequence[str],
+    method: str = "morris",
+    samples: int | None = None,
+    metric: str = "cumulative_investment",
+    replications: int = 10,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+) -> SensitivityPlan:
+    """Parse and check everything, draw the sample; ``InputError`` before anything runs.
+
+    ``samples`` is the number of Morris trajectories (default 10) or the Sobol base
+    sample size N (a power of two; default 64): Morris runs samples x (D + 1) parameter
+    sets, Sobol samples x (D + 2), each with ``replications`` replications.
+    """
+    if method not in METHODS:
+        raise InputError(f"--method {method!r}: use morris or sobol")
+    if not params:
+        raise InputError("give at least one --param path=low:high")
+    parsed = [parse_param(p) for p in params]
+    paths = [p.path for p in parsed]
+    if len(set(paths)) != len(paths):
+        raise InputError("--param: a path is given twice")
+    if method == "sobol" and len(parsed) < 2:
+        raise InputError("--method sobol needs at least two --param")
+    base = load_scenario(scenario, overrides)
+    checked = [_with_kind(scenario, overrides, p) for p in parsed]
+    columns = {"investment", "growth", "starts", "completions"}
+    if base.config.financing.sources:
+        columns.add("financing_gap")
+    wanted = parse_metric(metric, base.years, columns)
+    s = base.config.seed if seed is None else seed
+    problem = {
+        "num_vars": len(checked),
+        "names": paths,
+        "bounds": [[p.low, p.high] for p in checked],
+    }
+    if method == "morris":
+        n = samples or 10
+        if n < 2:
+            raise InputError(f"--samples {n}: Morris needs at least 2 trajectories")
+        x = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=s)
+    else:
+        n = samples or 64
+        if n < 2 or n & (n - 1):
+            raise InputError(f"--samples {n}: Sobol needs a power of two (e.g. 64, 128, 256)")
+        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=s)
+    design = np.array(x, dtype=float)
+    x = design.copy()
+    for j, p in enumerate(checked):
+        if p.whole:
+            x[:, j] = np.round(x[:, j])
+    scenarios = []
+    for row in x:
+        sets = [f"{p.path}={_literal(v, p.whole)}" for p, v in zip(checked, row, strict=True)]
+        scenarios.append(load_scenario(scenario, [*overrides, *sets]))
+    return SensitivityPlan(
+        str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n
+    )
+
+
+def _literal(value: float, whole: bool) -> str:
+    return str(round(value)) if whole else repr(float(value))
+
+
+@dataclass
+class SensitivityResult:
+    """Indices per parameter (``table``, most important first) and the model outputs."""
+
+    table: pd.DataFrame
+    outputs: pd.DataFrame
+    method: str
+
+
+def run_sensitivity(
+    plan: SensitivityPlan, jobs: int = 1, on_progress: Callable[[int], None] | None = None
+) -> SensitivityResult:
+    """Run every parameter set and analyse the outputs with SALib."""
+    y = np.empty(len(plan.scenarios))
+    work = [Job(scn, plan.replications, plan.seed) for scn in plan.scenarios]
+    for k, results in run_jobs(work, jobs, on_progress):
+        values = plan.metric.values(replications_frame(plan.scenarios[k], results))
+        y[k] = float(np.nanmean(values)) if np.any(~np.isnan(values)) else np.nan
+    if np.any(np.isnan(y)):
+        raise InputError(
+            f"the metric {plan.metric.name} is undefined for some parameter sets (e.g. a growth from 0)"
+        )
+    outputs = pd.DataFrame(plan.sample, columns=[p.path for p in plan.params])
+    outputs[plan.metric.name] = y
+    table = _morris(plan, y) if plan.method == "morris" else _sobol(plan, y)
+    return SensitivityResult(table, outputs, plan.method)
+
+
+def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
+    kw = {"num_levels": MORRIS_LEVELS, "conf_level": 0.95, "num_resamples": BOOTSTRAP, "seed": plan.seed}
+    res = morris_analyze.analyze(plan.problem, plan.design, y, **kw)
+    # SALib gives a bootstrap interval for mu* only; sigma's comes from resampling whole
+    # trajectories the same way
+    d = len(plan.params)
+    rng = np.random.default_rng(np.random.SeedSequence([plan.seed, 0x5E45]))
+    sigmas = []
+    for _ in range(BOOTSTRAP):
+        pick = rng.integers(0, plan.samples, plan.samples)
+        rows = (pick[:, None] * (d + 1) + np.arange(d + 1)[None, :]).ravel()
+        boot = morris_analyze.analyze(plan.problem, plan.design[rows], y[rows], num_levels=MORRIS_LEVELS)
+        sigmas.append(np.asarray(boot["sigma"], dtype=float))
+    z = float(stats.norm.ppf(0.975))
+    sigma_conf = z * np.nanstd(np.array(sigmas), axis=0, ddof=1)
+    table = pd.DataFrame(
+        {
+            "parameter": [p.path for p in plan.params],
+            "low": [p.low for p in plan.params],
+            "high": [p.high for p in plan.params],
+            "mu_star": np.asarray(res["mu_star"], dtype=float),
+            "mu_star_conf": np.asarray(res["mu_star_conf"], dtype=float),
+            "sigma": np.asarray(res["sigma"], dtype=float),
+            "sigma_conf": sigma_conf,
+            "mu": np.asarray(res["mu"], dtype=float),
+        }
+    )
+    return _ranked(table, "mu_star")
+
+
+def _sobol(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
+    if np.ptp(y) == 0:
+        s1 = st = np.zeros(len(plan.params))
+        s1c = stc = np.zeros(len(plan.params))
+    else:
+        res = sobol_analyze.analyze(
+            plan.problem, y, calc_second_order=False, conf_level=0.95, num_resamples=BOOTSTRAP, seed=plan.seed
+        )
+        s1, s1c = np.asarray(res["S1"], dtype=float), np.asarray(res["S1_conf"], dtype=float)
+        st, stc = np.asarray(res["ST"], dtype=float), np.asarray(res["ST_conf"], dtype=float)
+    table = pd.DataFrame(
+        {
+            "parameter": [p.path for p in plan.params],
+            "low": [p.low for p in plan.params],
+            "high": [p.high for p in plan.params],
+            "S1": s1,
+            "S1_conf": s1c,
+            "ST": st,
+            "ST_conf": stc,
+        }
+    )
+    return _ranked(table, "ST")
+
+
+def _ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    out = table.sort_values(by, ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def manifest_of(plan: SensitivityPlan) -> dict[str, Any]:
+    """What a sensitivity folder's manifest records about the analysis."""
+    return {
+        "scenario_file": plan.source,
+        "method": plan.method,
+        "metric": plan.metric.name,
+        "samples": plan.samples,
+        "parameter_sets": len(plan.scenarios),
+        "replications_per_set": plan.replications,
+        "seed": plan.seed,
+        "parameters": [
+            {"path": p.path, "low": p.low, "high": p.high, "whole_numbers": p.whole} for p in plan.params
+        ],
+        "salib_problem": json.loads(json.dumps(plan.problem)),
+    }
