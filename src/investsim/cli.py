@@ -28,6 +28,8 @@ from investsim.api import (
     package_versions,
     simulate,
 )
+from investsim.calibrate import CalibrationResult, calibrated_yaml, plan_calibration
+from investsim.calibrate import calibrate as run_calibration
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
 from investsim.metrics import METRIC_HELP
@@ -575,6 +577,128 @@ def _print_tornado(result: SensitivityResult, metric: str, name: str) -> None:
             f"{rec[extra[0]]:,.3g} ± {rec[extra[1]]:,.2g}",
         )
     out_console.print(view)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--history",
+    "histories",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of observed figures: yearly (year, investment, starts, ...) or aggregate "
+    "(from_year, to_year, metric, value[, min_size]); repeatable.",
+)
+@click.option(
+    "--param", "params", multiple=True, required=True, metavar="PATH=LOW:HIGH", help="A parameter to fit."
+)
+@click.option(
+    "-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True, help="Per point."
+)
+@click.option(
+    "--design",
+    type=click.IntRange(min=3),
+    help="Points per design round (default: 2 x the surface's terms, >= 10).",
+)
+@click.option(
+    "--holdout", type=click.IntRange(min=0), default=0, show_default=True, help="Hold out the last K years."
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-calibration).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
+)
+def calibrate(
+    scenario: str,
+    histories: tuple[str, ...],
+    params: tuple[str, ...],
+    replications: int,
+    design: int | None,
+    holdout: int,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
+    plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
+    target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
+    started = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task(f"{plan.name}: calibrating", total=(2 * plan.design_size + 1) * plan.replications)
+        result = run_calibration(plan, jobs or default_jobs(), on_progress=lambda k: bar.advance(task, k))
+    manifest = {
+        "command": ["investsim", *sys.argv[1:]],
+        "scenario_file": plan.source,
+        "histories": list(histories),
+        "seed": plan.seed,
+        "replications_per_point": plan.replications,
+        "design_points_per_round": plan.design_size,
+        "holdout_years": holdout,
+        "estimate": result.estimate,
+        **result.summary,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    with atomic_folder(target) as tmp:
+        result.parameters.to_csv(tmp / "parameters.csv", index=False, float_format="%.10g")
+        result.fit.to_csv(tmp / "fit.csv", index=False, float_format="%.10g")
+        result.design.to_csv(tmp / "design.csv", index=False, float_format="%.10g")
+        if result.backtest is not None:
+            result.backtest.to_csv(tmp / "backtest.csv", index=False, float_format="%.10g")
+        (tmp / "calibrated.yaml").write_text(calibrated_yaml(plan, result, target), encoding="utf-8")
+        write_manifest(tmp, manifest)
+    _print_calibration(result, plan.name)
+    out_console.print(f"calibration written to {target}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_calibration(result: CalibrationResult, name: str) -> None:
+    view = Table(title=escape(f"{name}: fitted parameters (95% bootstrap interval)"), title_justify="left")
+    for col in ("parameter", "estimate", "interval", "range searched", ""):
+        view.add_column(col, justify="left" if col == "parameter" else "right")
+    for r in result.parameters.to_dict("records"):
+        view.add_row(
+            escape(str(r["parameter"])),
+            f"{r['estimate']:.4g}",
+            f"{r['ci_low']:.4g} to {r['ci_high']:.4g}",
+            f"{r['low']:g} to {r['high']:g}",
+            "at a bound: widen the range" if r["at_bound"] else "",
+        )
+    out_console.print(view)
+    fit = Table(title="fit: observed against simulated at the estimate", title_justify="left")
+    for col in ("figure", "used", "observed", "P10", "P50", "P90", "error"):
+        fit.add_column(col, justify="left" if col in ("figure", "used") else "right")
+    for r in result.fit.to_dict("records"):
+        fit.add_row(
+            escape(str(r["target"])),
+            str(r["used"]),
+            f"{r['observed']:,.1f}",
+            f"{r['simulated_p10']:,.1f}",
+            f"{r['simulated_p50']:,.1f}",
+            f"{r['simulated_p90']:,.1f}",
+            f"{r['relative_error']:+.1%}",
+        )
+    out_console.print(fit)
+    out_console.print(f"MAPE of the fitted figures: {result.summary['mape']:.2%}", highlight=False)
+    misses = result.summary["surface_misses"]
+    if misses:
+        out_console.print(
+            f"warning: at the estimate the simulation misses what the fitted surface predicted for "
+            f"{', '.join(misses)}: these parameters may not be able to reach the targets within their "
+            "ranges (see design.csv), or need a wider or narrower range",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if result.backtest is not None:
+        mape = result.summary["backtest_mape"]
+        out_console.print(
+            "held-out years, MAPE: calibrated model {calibrated:.2%}, last value {last_value:.2%}, "
+            "linear trend {linear_trend:.2%}".format(**mape),
+            highlight=False,
+        )
 
 
 @cli.command()

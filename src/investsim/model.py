@@ -657,6 +657,14 @@ def _collect(
     yearly: dict[str, FloatArray] = {}
     yearly["arrivals"] = _year_index(col["arrived"][~in_flight], horizon).astype(float)
     yearly["starts"] = _year_index(col["construction_start"][~carried], horizon).astype(float)
+    # planned total investment (land included, before overrun) of the projects starting
+    planned = np.array([p.cost for p in projects], dtype=float)
+    begun = col["construction_start"]
+    yearly["started_investment"] = _sum_by_year(begun[~carried], planned[~carried], horizon)
+    if c.large_project_threshold is not None:
+        large = ~carried & (planned >= c.large_project_threshold)
+        yearly["starts_large"] = _year_index(begun[large], horizon).astype(float)
+        yearly["started_investment_large"] = _sum_by_year(begun[large], planned[large], horizon)
     yearly["completions"] = _year_index(col["completed"], horizon).astype(float)
     cancelled = np.array([p.cancelled for p in projects], dtype=object)
     for stage in CANCEL_STAGES:
@@ -758,6 +766,14 @@ def _collect(
 def _fill(ends: FloatArray, horizon: int) -> FloatArray:
     """Interval ends with 'not yet' (NaN) read as the end of the horizon."""
     return np.where(np.isnan(ends), float(horizon), ends)
+
+
+def _sum_by_year(when: FloatArray, values: FloatArray, horizon: int) -> FloatArray:
+    """Sum of ``values`` grouped by the year of ``when`` (NaN times and other years left out)."""
+    ok = (when >= 0) & (when < horizon)
+    year = np.floor(when[ok]).astype(np.int64)
+    out = np.bincount(year, weights=values[ok], minlength=horizon)[:horizon].astype(float)
+    return out
 
 
 def _mean_by_year(when: FloatArray, values: FloatArray, horizon: int) -> FloatArray:

@@ -269,6 +269,13 @@ class ScenarioConfig(_Model):
     key_project_threshold: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="projects at or above this size are key"
     )
+    large_project_threshold: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="also report starts_large and started_investment_large: projects at or above this "
+        "total investment starting construction (e.g. 1 for a statistic of projects >= 1 亿)",
+    )
     projects: str | None = Field(None, description="CSV of projects in flight at the start")
     sectors: dict[str, Sector] = Field(min_length=1)
     resources: Resources = Resources()
@@ -324,6 +331,7 @@ POLICY_FIXED_KEYS = (
     "start_year",
     "horizon_years",
     "warmup_years",
+    "large_project_threshold",
     "money_unit",
     "seed",
     "replications",

@@ -27,6 +27,7 @@ from scipy import stats
 from investsim.errors import InputError
 from investsim.loading import load_scenario
 from investsim.metrics import Metric, parse_metric
+from investsim.params import Param, check_param, param_overrides, parse_param
 from investsim.results import replications_frame
 from investsim.runner import Job, run_jobs
 from investsim.scenario import Scenario
@@ -34,57 +35,6 @@ from investsim.scenario import Scenario
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
 BOOTSTRAP = 200
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter varied between ``low`` and ``high``; ``whole`` ones take whole numbers."""
-
-    path: str
-    low: float
-    high: float
-    whole: bool = False
-
-
-def parse_param(text: str) -> Param:
-    """``path=low:high`` -> Param (``InputError`` if it is not that)."""
-    path, sep, spec = text.partition("=")
-    path = path.strip()
-    low_text, colon, high_text = spec.partition(":")
-    where = f"--param {text!r}"
-    try:
-        low, high = float(low_text), float(high_text)
-    except ValueError:
-        raise InputError(
-            f"{where}: write path=low:high with numbers, e.g. financing.sources.bank.supply=28:46"
-        ) from None
-    if not sep or not path or not colon:
-        raise InputError(f"{where}: write path=low:high")
-    if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
-        raise InputError(f"{where}: low and high must be finite numbers with low < high")
-    return Param(path, low, high)
-
-
-def _with_kind(scenario: str | Path, overrides: Sequence[str], p: Param) -> Param:
-    """Check the scenario accepts ``p``'s bounds, and find whether it needs whole numbers."""
-    for value in (p.low, p.high):
-        text = int(value) if float(value).is_integer() else value
-        try:
-            load_scenario(scenario, [*overrides, f"{p.path}={text}"])
-        except InputError as e:
-            raise InputError(f"--param {p.path}: at {text}: {e}") from None
-    middle = p.low + 0.37 * (p.high - p.low)
-    if float(middle).is_integer():
-        middle += 0.01
-    try:
-        load_scenario(scenario, [*overrides, f"{p.path}={middle}"])
-    except InputError as e:
-        if "valid integer" not in str(e):
-            raise
-        if p.high - p.low < 1:
-            raise InputError(f"--param {p.path}: takes whole numbers; widen {p.low:g}:{p.high:g}") from None
-        return Param(p.path, p.low, p.high, whole=True)
-    return p
 
 
 @dataclass
@@ -133,7 +83,7 @@ def plan_sensitivity(
     if method == "sobol" and len(parsed) < 2:
         raise InputError("--method sobol needs at least two --param")
     base = load_scenario(scenario, overrides)
-    checked = [_with_kind(scenario, overrides, p) for p in parsed]
+    checked = [check_param(scenario, overrides, p) for p in parsed]
     columns = {"investment", "growth", "starts", "completions"}
     if base.config.financing.sources:
         columns.add("financing_gap")
@@ -161,15 +111,10 @@ def plan_sensitivity(
             x[:, j] = np.round(x[:, j])
     scenarios = []
     for row in x:
-        sets = [f"{p.path}={_literal(v, p.whole)}" for p, v in zip(checked, row, strict=True)]
-        scenarios.append(load_scenario(scenario, [*overrides, *sets]))
+        scenarios.append(load_scenario(scenario, [*overrides, *param_overrides(checked, row)]))
     return SensitivityPlan(
         str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n
     )
-
-
-def _literal(value: float, whole: bool) -> str:
-    return str(round(value)) if whole else repr(float(value))
 
 
 @dataclass
