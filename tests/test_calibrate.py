@@ -185,3 +185,18 @@ def test_the_command_writes_the_folder_or_exits_2(toy: tuple[Path, Path], tmp_pa
     assert "arrivals.rate" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_shipped_liaoyuan_calibration_example_is_valid() -> None:
+    import investsim
+
+    folder = investsim.default_scenario_path().parent / "calibration"
+    plan = plan_calibration(
+        folder / "liaoyuan_2014_2018.yaml",
+        [folder / "targets_2014_2018.csv"],
+        ["sectors.industry.arrivals.rate=25:65", "sectors.industry.size.p90=6:16"],
+    )
+    assert [t.label for t in plan.targets] == ["starts_large 2014-2018", "started_investment_large 2014-2018"]
+    assert [t.observed for t in plan.targets] == [399, 2397.4]
+    assert "large_project_threshold=1.0" in plan.overrides
+    assert plan.years == [2014, 2015, 2016, 2017, 2018]

@@ -842,9 +842,14 @@ def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) 
     # resources
     if pipe.approval.in_use < 0:
         raise ModelCheckError(f"approval places in use went negative ({pipe.approval.in_use})")
+    # a policy that cuts secretaries does not take back those in use, so the free count
+    # may go below zero; what always holds is free + in use = the number there are now
     held = sum(1 for p in projects if p.secretary and math.isnan(p.secretary_until))
-    if pipe.secretaries_free < 0 and held > pipe.cfg.resources.service_secretaries:
-        raise ModelCheckError("more secretaries in use than exist")
+    if pipe.secretaries_free + held != pipe.cfg.resources.service_secretaries:
+        raise ModelCheckError(
+            f"secretaries: {pipe.secretaries_free} free + {held} in use != "
+            f"{pipe.cfg.resources.service_secretaries} there are"
+        )
     for desk in (pipe.desk, pipe.land_desk):
         if desk is not None and (min(desk.remaining, default=0.0) < -1e-9 or desk.pool_remaining < -1e-9):
             raise ModelCheckError("a funding source ended the replication below zero")

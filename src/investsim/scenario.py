@@ -388,10 +388,12 @@ class Scenario:
 
     @property
     def source_names(self) -> list[str]:
-        """Every funding source named in a sector's ``funding`` (before or after any
-        policy), in first-seen order."""
+        """Every funding source named in a sector's ``funding`` or in
+        ``financing.sources`` (before or after any policy), in first-seen order."""
         names: dict[str, None] = {}
         for cfg in (self.config, *(ch.config for ch in self.changes)):
             for s in cfg.sectors.values():
                 names.update(dict.fromkeys(s.funding))
+        for cfg in (self.config, *(ch.config for ch in self.changes)):
+            names.update(dict.fromkeys(cfg.financing.sources))
         return list(names)
