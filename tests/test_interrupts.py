@@ -92,6 +92,8 @@ def _stop_midway(args: list[str], cwd: Path, sig: signal.Signals, group: bool) -
     return proc.returncode, stdout, stderr
 
 
+HISTORY = "year,investment,starts\n2019,400,100\n2020,410,105\n2021,420,110\n"
+
 CASES = {
     "run": ["run", "-n", "200", "--jobs", "2", "--out", "out"],
     "compare": [
@@ -100,6 +102,32 @@ CASES = {
         str(LIBRARY / "approval_reform.yaml"),
         "-n",
         "200",
+        "--jobs",
+        "2",
+        "--out",
+        "out",
+    ],
+    "calibrate": [
+        "calibrate",
+        str(LIBRARY / "baseline.yaml"),
+        "--history",
+        "{inputs}/history.csv",
+        "--param",
+        "sectors.industry.arrivals.rate=30:45",
+        "-n",
+        "20",
+        "--jobs",
+        "2",
+        "--out",
+        "out",
+    ],
+    "sweep": [
+        "sweep",
+        str(LIBRARY / "baseline.yaml"),
+        "--grid",
+        "financing.sources.bank.supply=20:60:10",
+        "-n",
+        "20",
         "--jobs",
         "2",
         "--out",
@@ -115,17 +143,31 @@ CASES = {
         ("run", signal.SIGTERM, False, 143),
         ("compare", signal.SIGINT, True, 130),
         ("compare", signal.SIGTERM, False, 143),
+        ("calibrate", signal.SIGINT, True, 130),
+        ("calibrate", signal.SIGTERM, False, 143),
+        ("sweep", signal.SIGTERM, False, 143),  # SIGINT: tests/test_sweep.py
     ],
 )
 def test_a_stopped_command_leaves_nothing(
     tmp_path: Path, command: str, sig: signal.Signals, group: bool, status: int
 ) -> None:
-    code, stdout, stderr = _stop_midway(CASES[command], tmp_path, sig, group)
+    inputs, work = tmp_path / "inputs", tmp_path / "work"
+    inputs.mkdir()
+    work.mkdir()
+    (inputs / "history.csv").write_text(HISTORY)
+    args = [a.replace("{inputs}", str(inputs)) for a in CASES[command]]
+    code, stdout, stderr = _stop_midway(args, work, sig, group)
     assert code == status, stdout + stderr
     assert "Traceback" not in stdout + stderr, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     assert ("terminated" if sig == signal.SIGTERM else "interrupted") in lines[0]
-    assert "nothing was written" in lines[0]
     assert "written to" not in stdout
-    assert list(tmp_path.iterdir()) == []
+    if command == "sweep":
+        # the points finished so far are kept for the next run; no result is
+        assert "run the same command again" in lines[0]
+        assert sorted(p.name for p in (work / "out").iterdir()) == ["points"]
+        assert not [p for p in (work / "out" / "points").iterdir() if p.name.startswith(".")]
+    else:
+        assert "nothing was written" in lines[0]
+        assert list(work.iterdir()) == []
