@@ -650,11 +650,30 @@ def _collect(
     # from a year before the earliest possible payment, so the self-check sees all of it
     spent = _project_spending(projects, col, horizon, c.warmup_years + 1)
     spend = spent[:, c.warmup_years + 1 :]
+    # projects in each stage at the end of each year (a stock, where entering is a flow)
+    cancelled_in = np.array(
+        [STAGES.index(p.cancelled) if p.cancelled else -1 for p in projects], dtype=np.int64
+    )
+    year_ends = np.arange(1, horizon + 1, dtype=float)
+    stock: dict[str, FloatArray] = {}
+    for k, stage in enumerate(STAGES):
+        begin = entered[:, k]
+        leave = entered[:, k + 1] if k < 3 else col["completed"]
+        leave = np.where(np.isnan(leave) & (cancelled_in == k), col["cancelled_at"], leave)
+        leave = np.where(np.isnan(leave), np.inf, leave)
+        # just before midnight: a project starting on 1 January (money refills then) is
+        # counted in the new year, as its start is
+        inside = (begin[:, None] < year_ends[None, :]) & (year_ends[None, :] <= leave[:, None])
+        stock[f"in_{stage}_at_year_end"] = inside.sum(axis=0).astype(float)
     by_sector = np.zeros((n_sectors, horizon))
     np.add.at(by_sector, sector, spend)
     by_source = shares.T @ spend
 
     yearly: dict[str, FloatArray] = {}
+    # the money spent by the projects already in the pipeline on 1 January of start_year
+    # (named in the projects CSV or arrived during the warm-up): the known pipeline's share
+    yearly["investment_in_flight"] = spend[in_flight | (col["arrived"] < 0)].sum(axis=0)
+    yearly.update(stock)
     yearly["arrivals"] = _year_index(col["arrived"][~in_flight], horizon).astype(float)
     yearly["starts"] = _year_index(col["construction_start"][~carried], horizon).astype(float)
     # planned total investment (land included, before overrun) of the projects starting
