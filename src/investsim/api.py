@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import sys
 import time
@@ -19,7 +20,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from investsim.compare import (
     Run,
@@ -31,8 +34,9 @@ from investsim.compare import (
 )
 from investsim.errors import InputError
 from investsim.loading import load_scenario, scenario_sha256
+from investsim.model import ReplicationResult
 from investsim.results import Forecast, project_frame, replications_frame
-from investsim.runner import run_replications
+from investsim.runner import Backend, run_replications
 from investsim.scenario import Scenario
 
 KEY_PACKAGES = ("numpy", "scipy", "simpy", "pandas", "pydantic", "pyarrow")
@@ -56,22 +60,37 @@ def simulate(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | Backend = 1,
     project_log: bool = False,
     on_progress: Callable[[int], None] | None = None,
     command: Sequence[str] | None = None,
+    precision: float | None = None,
 ) -> Forecast:
     """Run ``scenario`` and return its :class:`~investsim.results.Forecast`.
 
     ``replications`` and ``seed`` default to the scenario's own; ``jobs`` is the number
-    of worker processes (the numbers do not depend on it); ``project_log`` keeps one row
-    per project and replication (memory grows with replications x projects).
+    of worker processes or a :class:`~investsim.runner.Backend` (the numbers do not depend
+    on it); ``project_log`` keeps one row per project and replication (memory grows with
+    replications x projects).
+
+    With ``precision`` (e.g. 0.005), replications are added in batches until the 95 %
+    interval of the mean cumulative investment is narrower than ``precision`` of that
+    mean on each side, or ``replications`` (the maximum) are done; the manifest says how
+    many were needed. Replication r is the same whatever the batches, so the result is
+    that of a run of that many replications.
     """
     c = scenario.config
     n = c.replications if replications is None else replications
     s = c.seed if seed is None else seed
     started = time.perf_counter()
-    results = run_replications(scenario, n, s, jobs=jobs, project_log=project_log, on_progress=on_progress)
+    reached: dict[str, Any] | None = None
+    if precision is None:
+        results = run_replications(
+            scenario, n, s, jobs=jobs, project_log=project_log, on_progress=on_progress
+        )
+    else:
+        results, reached = _to_precision(scenario, precision, n, s, jobs, project_log, on_progress)
+        n = len(results)
     wall = time.perf_counter() - started
     manifest: dict[str, Any] = {
         "investsim_version": _version("investsim"),
@@ -80,7 +99,8 @@ def simulate(
         "scenario_sha256": scenario_sha256(scenario),
         "seed": s,
         "replications": n,
-        "jobs": jobs,
+        "jobs": jobs.jobs if isinstance(jobs, Backend) else jobs,
+        "scheduler": jobs.scheduler if isinstance(jobs, Backend) else None,
         "project_log": project_log,
         "command": list(command) if command is not None else list(sys.argv),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -103,12 +123,48 @@ def simulate(
         "versions": package_versions(),
         "resolved_scenario": c.model_dump(mode="json", by_alias=True),
     }
+    if reached is not None:
+        manifest["precision"] = reached
     return Forecast(
         scenario=scenario,
         replications=replications_frame(scenario, results),
         projects=project_frame(scenario, results) if project_log else None,
         manifest=manifest,
     )
+
+
+def _to_precision(
+    scenario: Scenario,
+    precision: float,
+    maximum: int,
+    seed: int,
+    jobs: int | Backend,
+    project_log: bool,
+    on_progress: Callable[[int], None] | None,
+) -> tuple[list[ReplicationResult], dict[str, Any]]:
+    if not 0 < precision < 1:
+        raise InputError(f"--precision {precision}: give a share of the mean, e.g. 0.005 for 0.5 %")
+    workers = jobs.workers() if isinstance(jobs, Backend) else jobs
+    batch = max(20, 8 * workers)
+    results: list[ReplicationResult] = []
+    share = math.inf
+    while len(results) < maximum:
+        k = min(batch, maximum - len(results))
+        results += run_replications(scenario, k, seed, jobs, project_log, on_progress, first=len(results))
+        totals = np.array([r.investment_by_sector.sum() + r.background.sum() for r in results])
+        if len(totals) >= 10 and totals.mean() != 0:
+            half = stats.t.ppf(0.975, len(totals) - 1) * totals.std(ddof=1) / math.sqrt(len(totals))
+            share = float(half / abs(totals.mean()))
+            if share <= precision:
+                break
+    return results, {
+        "target": precision,
+        "half_width_share": share,
+        "replications_needed": len(results),
+        "reached": share <= precision,
+        "maximum": maximum,
+        "batch": batch,
+    }
 
 
 def load_run(folder: str | Path) -> Run:
@@ -126,7 +182,7 @@ def compare_scenarios(
     others: Sequence[str | Path],
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | Backend = 1,
     independent: bool = False,
     window: tuple[int, int] | None = None,
     on_progress: Callable[[int], None] | None = None,
@@ -165,7 +221,7 @@ def attribute_policies(
     scenario: str | Path,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | Backend = 1,
     window: tuple[int, int] | None = None,
     overrides: Sequence[str] = (),
     permutations: int = 12,

@@ -39,7 +39,7 @@ from investsim.errors import InputError
 from investsim.loading import apply_override, load_scenario
 from investsim.params import Param, check_param, param_overrides, parse_param
 from investsim.results import replications_frame
-from investsim.runner import Job, run_jobs
+from investsim.runner import Backend, Job, run_jobs
 from investsim.scenario import Scenario
 
 YEARLY_COLUMNS = ("investment", "starts", "completions", "started_investment")
@@ -299,7 +299,7 @@ class CalibrationResult:
 
 
 def calibrate(
-    plan: CalibrationPlan, jobs: int = 1, on_progress: Callable[[int], None] | None = None
+    plan: CalibrationPlan, jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
 ) -> CalibrationResult:
     """Fit ``plan``'s parameters to its targets (see the module docstring for the method)."""
     d = len(plan.params)

@@ -34,7 +34,7 @@ from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
 from investsim.metrics import METRIC_HELP
 from investsim.results import atomic_folder, check_out_dir, write_manifest
-from investsim.runner import default_jobs
+from investsim.runner import Backend, default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
 from investsim.sensitivity import SensitivityResult, plan_sensitivity, run_sensitivity
 from investsim.sensitivity import manifest_of as sensitivity_manifest
@@ -96,6 +96,23 @@ def _progress() -> Progress:
     )
 
 
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="local|tcp://HOST:PORT",
+    help="Run on Dask: 'local' starts a LocalCluster of --jobs workers; an address uses a running cluster.",
+)
+
+
+def _backend(jobs: int | None, scheduler: str | None, replications: int | None = None) -> Backend:
+    """Where to run: --jobs local processes (at most one per replication), or Dask."""
+    workers = jobs or default_jobs()
+    if replications is not None and scheduler is None:
+        workers = min(workers, replications)
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise InputError(f"--scheduler {scheduler!r}: use 'local' or an address such as tcp://host:8786")
+    return Backend(workers, scheduler)
+
+
 def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
     return load_scenario(path if path else default_scenario_path(), overrides)
 
@@ -110,11 +127,19 @@ def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
     "--out", type=click.Path(file_okay=False), help="Results folder (default: results/<scenario name>)."
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@scheduler_option
 @click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
 )
 @click.option(
     "--project-log", is_flag=True, help="Also write projects.parquet (one row per project and replication)."
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    metavar="P",
+    help="Add replications in batches until the 95%% interval of cumulative investment is within "
+    "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
 )
 def run(
     scenario: str | None,
@@ -124,14 +149,16 @@ def run(
     jobs: int | None,
     overrides: tuple[str, ...],
     project_log: bool,
+    scheduler: str | None,
+    precision: float | None,
 ) -> None:
     """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast."""
     scn = _load(scenario, overrides)
-    n = replications or scn.config.replications
-    workers = min(jobs or default_jobs(), n)
+    n = replications or (10_000 if precision else scn.config.replications)
+    workers = _backend(jobs, scheduler, n)
     target = check_out_dir(Path(out) if out else Path("results") / scn.name)
-    with _progress() as bar:
-        task = bar.add_task(f"{scn.name}: replications", total=n)
+    with workers, _progress() as bar:
+        task = bar.add_task(f"{scn.name}: replications", total=None if precision else n)
         forecast = simulate(
             scn,
             replications=n,
@@ -140,8 +167,18 @@ def run(
             project_log=project_log,
             on_progress=lambda k: bar.advance(task, k),
             command=["investsim", *sys.argv[1:]],
+            precision=precision,
         )
     written = forecast.save(target)
+    reached = forecast.manifest.get("precision")
+    if reached:
+        out_console.print(
+            f"precision: the 95% interval of cumulative investment is ±{reached['half_width_share']:.2%} "
+            f"of its mean after {reached['replications_needed']} replications (target ±{precision:.2%}"
+            + ("" if reached["reached"] else f"; not reached within {n}")
+            + ")",
+            highlight=False,
+        )
     _print_forecast(scn, forecast.annual, forecast.manifest)
     out_console.print(f"results written to {written}", highlight=False, markup=False, soft_wrap=True)
 
@@ -238,6 +275,7 @@ def _window(text: str | None) -> tuple[int, int] | None:
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the base scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for comparison.csv.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@scheduler_option
 @click.option("--window", help="Also compare the total over years Y1:Y2, e.g. 2020:2022.")
 @click.option(
     "--independent", is_flag=True, help="Run the others with unrelated random numbers (not paired)."
@@ -265,6 +303,7 @@ def compare(
     independent: bool,
     attribute: bool,
     permutations: int,
+    scheduler: str | None,
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = _window(window)
@@ -291,14 +330,15 @@ def compare(
         total += n * sum(attribution_runs(item, permutations, seed) for item in others)
     started = time.perf_counter()
     parts = []
-    with _progress() as bar:
+    backend = _backend(jobs, scheduler)
+    with backend, _progress() as bar:
         task = bar.add_task("replications", total=total or None)
         table, runs = compare_scenarios(
             base,
             others,
             replications,
             seed,
-            jobs or default_jobs(),
+            backend,
             independent,
             span,
             on_progress=lambda k: bar.advance(task, k),
@@ -309,7 +349,7 @@ def compare(
                     item,
                     replications,
                     seed,
-                    jobs or default_jobs(),
+                    backend,
                     span,
                     permutations=permutations,
                     on_progress=lambda k: bar.advance(task, k),
@@ -403,6 +443,7 @@ def _print_attribution(part: Any) -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default: results/<name>-sweep).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@scheduler_option
 @click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
 )
@@ -416,6 +457,7 @@ def sweep(
     metrics: tuple[str, ...],
     out: str | None,
     jobs: int | None,
+    scheduler: str | None,
     overrides: tuple[str, ...],
 ) -> None:
     """Run SCENARIO at every combination of the --grid values (common random numbers).
@@ -439,11 +481,11 @@ def sweep(
         f"the points finished so far are kept in {plan.out / 'points'}; "
         "run the same command again to run only the missing ones"
     )
-    with _progress() as bar:
+    with _backend(jobs, scheduler) as backend, _progress() as bar:
         task = bar.add_task(f"{name}: {len(missing)} points", total=len(missing) * plan.replications)
         result = run_sweep(
             plan,
-            jobs or default_jobs(),
+            backend,
             on_progress=lambda k: bar.advance(task, k),
             command=["investsim", *sys.argv[1:]],
         )
@@ -512,6 +554,7 @@ def _print_sweep(result: SweepResult, name: str) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-sensitivity).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@scheduler_option
 @click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
 )
@@ -525,6 +568,7 @@ def sensitivity(
     seed: int | None,
     out: str | None,
     jobs: int | None,
+    scheduler: str | None,
     overrides: tuple[str, ...],
 ) -> None:
     """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
@@ -532,11 +576,11 @@ def sensitivity(
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
     plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
     started = time.perf_counter()
-    with _progress() as bar:
+    with _backend(jobs, scheduler) as backend, _progress() as bar:
         task = bar.add_task(
             f"{name}: {len(plan.scenarios)} parameter sets", total=len(plan.scenarios) * plan.replications
         )
-        result = run_sensitivity(plan, jobs or default_jobs(), on_progress=lambda k: bar.advance(task, k))
+        result = run_sensitivity(plan, backend, on_progress=lambda k: bar.advance(task, k))
     manifest = {
         "command": ["investsim", *sys.argv[1:]],
         **sensitivity_manifest(plan),
@@ -607,6 +651,7 @@ def _print_tornado(result: SensitivityResult, metric: str, name: str) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-calibration).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@scheduler_option
 @click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
 )
@@ -620,15 +665,16 @@ def calibrate(
     seed: int | None,
     out: str | None,
     jobs: int | None,
+    scheduler: str | None,
     overrides: tuple[str, ...],
 ) -> None:
     """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
     started = time.perf_counter()
-    with _progress() as bar:
+    with _backend(jobs, scheduler) as backend, _progress() as bar:
         task = bar.add_task(f"{plan.name}: calibrating", total=(2 * plan.design_size + 1) * plan.replications)
-        result = run_calibration(plan, jobs or default_jobs(), on_progress=lambda k: bar.advance(task, k))
+        result = run_calibration(plan, backend, on_progress=lambda k: bar.advance(task, k))
     manifest = {
         "command": ["investsim", *sys.argv[1:]],
         "scenario_file": plan.source,

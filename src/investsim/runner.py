@@ -8,11 +8,13 @@ batched. Workers receive the loaded scenario as data (it holds no file paths).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from investsim.model import ReplicationResult, simulate_replication
 from investsim.scenario import Scenario
@@ -23,12 +25,71 @@ MAX_BATCH = 20
 
 @dataclass(frozen=True)
 class Job:
-    """Replications ``0 .. replications-1`` of ``scenario`` with ``seed``."""
+    """Replications ``first .. first+replications-1`` of ``scenario`` with ``seed``."""
 
     scenario: Scenario
     replications: int
     seed: int
     project_log: bool = False
+    first: int = 0
+
+
+@dataclass
+class Backend:
+    """Where replications run: ``jobs`` local worker processes, or a Dask cluster.
+
+    ``scheduler`` is ``None`` (a local process pool), ``"local"`` (a ``dask.distributed``
+    LocalCluster of ``jobs`` single-threaded worker processes, started on first use) or
+    the address of a running scheduler (``tcp://host:8786``). Use it as a context
+    manager so that a cluster it started is shut down. Tasks carry the loaded scenario
+    as data, so workers need only the investsim package, not the scenario's files.
+    """
+
+    jobs: int = 1
+    scheduler: str | None = None
+    _client: Any = field(default=None, repr=False)
+    _cluster: Any = field(default=None, repr=False)
+
+    def client(self) -> Any:
+        """The Dask client (connecting, or starting the LocalCluster, on first use)."""
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler == "local":
+                self._cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler, timeout="20s")
+        return self._client
+
+    def workers(self) -> int:
+        """How many tasks can run at once."""
+        if self.scheduler is None:
+            return self.jobs
+        return max(
+            1, sum(int(w.get("nthreads", 1)) for w in self.client().scheduler_info()["workers"].values())
+        )
+
+    def close(self) -> None:
+        """Disconnect, and stop a LocalCluster this backend started."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _run_batch(task: tuple[int, Job, range]) -> tuple[int, list[ReplicationResult]]:
@@ -52,22 +113,23 @@ def run_replications(
     scenario: Scenario,
     replications: int,
     seed: int,
-    jobs: int = 1,
+    jobs: int | Backend = 1,
     project_log: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    first: int = 0,
 ) -> list[ReplicationResult]:
-    """Simulate replications ``0 .. replications-1`` and return them in order.
+    """Simulate replications ``first .. first+replications-1`` and return them in order.
 
     ``jobs > 1`` uses that many worker processes. ``on_progress(k)`` is called as ``k``
     more replications finish.
     """
     if replications < 1:
         raise ValueError(f"replications(={replications}) must be >= 1.")
-    return dict(run_jobs([Job(scenario, replications, seed, project_log)], jobs, on_progress))[0]
+    return dict(run_jobs([Job(scenario, replications, seed, project_log, first)], jobs, on_progress))[0]
 
 
 def run_jobs(
-    work: Sequence[Job], jobs: int = 1, on_progress: Callable[[int], None] | None = None
+    work: Sequence[Job], jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
 ) -> Iterator[tuple[int, list[ReplicationResult]]]:
     """Simulate every job and yield ``(index in work, its results in replication order)``
     as each job finishes (in any order with ``jobs > 1``).
@@ -76,14 +138,19 @@ def run_jobs(
     scenarios keeps every worker busy. Stopping the iteration (an error, Ctrl-C, SIGTERM)
     terminates the workers at once; the jobs already yielded are whole.
     """
-    if jobs < 1:
-        raise ValueError(f"jobs(={jobs}) must be >= 1.")
+    backend = jobs if isinstance(jobs, Backend) else Backend(jobs)
+    if backend.jobs < 1:
+        raise ValueError(f"jobs(={backend.jobs}) must be >= 1.")
     if any(j.replications < 1 for j in work):
         raise ValueError("every job needs replications >= 1.")
+    if backend.scheduler is not None:
+        yield from _on_dask(work, backend, on_progress)
+        return
+    jobs = backend.jobs
     if jobs == 1 or sum(j.replications for j in work) == 1:
         for k, job in enumerate(work):
             results = []
-            for r in range(job.replications):
+            for r in range(job.first, job.first + job.replications):
                 results.append(simulate_replication(job.scenario, job.seed, r, job.project_log))
                 if on_progress:
                     on_progress(1)
@@ -103,7 +170,7 @@ def _tasks(work: Sequence[Job], jobs: int) -> list[tuple[int, Job, range]]:
     total = sum(j.replications for j in work)
     size = max(1, min(MAX_BATCH, -(-total // (jobs * 4))))
     return [
-        (k, job, range(i, min(i + size, job.replications)))
+        (k, job, range(job.first + i, job.first + min(i + size, job.replications)))
         for k, job in enumerate(work)
         for i in range(0, job.replications, size)
     ]
@@ -130,3 +197,26 @@ def _pooled(
         raise
     finally:
         pool.join()
+
+
+def _on_dask(
+    work: Sequence[Job], backend: Backend, on_progress: Callable[[int], None] | None
+) -> Iterator[tuple[int, list[ReplicationResult]]]:
+    from distributed import as_completed
+
+    client = backend.client()
+    futures = [client.submit(_run_batch, task, pure=False) for task in _tasks(work, backend.workers())]
+    pending: dict[int, list[ReplicationResult]] = {}
+    try:
+        for future in as_completed(futures):
+            k, batch = future.result()
+            if on_progress:
+                on_progress(len(batch))
+            got = pending.setdefault(k, [])
+            got.extend(batch)
+            if len(got) == work[k].replications:
+                got.sort(key=lambda x: x.replication)
+                yield k, pending.pop(k)
+    finally:
+        # on an error or an interrupt, nothing more is computed for this call
+        client.cancel([f for f in futures if not f.done()])

@@ -29,7 +29,7 @@ from investsim.loading import load_scenario
 from investsim.metrics import Metric, parse_metric
 from investsim.params import Param, check_param, param_overrides, parse_param
 from investsim.results import replications_frame
-from investsim.runner import Job, run_jobs
+from investsim.runner import Backend, Job, run_jobs
 from investsim.scenario import Scenario
 
 METHODS = ("morris", "sobol")
@@ -127,7 +127,7 @@ class SensitivityResult:
 
 
 def run_sensitivity(
-    plan: SensitivityPlan, jobs: int = 1, on_progress: Callable[[int], None] | None = None
+    plan: SensitivityPlan, jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
 ) -> SensitivityResult:
     """Run every parameter set and analyse the outputs with SALib."""
     y = np.empty(len(plan.scenarios))

@@ -30,7 +30,7 @@ from investsim.errors import InputError
 from investsim.loading import load_scenario, scenario_sha256
 from investsim.metrics import Metric, parse_metric, summarise
 from investsim.results import replications_frame
-from investsim.runner import Job, run_jobs
+from investsim.runner import Backend, Job, run_jobs
 from investsim.scenario import Scenario
 
 POINTS = "points"
@@ -184,7 +184,7 @@ def plan_sweep(
 
 def run_sweep(
     plan: SweepPlan,
-    jobs: int = 1,
+    jobs: int | Backend = 1,
     on_progress: Callable[[int], None] | None = None,
     command: Sequence[str] | None = None,
 ) -> SweepResult:
