@@ -41,8 +41,8 @@ from investsim.sensitivity import manifest_of as sensitivity_manifest
 from investsim.sweep import SweepResult, plan_sweep, run_sweep
 
 # wide enough for the tables when the output is piped (rich assumes 80 columns then)
-out_console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
+out_console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 
 class Terminated(KeyboardInterrupt):

@@ -19,7 +19,7 @@ The exact meaning of every form is fixed by SPEC.md ("Their exact meaning").
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,8 +32,26 @@ Z90 = 1.2815516
 FloatArray = NDArray[np.float64]
 
 
+def refuse_booleans(cls: type[BaseModel], data: Any) -> Any:
+    """YAML reads ``yes``/``true`` as a boolean, and pydantic would take it for 1: refuse a
+    boolean wherever the field is not one (a ``mode="before"`` model validator)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            field = cls.model_fields.get(key) if isinstance(key, str) else None
+            if isinstance(value, bool) and field is not None and "bool" not in str(field.annotation):
+                raise ValueError(
+                    f"{key}(={str(value).lower()}) must be a number or text, not true/false (yes/no)"
+                )
+    return data
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF at the uniforms ``u`` (an array of values in [0, 1))."""
@@ -178,6 +196,9 @@ class Lognormal(_Dist):
     def _check(self) -> Lognormal:
         if not self.p90 > self.median:
             raise ValueError(f"p90(={self.p90}) must be > median(={self.median})")
+        if self.p90 > 1000 * self.median:
+            # beyond this the mean is dominated by draws no planner means (and overflows)
+            raise ValueError(f"p90(={self.p90}) must be at most 1000 x median(={self.median})")
         return self
 
     @property

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # a list or mapping as a key: construct_mapping says "found unhashable key"
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -59,6 +64,133 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+MAX_SCENARIO_BYTES = 1_000_000
+"""A scenario file is a page or two of YAML; one larger than this is the wrong file (and
+PyYAML would take minutes to read it)."""
+
+MAX_YAML_VALUES = 1_000_000
+"""Values a YAML document may expand to once its aliases (``*name``) are followed: a
+guard against "billion laughs" files that are small on disk and huge in memory."""
+
+
+def _first_bad_byte(raw: bytes, err: UnicodeDecodeError) -> tuple[str, int]:
+    """The (valid) text before the first byte that is not UTF-8, and that byte."""
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # err.start is after a BOM
+    return body[: err.start].decode("utf-8"), body[err.start]
+
+
+def _lines_before(text: str) -> int:
+    """Line (1-based) at the end of ``text``: CRLF, LF and CR each end a line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
+def _not_utf8(raw: bytes, err: UnicodeDecodeError, file: str) -> ScenarioError:
+    """'not UTF-8' naming the line of the first bad byte and what the file probably is."""
+    before, byte = _first_bad_byte(raw, err)
+    return ScenarioError(
+        f"not UTF-8 text: byte 0x{byte:02x} can't be read{_encoding_hint(raw)}; save the file as UTF-8",
+        file=file,
+        line=_lines_before(before),
+    )
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """' (it looks like GBK ...)' when the bytes read as the Chinese Windows encoding."""
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like GBK/GB18030, the Chinese Windows encoding)"
+
+
+class _YamlSyntaxError(ScenarioError):
+    """Text that is not YAML at all (as opposed to YAML that can't be used)."""
+
+
+def _parse_yaml(text: str, *, file: str | None) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree (for line numbers) of one YAML document, read once.
+
+    Refused with a :class:`ScenarioError`: YAML errors, duplicate keys, nesting too deep
+    for the parser, aliases that contain themselves or expand to too many values.
+    """
+    loader: _UniqueKeyLoader | None = None
+    try:
+        loader = _UniqueKeyLoader(text)  # refuses control characters at once
+        node = loader.get_single_node()
+        _check_aliases(node, file)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as e:
+        raise _YamlSyntaxError(
+            f"not valid YAML: the character U+{_code_point(e.character):04X} is not allowed in YAML text",
+            file=file,
+            line=_lines_before(text[: e.position]),
+        ) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e)
+        context = getattr(e, "context", None)
+        if context and problem.startswith("but "):  # "expected a single document ..., but found ..."
+            problem = f"{context}, {problem}"
+        kind = ScenarioError if isinstance(e, yaml.constructor.ConstructorError) else _YamlSyntaxError
+        raise kind(
+            f"not valid YAML: {problem}",
+            file=file,
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            "not valid YAML: nested too deeply (brackets or indentation)", file=file
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, node
+
+
+def _code_point(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
+
+
+def _check_aliases(root: yaml.Node | None, file: str | None) -> None:
+    """Refuse an alias that contains itself, or aliases that expand to too many values."""
+    if root is None:
+        return
+    size: dict[int, int] = {}  # values under a node once expanded, by id(node)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > MAX_YAML_VALUES:
+                raise ScenarioError(
+                    f"aliases (*name) expand to more than {MAX_YAML_VALUES:,} values",
+                    file=file,
+                    line=node.start_mark.line + 1,
+                )
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise ScenarioError(
+                    "an alias (*name) refers to a value that contains it: it would never end",
+                    file=file,
+                    line=child.start_mark.line + 1,
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
 class _SourceFile:
     """One YAML file of a scenario: its parsed data and node tree (for line numbers)."""
 
@@ -70,21 +202,17 @@ class _SourceFile:
             raise ScenarioError("file not found", file=str(path)) from None
         except OSError as e:
             raise ScenarioError(f"can't read file: {e.strerror}", file=str(path)) from None
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"{len(raw) / 1e6:.1f} MB is too big for a scenario file (at most "
+                f"{MAX_SCENARIO_BYTES / 1e6:g} MB): is it the right file?",
+                file=str(path),
+            )
         try:
             self.text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise ScenarioError(f"not UTF-8 text (bad byte at offset {e.start})", file=str(path)) from None
-        try:
-            self.data = yaml.load(self.text, Loader=_UniqueKeyLoader)
-            self.node = yaml.compose(self.text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            problem = getattr(e, "problem", None) or str(e)
-            raise ScenarioError(
-                f"not valid YAML: {problem}",
-                file=str(path),
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
+            raise _not_utf8(raw, e, str(path)) from None
+        self.data, self.node = _parse_yaml(self.text, file=str(path))
         if self.data is None:
             self.data = {}
         if not isinstance(self.data, dict):
@@ -153,7 +281,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[_SourceFile]]:
     """Merged data of ``path`` and the files it extends (nearest file first in the list)."""
-    path = path.resolve()
+    path = _resolve(path, file=str(path))
     if path in seen:
         loop = " -> ".join(str(p) for p in (*seen, path))
         last = _SourceFile(seen[-1])
@@ -167,7 +295,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     data = _unshare(src.data)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):
-            data[key] = str((path.parent / data[key]).resolve())
+            where: dict[str, Any] = {"file": str(path), "path": key, "line": src.line_of((key,))}
+            data[key] = str(_resolve(path.parent / data[key], **where))
     parent = data.get("extends")
     if parent is None:
         return data, [src]
@@ -178,17 +307,59 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
             path="extends",
             line=src.line_of(("extends",)),
         )
-    base_path = path.parent / parent
-    if not base_path.exists():
-        raise ScenarioError(
-            f"the file it names does not exist: {base_path}",
-            file=str(path),
-            path="extends",
-            line=src.line_of(("extends",)),
-        )
+    where = {"file": str(path), "path": "extends", "line": src.line_of(("extends",))}
+    base_path = _resolve(path.parent / parent, **where)
+    if not _exists(base_path):
+        raise ScenarioError(f"the file it names does not exist: {_show_path(base_path)}", **where)
     base, chain = _read_chain(base_path, (*seen, path))
     merged = deep_merge(base, data)
     return merged, [src, *chain]
+
+
+def _resolve(target: Path, *, file: str, path: str | None = None, line: int | None = None) -> Path:
+    """``target`` made absolute; a name no file system can hold (a NUL byte, too long) is
+    refused, as written at ``file``, ``line`` and key ``path``."""
+    try:
+        return target.resolve()
+    except (OSError, ValueError, RuntimeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise ScenarioError(
+            f"not a usable file name: {_short_repr(str(target))} ({reason})",
+            file=file if path else _short_repr(file)[1:-1],
+            path=path,
+            line=line,
+        ) from None
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the system refuses (too long, ...) does not."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a name the system refuses (too long, ...) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _show_path(path: str | Path) -> str:
+    """A file name for a message: as it is, or its repr cut short when long or odd."""
+    text = str(path)
+    return text if text.isprintable() and len(text) <= 200 else _short_repr(text, 200)
+
+
+def _short_repr(value: Any, limit: int = 100) -> str:
+    """``repr(value)``, cut in the middle when longer than ``limit`` characters."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    half = limit // 2 - 2
+    return f"{text[:half]} ... {text[-half:]} ({len(text):,} characters)"
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -200,9 +371,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not path or any(not p for p in path.split(".")):
         raise ScenarioError(f"{text!r}: the path before '=' is empty or has an empty part", file="--set")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
-        parsed = value
+        parsed, _ = _parse_yaml(value, file="--set") if value.strip() else (None, None)
+    except _YamlSyntaxError:
+        parsed = value  # not YAML: the text itself (a name, say)
+    except ScenarioError as e:
+        raise ScenarioError(e.message, file="--set", path=path) from None
     return path, parsed
 
 
@@ -256,13 +429,13 @@ def _describe(err: Mapping[str, Any]) -> str:
         return (
             "needs a 'dist' key: one of fixed, uniform, triangular, pert, lognormal, gamma, exponential, empirical"
             + (
-                f" (got {err['input'].get('dist')!r})"
+                f" (got {_short_repr(err['input'].get('dist'))})"
                 if isinstance(err.get("input"), dict) and "dist" in err["input"]
                 else ""
             )
         )
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"must be a section of keys, got {err.get('input')!r}"
+        return f"must be a section of keys, got {_short_repr(err.get('input'))}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, ") :]
     if msg.startswith("Assertion failed, "):
@@ -270,7 +443,14 @@ def _describe(err: Mapping[str, Any]) -> str:
     value = err.get("input")
     if isinstance(value, (dict, list)):
         return msg
-    return f"{msg} (got {value!r})"
+    return f"{msg} (got {_short_repr(value)})"
+
+
+def _dotted(path: Iterable[Any]) -> str:
+    """``a.b.c`` of a key path; a key that is not printable text is shown as its repr."""
+    return ".".join(
+        p if isinstance(p, str) and p and p.isprintable() and len(p) <= 100 else _short_repr(p) for p in path
+    )
 
 
 def _key_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -372,7 +552,7 @@ def _raise_validation(
     errors.sort(key=lambda err: err["type"] != "extra_forbidden")
     for err in errors:
         path = _key_path(data, tuple(err["loc"]))
-        dotted = ".".join(str(p) for p in path)
+        dotted = _dotted(path)
         message = _describe(err)
         if err["type"] == "extra_forbidden":
             message += _suggest(data, path)
@@ -439,68 +619,185 @@ def _child(node: Any, key: str | int) -> Any:
     return _MISSING
 
 
+PROJECT_COLUMNS = ("id", "sector", "total_investment", "stage", "progress")
+"""Columns the in-flight projects CSV must have (others are ignored)."""
+
+
 def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, ...]:
     """Read the in-flight projects CSV, checking every row.
 
-    Accepted: a UTF-8 byte-order mark, blank lines, extra columns (ignored). Refused,
-    with the row number: missing columns, an unknown sector or stage, a progress outside
-    [0, 1], money that is not a positive number, a duplicated id.
+    Accepted: a UTF-8 byte-order mark, Windows (CRLF) or old Mac (CR) line ends, blank
+    lines (also before the header), spaces around column names and values, extra
+    columns (ignored), empty trailing fields, thousands separators in money
+    (``"1,234.5"``). Refused, naming the line and the column: a file that is not UTF-8
+    (GBK from Excel, say), missing or repeated columns, a row with more fields than the
+    header, an unknown sector or stage, a progress outside [0, 1], money that is not a
+    positive number, an empty or duplicated id.
     """
     p = Path(path)
+    file = str(p)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        raw = p.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError("projects file not found", file=str(p)) from None
+        raise ScenarioError("projects file not found", file=file) from None
+    except OSError as e:
+        raise ScenarioError(f"can't read the projects file: {e.strerror}", file=file) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ScenarioError(f"not UTF-8 text (bad byte at offset {e.start})", file=str(p)) from None
-    reader = csv.DictReader(io.StringIO(text))
-    need = ["id", "sector", "total_investment", "stage", "progress"]
-    missing = [c for c in need if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ScenarioError(f"missing column(s): {', '.join(missing)}", file=str(p), line=1)
+        raise _csv_not_utf8(raw, e, file) from None
+    # universal newlines: CRLF and CR read as LF (also inside quoted fields)
+    reader = csv.reader(io.StringIO(text, newline=None))
+    header: list[str] | None = None
+    header_line = 0
     known = set(sectors)
     out: list[InFlightProject] = []
     ids: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values()):
-            continue
-
-        def bad(col: str, what: str, line: int = line) -> ScenarioError:
-            return ScenarioError(what, file=str(p), path=f"row {line - 1}, {col}", line=line)
-
-        short = [c for c in need if row.get(c) is None]
-        if short:
-            n_fields = len([v for v in row.values() if v is not None])
-            raise bad(short[0], f"the row has {n_fields} fields, fewer than the header's {len(row)}")
-
-        pid = (row["id"] or "").strip()
-        if not pid:
-            raise bad("id", "empty id")
-        if pid in ids:
-            raise bad("id", f"duplicate id {pid!r} (first on line {ids[pid]})")
-        ids[pid] = line
-        sector = (row["sector"] or "").strip()
-        if sector not in known:
-            raise bad("sector", f"unknown sector {sector!r}; the scenario has {sorted(known)}")
-        stage = (row["stage"] or "").strip()
-        if stage not in (*STAGES, "completed"):
-            raise bad("stage", f"unknown stage {stage!r}; one of {', '.join((*STAGES, 'completed'))}")
-        money = _number(row["total_investment"])
-        if money is None or not money > 0:
-            raise bad("total_investment", f"must be a positive number, got {row['total_investment']!r}")
-        progress = _number(row["progress"])
-        if progress is None or not 0 <= progress <= 1:
-            raise bad("progress", f"must be a number from 0 to 1, got {row['progress']!r}")
-        out.append(InFlightProject(pid, sector, money, stage, progress))
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not any(f.strip() for f in fields):
+                continue  # a blank line, or one of empty fields
+            if header is None:
+                header, header_line = [f.strip() for f in fields], line
+                _check_header(header, file, line)
+                continue
+            out.append(_project_row(header, fields, file, line, line - header_line, known, ids))
+    except csv.Error as e:
+        raise ScenarioError(f"not a readable CSV file: {e}", file=file, line=reader.line_num) from None
+    if header is None:
+        raise ScenarioError(
+            f"the file is empty: it needs a header line with {', '.join(PROJECT_COLUMNS)}", file=file
+        )
     return tuple(out)
 
 
-def _number(text: str | None) -> float | None:
+def _csv_not_utf8(raw: bytes, err: UnicodeDecodeError, file: str) -> ScenarioError:
+    """'not UTF-8' naming the line and the column of the first bad byte."""
+    before, byte = _first_bad_byte(raw, err)
+    line = _lines_before(before)
+    header: list[str] | None = None
+    header_line, rows_after_header, last = 0, 0, [""]
+    reader = csv.reader(io.StringIO(before, newline=None))
     try:
-        x = float((text or "").strip())
-    except ValueError:
+        for fields in reader:
+            if header is None:
+                if any(f.strip() for f in fields):
+                    header, header_line = [f.strip() for f in fields], reader.line_num
+            else:
+                rows_after_header += 1
+            last = fields
+    except csv.Error:
+        pass
+    at_field_start = before == "" or before.endswith(("\n", "\r"))
+    if header is None or (rows_after_header == 0 and not at_field_start):
+        where = "header"  # the bad byte is in the header itself
+    else:
+        index = 0 if at_field_start else len(last) - 1
+        column = header[index] if index < len(header) else f"field {index + 1}"
+        where = f"row {line - header_line}, {column}"
+    return ScenarioError(
+        f"not UTF-8 text: byte 0x{byte:02x} can't be read{_encoding_hint(raw)}; save the "
+        "file as UTF-8 (in Excel: Save As, 'CSV UTF-8')",
+        file=file,
+        path=where,
+        line=line,
+    )
+
+
+def _check_header(header: list[str], file: str, line: int) -> None:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name in seen and name in PROJECT_COLUMNS:
+            raise ScenarioError(
+                f"column {name!r} appears twice (columns {seen[name]} and {i})",
+                file=file,
+                path=f"header, {name}",
+                line=line,
+            )
+        seen.setdefault(name, i)
+    missing = [c for c in PROJECT_COLUMNS if c not in seen]
+    if missing:
+        raise ScenarioError(
+            f"missing column(s): {', '.join(missing)} (the header has {', '.join(map(repr, header))})",
+            file=file,
+            path="header",
+            line=line,
+        )
+
+
+def _project_row(
+    header: list[str],
+    fields: list[str],
+    file: str,
+    line: int,
+    row_number: int,
+    known: set[str],
+    ids: dict[str, int],
+) -> InFlightProject:
+    """One data row of the projects CSV, checked."""
+
+    def bad(col: str, what: str) -> ScenarioError:
+        return ScenarioError(what, file=file, path=f"row {row_number}, {col}", line=line)
+
+    # a value beyond the header, or under a column without a name, is most likely a
+    # value with an unquoted comma that pushed the rest of the row to the right
+    stray = next((i for i, f in enumerate(fields) if f.strip() and (i >= len(header) or not header[i])), None)
+    if stray is not None:
+        where = (
+            f"more than the header's {len(header)}"
+            if stray >= len(header)
+            else f"and field {stray + 1} has no column name in the header"
+        )
+        raise bad(
+            f"field {stray + 1}",
+            f"the row has {len(fields)} fields, {where}: a value with a comma (1,234.5) "
+            'must be in double quotes ("1,234.5")',
+        )
+    row = {name: fields[i] if i < len(fields) else None for i, name in reversed(list(enumerate(header)))}
+    short = [c for c in PROJECT_COLUMNS if row[c] is None]
+    if short:
+        hint = " (a double quote left open?)" if any("\n" in f for f in fields) else ""
+        raise bad(short[0], f"the row has {len(fields)} fields, fewer than the header's {len(header)}{hint}")
+    value = {c: (row[c] or "").strip() for c in PROJECT_COLUMNS}
+
+    pid = value["id"]
+    if not pid:
+        raise bad("id", "empty id")
+    if pid in ids:
+        raise bad("id", f"duplicate id {_short_repr(pid)} (first on line {ids[pid]})")
+    ids[pid] = line
+    sector = value["sector"]
+    if sector not in known:
+        raise bad("sector", f"unknown sector {_short_repr(sector)}; the scenario has {sorted(known)}")
+    stage = value["stage"]
+    if stage not in (*STAGES, "completed"):
+        raise bad("stage", f"unknown stage {_short_repr(stage)}; one of {', '.join((*STAGES, 'completed'))}")
+    money = _number(value["total_investment"], thousands=True)
+    if money is None or not money > 0:
+        raise bad(
+            "total_investment", f"must be a positive number, got {_short_repr(row['total_investment'])}"
+        )
+    progress = _number(value["progress"])
+    if progress is None or not 0 <= progress <= 1:
+        raise bad("progress", f"must be a number from 0 to 1, got {_short_repr(row['progress'])}")
+    return InFlightProject(pid, sector, money, stage, progress)
+
+
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _number(text: str, *, thousands: bool = False) -> float | None:
+    """A finite decimal number (``2``, ``2.5``, ``1e3``; with ``thousands``, also
+    ``1,234.5``), or None. ``nan``, ``inf`` and Python-only forms (``1_000``) are not
+    numbers here."""
+    text = text.strip()
+    if thousands and _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    if not _DECIMAL.fullmatch(text):
         return None
+    x = float(text)
     return x if math.isfinite(x) else None
 
 
@@ -509,13 +806,22 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
     Raises :class:`ScenarioError` naming the file, line, key path and problem.
     """
+    try:
+        return _load_scenario(path, overrides)
+    except RecursionError:
+        # the parser refuses deep nesting itself; this catches what it let through and a
+        # later step (merging, copying, validating) could not take
+        raise ScenarioError("values nested too deeply to read", file=str(path)) from None
+
+
+def _load_scenario(path: str | Path, overrides: Iterable[str]) -> Scenario:
     data, files = _read_chain(Path(path))
     set_paths: list[str] = []
     for text in overrides:
         dotted, value = parse_override(text)
         set_paths += apply_override(data, dotted, value)
         if dotted in _PATH_KEYS and isinstance(value, str):
-            data[dotted] = str(Path(value).resolve())
+            data[dotted] = str(_resolve(Path(value), file="--set", path=dotted))
     top = files[0]
     try:
         config = ScenarioConfig.model_validate(data)
@@ -525,10 +831,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     changes = _policy_changes(config, data, files, set_paths)
     in_flight: tuple[InFlightProject, ...] = ()
     if config.projects:
-        if not Path(config.projects).is_file():
+        if not _is_file(Path(config.projects)):
             file, line = _locate(("projects",), "projects", files, set_paths)
             raise ScenarioError(
-                f"projects file not found: {config.projects}", file=file, path="projects", line=line
+                f"projects file not found: {_show_path(config.projects)}",
+                file=file,
+                path="projects",
+                line=line,
             )
         in_flight = load_projects(config.projects, config.sectors)
     return Scenario(config=config, in_flight=in_flight, changes=changes, source=str(top.path), resolved=data)
@@ -570,11 +879,11 @@ def _policy_changes(
             after = ScenarioConfig.model_validate(current)
         except ValidationError as e:
             err = e.errors()[0]
-            where = ".".join(str(x) for x in _key_path(current, tuple(err["loc"])))
+            where = _dotted(_key_path(current, tuple(err["loc"])))
             dotted = next(
                 (d for d in raw_set if where.startswith(_glob_prefix(str(d)))), str(next(iter(raw_set)))
             )
-            what = _describe(err) if where == dotted else f"{where}: {_describe(err)}"
+            what = _describe(err) if where in ("", dotted) else f"{where}: {_describe(err)}"
             raise fail(what, dotted) from None
         if list(after.sectors) != list(config.sectors):
             raise fail("a policy can't add or remove sectors", str(next(iter(raw_set))))

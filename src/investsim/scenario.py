@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,15 @@ from pydantic import (
     model_validator,
 )
 
-from investsim.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, SpendingProfile
+from investsim.distributions import (
+    Distribution,
+    Exponential,
+    Fixed,
+    Gamma,
+    Lognormal,
+    SpendingProfile,
+    refuse_booleans,
+)
 
 STAGES = ("approval", "land", "financing", "construction")
 """Pipeline stages in order; a project can be cancelled at the end of the first three."""
@@ -33,6 +42,11 @@ STAGES = ("approval", "land", "financing", "construction")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
 
 def _non_negative(d: Any) -> Any:
@@ -60,7 +74,7 @@ ZERO = Fixed(dist="fixed", value=0.0)
 class Arrivals(_Model):
     """New projects a year: a Poisson process with rate ``rate * (1 + growth)^k`` in year k."""
 
-    rate: float = Field(ge=0, allow_inf_nan=False, description="new projects a year")
+    rate: float = Field(ge=0, le=1e6, allow_inf_nan=False, description="new projects a year")
     growth: float = Field(0.0, gt=-1, allow_inf_nan=False, description="yearly growth of the rate")
 
 
@@ -288,6 +302,8 @@ class ScenarioConfig(_Model):
     @classmethod
     def _name_is_a_folder_name(cls, name: str) -> str:
         # the name becomes results/<name>/: it must not climb out of results/
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise ValueError(f"name(={name!r}) must not contain control characters")
         if name.strip() in (".", "..") or any(c in name for c in "/\\\0"):
             raise ValueError(f"name(={name!r}) names the results folder: no '/', '\\', '.' or '..'")
         return name
