@@ -120,3 +120,13 @@ def test_the_command_line_takes_precision_and_scheduler(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "--scheduler" in bad.stderr
     assert not (tmp_path / "q").exists()
+
+
+def test_the_province_example_is_ten_liaoyuans() -> None:
+    province = load_scenario(investsim.default_scenario_path().parents[1] / "examples" / "province.yaml")
+    city = load_scenario(investsim.default_scenario_path())
+    for name, sector in city.config.sectors.items():
+        assert province.config.sectors[name].arrivals.rate == 10 * sector.arrivals.rate
+    assert province.in_flight == ()
+    res = run_replications(load_scenario(province.source, ["horizon_years=2", "warmup_years=1"]), 1, 1)[0]
+    assert res.investment_by_sector.sum() > 0
