@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from investsim.compare import (
     Run,
@@ -153,7 +153,7 @@ def _to_precision(
         results += run_replications(scenario, k, seed, jobs, project_log, on_progress, first=len(results))
         totals = np.array([r.investment_by_sector.sum() + r.background.sum() for r in results])
         if len(totals) >= 10 and totals.mean() != 0:
-            half = stats.t.ppf(0.975, len(totals) - 1) * totals.std(ddof=1) / math.sqrt(len(totals))
+            half = special.stdtrit(len(totals) - 1, 0.975) * totals.std(ddof=1) / math.sqrt(len(totals))
             share = float(half / abs(totals.mean()))
             if share <= precision:
                 break

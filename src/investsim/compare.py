@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 METRICS = ("investment", "growth", "starts", "completions")
 """Metrics compared year by year; all but growth are also summed over the horizon and window."""
@@ -65,7 +65,7 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
         diff = other[ok] - base[ok]
         n = len(diff)
         mean = float(diff.mean()) if n else np.nan
-        half = float(stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        half = float(special.stdtrit(n - 1, 0.975) * diff.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         higher = float((diff > 0).mean()) if n else np.nan
         quantiles = np.quantile(diff, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
     elif min(ok_b.sum(), ok_o.sum()) < 2:
@@ -77,7 +77,7 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
         vb, vo = b.var(ddof=1) / len(b), o.var(ddof=1) / len(o)
         se = np.sqrt(vb + vo)
         dof = (vb + vo) ** 2 / (vb**2 / (len(b) - 1) + vo**2 / (len(o) - 1)) if se > 0 else 1.0
-        half = float(stats.t.ppf(0.975, dof) * se) if n > 1 else np.nan
+        half = float(special.stdtrit(dof, 0.975) * se) if n > 1 else np.nan
         # with no pairing, the distribution of the difference is that of O - B for
         # independent draws: every pair counts
         pairs = o[:, None] - b[None, :]
@@ -260,7 +260,9 @@ def attribute(
             ok = ~np.isnan(phi)
             n = int(ok.sum())
             mean = float(phi[ok].mean()) if n else np.nan
-            half = float(stats.t.ppf(0.975, n - 1) * phi[ok].std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+            half = (
+                float(special.stdtrit(n - 1, 0.975) * phi[ok].std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+            )
             rows.append(
                 {
                     "policy": name,

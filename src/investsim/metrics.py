@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from investsim.errors import InputError
 
@@ -82,7 +82,7 @@ def summarise(values: NDArray[np.float64]) -> dict[str, float]:
         return dict.fromkeys(("mean", "p10", "p50", "p90", "ci_low", "ci_high", "se"), float("nan"))
     mean = float(v.mean())
     se = float(v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 else float("nan")
+    half = float(special.stdtrit(n - 1, 0.975) * se) if n > 1 else float("nan")
     p10, p50, p90 = (float(x) for x in np.quantile(v, [0.1, 0.5, 0.9]))
     return {
         "mean": mean,

@@ -22,7 +22,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-from scipy import stats
+from scipy import special
 
 from investsim.errors import InputError
 from investsim.loading import load_scenario
@@ -158,7 +158,7 @@ def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
         rows = (pick[:, None] * (d + 1) + np.arange(d + 1)[None, :]).ravel()
         boot = morris_analyze.analyze(plan.problem, plan.design[rows], y[rows], num_levels=MORRIS_LEVELS)
         sigmas.append(np.asarray(boot["sigma"], dtype=float))
-    z = float(stats.norm.ppf(0.975))
+    z = float(special.ndtri(0.975))
     sigma_conf = z * np.nanstd(np.array(sigmas), axis=0, ddof=1)
     table = pd.DataFrame(
         {
