@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pandas as pd
@@ -28,17 +28,17 @@ from investsim.api import (
     package_versions,
     simulate,
 )
-from investsim.calibrate import CalibrationResult, calibrated_yaml, plan_calibration
-from investsim.calibrate import calibrate as run_calibration
 from investsim.errors import InputError
 from investsim.loading import default_scenario_path, load_scenario
 from investsim.metrics import METRIC_HELP
 from investsim.results import atomic_folder, check_out_dir, write_manifest
 from investsim.runner import Backend, default_jobs
 from investsim.scenario import Scenario, ScenarioConfig
-from investsim.sensitivity import SensitivityResult, plan_sensitivity, run_sensitivity
-from investsim.sensitivity import manifest_of as sensitivity_manifest
-from investsim.sweep import SweepResult, plan_sweep, run_sweep
+
+if TYPE_CHECKING:  # the commands import their modules when run: `validate` starts fast
+    from investsim.calibrate import CalibrationResult
+    from investsim.sensitivity import SensitivityResult
+    from investsim.sweep import SweepResult
 
 # wide enough for the tables when the output is piped (rich assumes 80 columns then)
 out_console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
@@ -113,6 +113,22 @@ def _backend(jobs: int | None, scheduler: str | None, replications: int | None =
     return Backend(workers, scheduler)
 
 
+def _write_report(folder: Path) -> None:
+    """The folder's report.html and charts/, after its results are safely written: a
+    report that fails is a warning (rerun `investsim report DIR`), not lost results."""
+    from investsim.report import write_report
+
+    try:
+        write_report(folder)
+    except Exception as e:  # the results are written; only the report is missing
+        err_console.print(
+            f"warning: the report could not be written ({e}); retry with: investsim report {folder}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
     return load_scenario(path if path else default_scenario_path(), overrides)
 
@@ -141,6 +157,9 @@ def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
     help="Add replications in batches until the 95%% interval of cumulative investment is within "
     "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
 )
+@click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the report."
+)
 def run(
     scenario: str | None,
     replications: int | None,
@@ -151,6 +170,7 @@ def run(
     project_log: bool,
     scheduler: str | None,
     precision: float | None,
+    lang: str,
 ) -> None:
     """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast."""
     scn = _load(scenario, overrides)
@@ -169,7 +189,7 @@ def run(
             command=["investsim", *sys.argv[1:]],
             precision=precision,
         )
-    written = forecast.save(target)
+    written = forecast.save(target, lang=lang)
     reached = forecast.manifest.get("precision")
     if reached:
         out_console.print(
@@ -374,6 +394,7 @@ def compare(
                 tmp / "attribution.csv", index=False, float_format="%.10g"
             )
         write_manifest(tmp, manifest)
+    _write_report(target)
     _print_comparison(table, runs[0].name, span)
     for part in parts:
         _print_attribution(part)
@@ -465,6 +486,8 @@ def sweep(
     Each point is saved as it finishes: after an interruption, the same command runs only
     the points still missing.
     """
+    from investsim.sweep import plan_sweep, run_sweep
+
     name = _load(scenario, overrides).name
     target = Path(out) if out else Path("results") / f"{name}-sweep"
     plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides)
@@ -489,6 +512,7 @@ def sweep(
             on_progress=lambda k: bar.advance(task, k),
             command=["investsim", *sys.argv[1:]],
         )
+    _write_report(plan.out)
     _print_sweep(result, name)
     out_console.print(f"sweep written to {plan.out}", highlight=False, markup=False, soft_wrap=True)
 
@@ -572,6 +596,9 @@ def sensitivity(
     overrides: tuple[str, ...],
 ) -> None:
     """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
+    from investsim.sensitivity import manifest_of as sensitivity_manifest
+    from investsim.sensitivity import plan_sensitivity, run_sensitivity
+
     name = _load(scenario, overrides).name
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
     plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
@@ -591,6 +618,7 @@ def sensitivity(
         result.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
         result.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
         write_manifest(tmp, manifest)
+    _write_report(target)
     _print_tornado(result, plan.metric.name, name)
     out_console.print(f"sensitivity written to {target}", highlight=False, markup=False, soft_wrap=True)
 
@@ -669,6 +697,9 @@ def calibrate(
     overrides: tuple[str, ...],
 ) -> None:
     """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
+    from investsim.calibrate import calibrate as run_calibration
+    from investsim.calibrate import calibrated_yaml, plan_calibration
+
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
     started = time.perf_counter()
@@ -745,6 +776,21 @@ def _print_calibration(result: CalibrationResult, name: str) -> None:
             "linear trend {linear_trend:.2%}".format(**mape),
             highlight=False,
         )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the report."
+)
+def report(folder: str, lang: str) -> None:
+    """(Re)write the report of a results FOLDER: report.html and charts/ (and forecast.xlsx
+    for a forecast). The kind of folder (run, compare, sweep, sensitivity) is found from its
+    files."""
+    from investsim.report import write_report  # matplotlib only when a report is written
+
+    written = write_report(Path(folder), lang)
+    out_console.print(f"report written to {written[0]}", highlight=False, markup=False, soft_wrap=True)
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,9 +127,10 @@ class Forecast:
         """The yearly summary, computed from ``replications``."""
         return annual_summary(self.replications)
 
-    def save(self, out: str | Path) -> Path:
-        """Write the results folder atomically; returns its path."""
-        return write_results(self, Path(out))
+    def save(self, out: str | Path, lang: str = "en") -> Path:
+        """Write the results folder atomically, with its report in ``lang`` (``en`` or
+        ``zh``); returns its path."""
+        return write_results(self, Path(out), lang)
 
 
 def check_out_dir(out: str | Path) -> Path:
@@ -193,9 +195,10 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
-def write_results(forecast: Forecast, out: Path) -> Path:
+def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
     """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``)
-    atomically (see :func:`atomic_folder`)."""
+    and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
+    (see :func:`atomic_folder`). A report that fails is a warning: the results are kept."""
     with atomic_folder(out) as tmp:
         forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
@@ -203,4 +206,10 @@ def write_results(forecast: Forecast, out: Path) -> Path:
             forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
         (tmp / "charts").mkdir()
         write_manifest(tmp, forecast.manifest)
+        try:
+            from investsim.report import write_report  # matplotlib only when a report is written
+
+            write_report(tmp, lang)
+        except Exception as e:
+            print(f"warning: report not written ({e}); retry with: investsim report {out}", file=sys.stderr)
     return check_out_dir(out)
