@@ -8,6 +8,7 @@ batched. Workers receive the loaded scenario as data (it holds no file paths).
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -180,6 +181,9 @@ def _pooled(
     work: Sequence[Job], jobs: int, on_progress: Callable[[int], None] | None
 ) -> Iterator[tuple[int, list[ReplicationResult]]]:
     pending: dict[int, list[ReplicationResult]] = {}
+    # the workers are forked: frozen objects are skipped by their garbage collector, so
+    # it does not touch (and copy) every page inherited from this process
+    gc.freeze()
     pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
     try:
         for k, batch in pool.imap_unordered(_run_batch, _tasks(work, jobs)):
@@ -197,6 +201,7 @@ def _pooled(
         raise
     finally:
         pool.join()
+        gc.unfreeze()
 
 
 def _on_dask(
