@@ -26,7 +26,7 @@ import simpy
 
 import investsim
 from investsim.loading import load_scenario
-from investsim.model import simulate_replication
+from investsim.model import LOG_TIMES, simulate_replication
 from investsim.scenario import Scenario
 
 
@@ -35,21 +35,7 @@ def replay_plan(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame
     (simulation time, warm-up included)."""
     log = simulate_replication(scenario, seed, replication, project_log=True).project_log
     assert log is not None
-    df = pd.DataFrame(
-        {
-            k: log[k]
-            for k in (
-                "arrived",
-                "approval_start",
-                "approval_end",
-                "land_start",
-                "land_end",
-                "financing_end",
-                "construction_start",
-                "completed",
-            )
-        }
-    )
+    df = pd.DataFrame({k: log[k] for k in LOG_TIMES})
     df = df + scenario.config.warmup_years
     horizon = float(scenario.config.warmup_years + scenario.config.horizon_years)
     return pd.DataFrame(

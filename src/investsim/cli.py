@@ -96,6 +96,12 @@ def _progress() -> Progress:
     )
 
 
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core)."
+)
+overrides_option = click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
+)
 scheduler_option = click.option(
     "--scheduler",
     metavar="local|tcp://HOST:PORT",
@@ -142,11 +148,9 @@ def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Results folder (default: results/<scenario name>)."
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@jobs_option
 @scheduler_option
-@click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
-)
+@overrides_option
 @click.option(
     "--project-log", is_flag=True, help="Also write projects.parquet (one row per project and replication)."
 )
@@ -231,9 +235,7 @@ def _print_forecast(scn: Scenario, annual: Any, manifest: dict[str, Any]) -> Non
 
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
-)
+@overrides_option
 def validate(scenario: str, overrides: tuple[str, ...]) -> None:
     """Check SCENARIO and print a short summary of it."""
     scn = _load(scenario, overrides)
@@ -294,7 +296,7 @@ def _window(text: str | None) -> tuple[int, int] | None:
 @click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications (default: the base's).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the base scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for comparison.csv.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@jobs_option
 @scheduler_option
 @click.option("--window", help="Also compare the total over years Y1:Y2, e.g. 2020:2022.")
 @click.option(
@@ -463,11 +465,9 @@ def _print_attribution(part: Any) -> None:
     help=f"Repeatable; the first ranks the points. {METRIC_HELP} (default: cumulative_investment).",
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default: results/<name>-sweep).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@jobs_option
 @scheduler_option
-@click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
-)
+@overrides_option
 @click.pass_context
 def sweep(
     ctx: click.Context,
@@ -577,11 +577,9 @@ def _print_sweep(result: SweepResult, name: str) -> None:
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-sensitivity).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@jobs_option
 @scheduler_option
-@click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
-)
+@overrides_option
 def sensitivity(
     scenario: str,
     params: tuple[str, ...],
@@ -678,11 +676,9 @@ def _print_tornado(result: SensitivityResult, metric: str, name: str) -> None:
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: results/<name>-calibration).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@jobs_option
 @scheduler_option
-@click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario key; repeatable."
-)
+@overrides_option
 def calibrate(
     scenario: str,
     histories: tuple[str, ...],

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from investsim.errors import InputError
+from investsim.scenario import Scenario
 
 YEARLY = ("investment", "growth", "starts", "completions", "financing_gap")
 METRIC_HELP = (
@@ -37,6 +38,14 @@ class Metric:
         rows = replications[(replications["year"] >= self.first) & (replications["year"] <= self.last)]
         by_rep = rows.groupby("replication", sort=True)[self.column].sum(min_count=1)
         return by_rep.to_numpy(dtype=float)
+
+
+def metric_columns(scenario: Scenario) -> set[str]:
+    """The columns a run of ``scenario`` has for metrics (``financing_gap`` needs sources)."""
+    columns = {"investment", "growth", "starts", "completions"}
+    if scenario.config.financing.sources:
+        columns.add("financing_gap")
+    return columns
 
 
 def parse_metric(text: str, years: list[int], columns: set[str] | None = None) -> Metric:

@@ -26,9 +26,7 @@ import functools
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +57,7 @@ from investsim.charts import (
     waterfall_chart,
 )
 from investsim.errors import InputError
+from investsim.results import write_file_atomic
 
 KINDS = ("run", "compare", "sweep", "sensitivity")
 """Kinds of results folder :func:`write_report` knows."""
@@ -281,17 +280,7 @@ def _e(text: object) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -1169,22 +1158,8 @@ def write_workbook(
         for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
             if isinstance(row[0].value, float):
                 row[0].number_format = "General"
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    os.close(fd)
-    try:
-        wb.save(name)
-        os.chmod(name, 0o666 & ~_umask())
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    write_file_atomic(target, lambda tmp: wb.save(tmp))
     return target
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
 
 
 # ---------------------------------------------------------------- compare folders

@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +160,23 @@ def run_jobs(
     yield from _pooled(work, jobs, on_progress)
 
 
+def _whole_jobs(
+    batches: Iterable[tuple[int, list[ReplicationResult]]],
+    work: Sequence[Job],
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[tuple[int, list[ReplicationResult]]]:
+    """Batches as they finish (job index, results) -> each job once all its batches are in."""
+    pending: dict[int, list[ReplicationResult]] = {}
+    for k, batch in batches:
+        if on_progress:
+            on_progress(len(batch))
+        got = pending.setdefault(k, [])
+        got.extend(batch)
+        if len(got) == work[k].replications:
+            got.sort(key=lambda x: x.replication)
+            yield k, pending.pop(k)
+
+
 def _worker_signals() -> None:
     # Ctrl-C reaches every process of the terminal's group: the parent alone decides to
     # stop, and then terminates the workers (SIGTERM, default action: no traceback)
@@ -180,20 +197,12 @@ def _tasks(work: Sequence[Job], jobs: int) -> list[tuple[int, Job, range]]:
 def _pooled(
     work: Sequence[Job], jobs: int, on_progress: Callable[[int], None] | None
 ) -> Iterator[tuple[int, list[ReplicationResult]]]:
-    pending: dict[int, list[ReplicationResult]] = {}
     # the workers are forked: frozen objects are skipped by their garbage collector, so
     # it does not touch (and copy) every page inherited from this process
     gc.freeze()
     pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
     try:
-        for k, batch in pool.imap_unordered(_run_batch, _tasks(work, jobs)):
-            if on_progress:
-                on_progress(len(batch))
-            got = pending.setdefault(k, [])
-            got.extend(batch)
-            if len(got) == work[k].replications:
-                got.sort(key=lambda x: x.replication)
-                yield k, pending.pop(k)
+        yield from _whole_jobs(pool.imap_unordered(_run_batch, _tasks(work, jobs)), work, on_progress)
         pool.close()
     except BaseException:
         # on an error, Ctrl-C or SIGTERM, stop the workers now instead of finishing batches
@@ -211,17 +220,8 @@ def _on_dask(
 
     client = backend.client()
     futures = [client.submit(_run_batch, task, pure=False) for task in _tasks(work, backend.workers())]
-    pending: dict[int, list[ReplicationResult]] = {}
     try:
-        for future in as_completed(futures):
-            k, batch = future.result()
-            if on_progress:
-                on_progress(len(batch))
-            got = pending.setdefault(k, [])
-            got.extend(batch)
-            if len(got) == work[k].replications:
-                got.sort(key=lambda x: x.replication)
-                yield k, pending.pop(k)
+        yield from _whole_jobs((f.result() for f in as_completed(futures)), work, on_progress)
     finally:
         # on an error or an interrupt, nothing more is computed for this call
         client.cancel([f for f in futures if not f.done()])

@@ -26,7 +26,7 @@ from scipy import special
 
 from investsim.errors import InputError
 from investsim.loading import load_scenario
-from investsim.metrics import Metric, parse_metric
+from investsim.metrics import Metric, metric_columns, parse_metric
 from investsim.params import Param, check_param, param_overrides, parse_param
 from investsim.results import replications_frame
 from investsim.runner import Backend, Job, run_jobs
@@ -84,10 +84,7 @@ def plan_sensitivity(
         raise InputError("--method sobol needs at least two --param")
     base = load_scenario(scenario, overrides)
     checked = [check_param(scenario, overrides, p) for p in parsed]
-    columns = {"investment", "growth", "starts", "completions"}
-    if base.config.financing.sources:
-        columns.add("financing_gap")
-    wanted = parse_metric(metric, base.years, columns)
+    wanted = parse_metric(metric, base.years, metric_columns(base))
     s = base.config.seed if seed is None else seed
     problem = {
         "num_vars": len(checked),

@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,8 +26,8 @@ import yaml
 
 from investsim.errors import InputError
 from investsim.loading import load_scenario, scenario_sha256
-from investsim.metrics import Metric, parse_metric, summarise
-from investsim.results import replications_frame
+from investsim.metrics import Metric, metric_columns, parse_metric, summarise
+from investsim.results import replications_frame, write_file_atomic
 from investsim.runner import Backend, Job, run_jobs
 from investsim.scenario import Scenario
 
@@ -106,19 +104,6 @@ def check_sweep_dir(out: str | Path) -> Path:
     return path
 
 
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write a file through a temporary beside it, renamed into place when complete."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class SweepResult:
     """A finished sweep: one row per point in ``table``, and how the points were obtained."""
@@ -174,10 +159,9 @@ def plan_sweep(
             scenarios.append(load_scenario(scenario, [*overrides, *point_overrides(point)]))
         except InputError as e:
             raise InputError(f"grid point {json.dumps(point, ensure_ascii=False)}: {e}") from None
-    columns = {"investment", "growth", "starts", "completions"}
-    if base.config.financing.sources:
-        columns.add("financing_gap")
-    wanted = [parse_metric(m, base.years, columns) for m in (metrics or ["cumulative_investment"])]
+    wanted = [
+        parse_metric(m, base.years, metric_columns(base)) for m in (metrics or ["cumulative_investment"])
+    ]
     keys = [point_key(scn, s, n) for scn in scenarios]
     return SweepPlan(str(scenario), parsed, points, scenarios, keys, wanted, n, s, check_sweep_dir(out))
 
@@ -202,7 +186,7 @@ def run_sweep(
     for k, results in run_jobs(work, jobs, on_progress):
         i = todo[k]
         frame = replications_frame(plan.scenarios[i], results)
-        _write_atomic(folder / f"{plan.keys[i]}.parquet", partial(frame.to_parquet, index=False))
+        write_file_atomic(folder / f"{plan.keys[i]}.parquet", partial(frame.to_parquet, index=False))
     rows = []
     for point, key in zip(plan.points, plan.keys, strict=True):
         reps = pd.read_parquet(folder / f"{key}.parquet")
@@ -225,8 +209,8 @@ def run_sweep(
         "metrics": [m.name for m in plan.metrics],
         "versions": package_versions(),
     }
-    _write_atomic(plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
-    _write_atomic(
+    write_file_atomic(plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+    write_file_atomic(
         plan.out / "manifest.json",
         lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
     )
