@@ -28,9 +28,11 @@ from __future__ import annotations
 import gc
 import math
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain
+from operator import attrgetter
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -46,6 +48,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 CANCEL_STAGES = ("approval", "land", "financing")
+_STAGE_NO = {stage: k for k, stage in enumerate(STAGES)}
 LOG_TIMES = (
     "arrived",
     "approval_start",
@@ -81,22 +84,28 @@ class ReplicationResult:
 
 
 class _Project:
-    """A project moving through the pipeline; times are simulation years (NaN = not reached)."""
+    """A project moving through the pipeline; times are simulation years (NaN = not reached).
+
+    Only what the model reads and what the results need is kept; see :data:`_FIELDS` for
+    what is collected at the end of the replication.
+    """
 
     __slots__ = (
         "approval_end",
         "approval_start",
         "arrived",
         "block",
-        "cancelled",
         "cancelled_at",
+        "cancelled_in",
         "carried",
         "completed",
         "construction",
         "construction_cost",
         "construction_start",
         "cost",
-        "entered",
+        "entered_approval",
+        "entered_financing",
+        "entered_land",
         "financing_end",
         "in_flight",
         "index",
@@ -107,11 +116,13 @@ class _Project:
         "land_start",
         "land_u0",
         "name",
-        "profile",
+        "profile_no",
+        "progress",
         "secretary",
         "secretary_until",
         "sector",
-        "shares",
+        "shares_no",
+        "stage",
         "u0",
     )
 
@@ -128,18 +139,21 @@ class _Project:
         self.secretary_until = nan
         self.arrived = self.approval_start = self.approval_end = self.land_start = self.land_end = nan
         self.financing_end = self.construction_start = self.completed = nan
-        self.entered = [nan, nan, nan, nan]  # when it entered each stage
+        # when it entered each stage (construction: construction_start)
+        self.entered_approval = self.entered_land = self.entered_financing = nan
         self.construction = 0.0
         self.construction_cost = 0.0
         self.land_cost = 0.0
         self.land_duration = 0.0
         self.land_u0 = 0.0
         self.u0 = 0.0
-        self.profile: SpendingProfile | None = None
-        self.shares: list[float] | None = None
-        self.cancelled = ""
+        self.profile_no = -1  # in _Pipeline.profiles, once construction started
+        self.shares_no = -1  # in _Pipeline.share_vectors, once its funding shares are known
+        self.cancelled_in = -1  # index in STAGES of the stage it was cancelled in
         self.cancelled_at = nan
         self.carried = False  # in construction already at the start: not a start of the run
+        self.stage = 0  # the stage it enters the pipeline at (index in STAGES)
+        self.progress = 0.0  # how far through that stage it is then (a share)
 
 
 class _Draws:
@@ -178,25 +192,24 @@ class _Capacity:
     """A first-come-first-served pool of identical places whose size can change.
 
     A cut lets the projects already in finish; newcomers wait until fewer than the new
-    capacity are in.
+    capacity are in. A project that waited is handed to ``start`` when a place frees.
     """
 
-    __slots__ = ("capacity", "env", "in_use", "waiting")
+    __slots__ = ("capacity", "in_use", "start", "waiting")
 
-    def __init__(self, env: simpy.Environment, capacity: float) -> None:
-        self.env = env
+    def __init__(self, capacity: float, start: Callable[[_Project], None]) -> None:
         self.capacity = capacity
         self.in_use = 0
-        self.waiting: deque[simpy.Event] = deque()
+        self.start = start
+        self.waiting: deque[_Project] = deque()
 
-    def acquire(self) -> simpy.Event | None:
-        """None when a place is free now (taken), else an event that fires when it is."""
+    def take(self, p: _Project) -> bool:
+        """True when a place is free now (``p`` has it); else ``p`` waits for one."""
         if self.in_use < self.capacity and not self.waiting:
             self.in_use += 1
-            return None
-        ev = self.env.event()
-        self.waiting.append(ev)
-        return ev
+            return True
+        self.waiting.append(p)
+        return False
 
     def release(self) -> None:
         """Give a place back."""
@@ -211,7 +224,38 @@ class _Capacity:
     def _grant(self) -> None:
         while self.waiting and self.in_use < self.capacity:
             self.in_use += 1
-            self.waiting.popleft().succeed()
+            self.start(self.waiting.popleft())
+
+
+class _Rules:
+    """What the configuration in force says about one sector, looked up once per change
+    rather than once per project."""
+
+    __slots__ = ("cancel", "desk_shares", "pool_ok", "profile", "profile_no", "shares_no")
+
+    def __init__(
+        self,
+        sector: Sector,
+        name: str,
+        pipe: _Pipeline,
+    ) -> None:
+        self.cancel = [getattr(sector.cancel, stage) for stage in CANCEL_STAGES]
+        # funding shares over every source any configuration names (for the accounts), and
+        # over the sources of the desk in force (for the claim)
+        self.shares_no = _number(pipe.share_vectors, [sector.funding.get(n, 0.0) for n in pipe.all_sources])
+        self.desk_shares = [sector.funding.get(n, 0.0) for n in pipe.source_names]
+        self.pool_ok = name in pipe.pool_sectors
+        self.profile = spending_profile(sector.spending)
+        self.profile_no = _number(pipe.profiles, self.profile)
+
+
+def _number(table: list[Any], item: Any) -> int:
+    """The position of ``item`` in ``table``, appended if new (tables hold a few items)."""
+    for i, x in enumerate(table):
+        if x == item:
+            return i
+    table.append(item)
+    return len(table) - 1
 
 
 def _source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
@@ -235,11 +279,19 @@ def _land_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
 
 
 class _Pipeline:
-    """The SimPy processes and shared resources of one replication."""
+    """The shared resources of one replication, and the life of a project as SimPy events.
+
+    A project is not a SimPy process but a chain of callbacks on SimPy timeouts: arrival,
+    the end of approval, the end of land acquisition. Waits for a place or for money end
+    when the capacity or the money desk hands the project on. This is the same model as
+    one generator per project, at less than half the cost: a process costs two extra
+    events (its start and its end) and a generator resumption at every step.
+    """
 
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         c = scenario.config
         self.env = simpy.Environment()
+        self._timeout = self.env.timeout
         self.streams = streams
         # simulation time 0 is 1 January of start_year - warmup_years
         self.warmup = float(c.warmup_years)
@@ -259,13 +311,15 @@ class _Pipeline:
         self.source_names = list(cfg.financing.sources)
         self.all_sources = scenario.source_names
         self.blocks: dict[str, tuple[tuple[str, ...], int]] = {}
-        self.draws: dict[tuple[str, int], _Draws] = {}
+        # draws[block][sector]: a block's draws under a sector's parameters in force
+        self.draws: dict[str, dict[int, _Draws]] = {}
         cap = cfg.resources.approval_capacity
-        self.approval = _Capacity(self.env, math.inf if cap is None else cap)
+        self.approval = _Capacity(math.inf if cap is None else cap, self._start_approval)
         self.capacity_changes: list[tuple[float, float]] = [(0.0, self.approval.capacity)]
         self.secretaries_free = cfg.resources.service_secretaries
         self.secretary_changes: list[tuple[float, float]] = [(0.0, float(self.secretaries_free))]
         self.desk: MoneyDesk | None = None
+        self.pool_sectors: frozenset[str] = frozenset()
         if self.source_names:
             pool, pool_source, self.pool_sectors = _pool(cfg)
             self.desk = MoneyDesk(
@@ -277,10 +331,17 @@ class _Pipeline:
                 cfg.financing.priority == "key_first",
                 pool,
                 pool_source,
+                track_debt=any(
+                    source.debt_ceiling is not None
+                    for x in (c, *(ch.config for ch in scenario.changes))
+                    for source in x.financing.sources.values()
+                ),
             )
-            self.desk.drops_out = lambda p: self._drops_out(p, 2)
-        else:
-            self.pool_sectors = frozenset()
+            self.desk.drops_out = self._drops_out_in_financing
+        # the distinct funding-share vectors and spending profiles projects refer to by number
+        self.share_vectors: list[list[float]] = []
+        self.profiles: list[SpendingProfile] = []
+        self.rules = self._rules()
         uses_land_budget = any(
             x.resources.land_budget is not None for x in (c, *(ch.config for ch in scenario.changes))
         )
@@ -292,12 +353,16 @@ class _Pipeline:
         for change in pending:
             self.env.process(self._take_effect(change.name, change.time + self.warmup, change.config))
 
+    def _rules(self) -> list[_Rules]:
+        return [
+            _Rules(sector, name, self) for sector, name in zip(self.sectors, self.sector_names, strict=True)
+        ]
+
     # -- parameters in force -------------------------------------------------------------
     def add_block(self, block: str, prefix: tuple[str, ...], n: int, sectors: list[int]) -> None:
         """Register ``n`` projects whose draws come from the streams ``prefix``."""
         self.blocks[block] = (prefix, n)
-        for s in sectors:
-            self.draws[(block, s)] = _Draws(self.streams, n, prefix, self.sectors[s])
+        self.draws[block] = {s: _Draws(self.streams, n, prefix, self.sectors[s]) for s in sectors}
 
     def _take_effect(self, name: str, at: float, cfg: ScenarioConfig) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(at - self.env.now)
@@ -307,144 +372,180 @@ class _Pipeline:
         for s, sector in enumerate(cfg.sectors.values()):
             if sector != self.sectors[s]:
                 self.sectors[s] = sector
-                for (block, bs), _ in list(self.draws.items()):
-                    if bs == s:
+                for block, by_sector in self.draws.items():
+                    if s in by_sector:
                         prefix, n = self.blocks[block]
-                        self.draws[(block, s)] = _Draws(self.streams, n, prefix, sector)
+                        by_sector[s] = _Draws(self.streams, n, prefix, sector)
+        money_changed = self.desk is not None and cfg.financing != old.financing
+        if money_changed:
+            pool, pool_source, self.pool_sectors = _pool(cfg)
+        # the new rules first: a place or money freed below hands projects on at once
+        self.rules = self._rules()
+        delta = cfg.resources.service_secretaries - old.resources.service_secretaries
+        if delta:
+            self.secretaries_free += delta
+            self.secretary_changes.append((at, float(cfg.resources.service_secretaries)))
         cap = cfg.resources.approval_capacity
         new_cap = math.inf if cap is None else cap
         if new_cap != self.approval.capacity:
             self.approval.resize(new_cap)
             self.capacity_changes.append((at, new_cap))
-        delta = cfg.resources.service_secretaries - old.resources.service_secretaries
-        if delta:
-            self.secretaries_free += delta
-            self.secretary_changes.append((at, float(cfg.resources.service_secretaries)))
-        if self.desk is not None and (cfg.financing != old.financing):
-            pool, pool_source, self.pool_sectors = _pool(cfg)
+        if money_changed:
+            assert self.desk is not None
             self.desk.key_first = cfg.financing.priority == "key_first"
             self.desk.change_terms(_source_terms(cfg), pool, pool_source)
         if self.land_desk is not None and cfg.resources.land_budget != old.resources.land_budget:
             self.land_desk.change_terms(_land_terms(cfg), 0.0, -1)
 
     def _drops_out(self, p: _Project, stage: int) -> bool:
-        prob = getattr(self.sectors[p.sector].cancel, CANCEL_STAGES[stage])
-        return prob > 0 and self.draws[(p.block, p.sector)].u_cancel[stage][p.index] < prob
+        prob = self.rules[p.sector].cancel[stage]
+        return prob > 0 and self.draws[p.block][p.sector].u_cancel[stage][p.index] < prob
+
+    def _drops_out_in_financing(self, p: _Project) -> bool:
+        return self._drops_out(p, 2)
 
     # -- the life of a project -------------------------------------------------------------
-    def run(
-        self, p: _Project, stage: int, progress: float, delay: float
-    ) -> Generator[simpy.Event, Any, None]:
-        """The life of ``p``, entering at ``stage`` (index in STAGES) after ``delay`` years."""
-        env = self.env
-        if delay > 0:
-            yield env.timeout(delay)
-        cfg = self.cfg
+    def arrive(self, p: _Project, stage: int, progress: float, delay: float) -> None:
+        """Let ``p`` enter the pipeline at ``stage`` (index in STAGES) after ``delay`` years,
+        ``progress`` (a share) through that stage."""
+        p.stage = stage
+        p.progress = progress
+        self._timeout(delay, p).callbacks.append(self._arrived)
+
+    def _arrived(self, ev: simpy.Event) -> None:
+        p = cast(_Project, ev.value)
+        now = self.env.now
         if not p.in_flight:
-            p.cost = self.draws[(p.block, p.sector)].size[p.index]
-        threshold = cfg.key_project_threshold
+            p.cost = self.draws[p.block][p.sector].size[p.index]
+        threshold = self.cfg.key_project_threshold
         p.key = threshold is not None and p.cost >= threshold
-        p.arrived = env.now
+        p.arrived = now
+        stage = p.stage
         if p.key and stage < 3 and self.secretaries_free > 0:
             self.secretaries_free -= 1
             p.secretary = True
         if stage == 0:
-            p.entered[0] = env.now
-            wait = self.approval.acquire()
-            if wait is not None:
-                yield wait
-            p.approval_start = env.now
-            d = self.draws[(p.block, p.sector)].approval[p.index] * (1 - progress)
-            if p.secretary:
-                d *= self.cfg.resources.secretary_effect
-            if d > 0:
-                yield env.timeout(d)
-            self.approval.release()
-            p.approval_end = env.now
-            if self._drops_out(p, 0):
-                self._cancel(p, "approval")
-                return
-            progress = 0.0
-        if stage <= 1:
-            p.entered[1] = env.now
-            res = self.cfg.resources
-            share = res.land_cost_share * (1 - progress)
-            if share > 0:
-                p.land_cost = share * p.cost
-                p.shares = self._shares(p)
-                if self.land_desk is not None:
-                    claim = self.land_desk.request(p, [p.land_cost])
-                    if isinstance(claim, Claim):
-                        assert claim.event is not None
-                        yield claim.event
-            p.land_start = env.now
-            d = self.draws[(p.block, p.sector)].land[p.index]
-            p.land_u0 = progress
-            if p.secretary:
-                d *= self.cfg.resources.secretary_effect
-            p.land_duration = d
-            if d * (1 - progress) > 0:
-                yield env.timeout(d * (1 - progress))
-            p.land_end = env.now
-            if self._drops_out(p, 1):
-                self._cancel(p, "land")
-                return
-        if stage <= 2:
-            p.entered[2] = env.now
-            p.shares = shares = self._shares(p)
-            desk = self.desk
-            needs = [(p.cost - p.land_cost) * shares[self.all_sources.index(n)] for n in self.source_names]
-            if desk is not None and any(n > 0 for n in needs):
-                ok: bool
-                claim = desk.request(p, needs, p.key, self.sector_names[p.sector] in self.pool_sectors)
-                if isinstance(claim, bool):
-                    ok = claim
-                else:
-                    funded = claim.event
-                    assert funded is not None
+            p.entered_approval = now
+            if self.approval.take(p):
+                self._start_approval(p)
+        elif stage == 1:
+            self._enter_land(p)
+        elif stage == 2:
+            self._enter_financing(p)
+        else:
+            self._start_construction(p)
+
+    def _start_approval(self, p: _Project) -> None:
+        p.approval_start = self.env.now
+        d = self.draws[p.block][p.sector].approval[p.index] * (1 - p.progress)
+        if p.secretary:
+            d *= self.cfg.resources.secretary_effect
+        # always through an event, even when d is 0: a place freed hands the next project
+        # its place at once, and a chain of zero-length approvals must not recurse
+        self._timeout(d, p).callbacks.append(self._end_approval)
+
+    def _end_approval(self, ev: simpy.Event) -> None:
+        p = cast(_Project, ev.value)
+        self.approval.release()
+        p.approval_end = self.env.now
+        if self._drops_out(p, 0):
+            self._cancel(p, "approval")
+            return
+        p.progress = 0.0
+        self._enter_land(p)
+
+    def _enter_land(self, p: _Project) -> None:
+        p.entered_land = self.env.now
+        share = self.cfg.resources.land_cost_share * (1 - p.progress)
+        if share > 0:
+            p.land_cost = share * p.cost
+            p.shares_no = self.rules[p.sector].shares_no
+            desk = self.land_desk
+            if desk is not None and isinstance(desk.request(p, [p.land_cost], then=self._land_paid), Claim):
+                return  # waits for the land budget
+        self._start_land(p)
+
+    def _land_paid(self, p: _Project, ok: bool) -> None:
+        self._start_land(p)  # the land budget has no cancellation of its own
+
+    def _start_land(self, p: _Project) -> None:
+        p.land_start = self.env.now
+        d = self.draws[p.block][p.sector].land[p.index]
+        p.land_u0 = p.progress
+        if p.secretary:
+            d *= self.cfg.resources.secretary_effect
+        p.land_duration = d
+        self._timeout(d * (1 - p.progress), p).callbacks.append(self._end_land)
+
+    def _end_land(self, ev: simpy.Event) -> None:
+        p = cast(_Project, ev.value)
+        p.land_end = self.env.now
+        if self._drops_out(p, 1):
+            self._cancel(p, "land")
+            return
+        self._enter_financing(p)
+
+    def _enter_financing(self, p: _Project) -> None:
+        p.entered_financing = self.env.now
+        rules = self.rules[p.sector]
+        p.shares_no = rules.shares_no
+        desk = self.desk
+        if desk is not None:
+            amount = p.cost - p.land_cost
+            needs = [amount * share for share in rules.desk_shares]
+            if max(needs) > 0:
+                claim = desk.request(p, needs, p.key, rules.pool_ok, then=self._funded)
+                if isinstance(claim, Claim):
                     max_wait = self.cfg.financing.max_wait
-                    if max_wait is None:
-                        yield funded
-                    else:
-                        yield funded | env.timeout(max_wait / 12)
-                    if not funded.triggered:
-                        desk.withdraw(claim)
-                        self._cancel(p, "financing")
-                        return
-                    ok = bool(funded.value)
-                if not ok:
-                    self._cancel(p, "financing")
-                    return
-            elif self._drops_out(p, 2):
-                self._cancel(p, "financing")
+                    if max_wait is not None:
+                        self._timeout(max_wait / 12, claim).callbacks.append(self._give_up)
+                else:
+                    self._funded(p, claim)
                 return
-            p.financing_end = env.now
-        p.entered[3] = env.now
-        p.construction_start = env.now
+        if self._drops_out(p, 2):
+            self._cancel(p, "financing")
+            return
+        p.financing_end = self.env.now
+        self._start_construction(p)
+
+    def _funded(self, p: _Project, ok: bool) -> None:
+        if not ok:  # dropped out as the money came
+            self._cancel(p, "financing")
+            return
+        p.financing_end = self.env.now
+        self._start_construction(p)
+
+    def _give_up(self, ev: simpy.Event) -> None:
+        claim = cast(Claim, ev.value)
+        if claim.live:  # still waiting after max_wait
+            assert self.desk is not None
+            self.desk.withdraw(claim)
+            self._cancel(claim.owner, "financing")
+
+    def _start_construction(self, p: _Project) -> None:
+        now = self.env.now
+        p.construction_start = now
         if p.secretary:
             self.secretaries_free += 1
-            p.secretary_until = env.now
-        sector = self.sectors[p.sector]
-        p.profile = spending_profile(sector.spending)
-        if p.shares is None:
-            p.shares = self._shares(p)
-        draws = self.draws[(p.block, p.sector)]
-        if stage == 3:
+            p.secretary_until = now
+        rules = self.rules[p.sector]
+        p.profile_no = rules.profile_no
+        if p.shares_no < 0:
+            p.shares_no = rules.shares_no
+        draws = self.draws[p.block][p.sector]
+        if p.stage == 3:
             p.carried = True
             # in flight in construction: progress is the share of money already spent
-            p.u0 = float(p.profile.inverse(np.array(progress)))
+            p.u0 = float(rules.profile.inverse(np.array(p.progress)))
         p.construction = draws.construction[p.index]
         p.construction_cost = (p.cost - p.land_cost) * draws.overrun[p.index]
-        done = env.now + p.construction * (1 - p.u0)
+        # construction needs no event: its spending is integrated after the run
+        done = now + p.construction * (1 - p.u0)
         if done < self.horizon:
             p.completed = done
 
-    def _shares(self, p: _Project) -> list[float]:
-        funding = self.sectors[p.sector].funding
-        return [funding.get(n, 0.0) for n in self.all_sources]
-
     def _cancel(self, p: _Project, stage: str) -> None:
-        p.cancelled = stage
+        p.cancelled_in = _STAGE_NO[stage]
         p.cancelled_at = self.env.now
         if p.secretary:
             self.secretaries_free += 1
@@ -568,7 +669,7 @@ def _simulate(scenario: Scenario, seed: int, replication: int, project_log: bool
         for i, f in enumerate(live):
             proj = _Project(f.id, sector_index[f.sector], "in_flight", i, f.total_investment, True)
             projects.append(proj)
-            env.process(pipe.run(proj, STAGES.index(f.stage), f.progress, pipe.warmup))
+            pipe.arrive(proj, STAGES.index(f.stage), f.progress, pipe.warmup)
 
     for s_name in c.sectors:
         s = sector_index[s_name]
@@ -587,7 +688,7 @@ def _simulate(scenario: Scenario, seed: int, replication: int, project_log: bool
         for i, t in enumerate(times.tolist()):
             proj = _Project(f"{s_name}-{i}", s, s_name, i, 0.0, False)
             projects.append(proj)
-            env.process(pipe.run(proj, 0, 0.0, t))
+            pipe.arrive(proj, 0, 0.0, t)
 
     try:
         env.run(until=pipe.horizon)
@@ -600,42 +701,81 @@ def _simulate(scenario: Scenario, seed: int, replication: int, project_log: bool
         ) from e
 
 
-_TIMES = (*LOG_TIMES, "cancelled_at", "secretary_until")
+_TIMES = (
+    *LOG_TIMES,
+    "cancelled_at",
+    "secretary_until",
+    "entered_approval",
+    "entered_land",
+    "entered_financing",
+)
+_FIELDS = (
+    *_TIMES,
+    "cost",
+    "land_cost",
+    "land_duration",
+    "land_u0",
+    "construction",
+    "construction_cost",
+    "u0",
+    "sector",
+    "profile_no",
+    "shares_no",
+    "cancelled_in",
+    "in_flight",
+    "carried",
+    "secretary",
+    "key",
+)
+"""What is collected of every project at the end of a replication, as float columns
+(times in years since 1 January of start_year; flags as 0/1; numbers as -1 for none)."""
+
+
+def _columns(projects: list[_Project], warmup: float) -> dict[str, FloatArray]:
+    """The :data:`_FIELDS` of every project as columns, read in one pass."""
+    read = attrgetter(*_FIELDS)
+    flat = np.fromiter(chain.from_iterable(map(read, projects)), float, count=len(projects) * len(_FIELDS))
+    table = flat.reshape(len(projects), len(_FIELDS)).T.copy()
+    table[: len(_TIMES)] -= warmup
+    return dict(zip(_FIELDS, table, strict=True))
+
+
+def _entered(col: dict[str, FloatArray]) -> FloatArray:
+    """When each project entered each stage, (projects x STAGES); NaN = never."""
+    return np.stack(
+        [col["entered_approval"], col["entered_land"], col["entered_financing"], col["construction_start"]],
+        axis=1,
+    )
 
 
 def _project_spending(
-    projects: list[_Project], col: dict[str, FloatArray], horizon: int, before: int = 0
+    profiles: list[SpendingProfile], col: dict[str, FloatArray], horizon: int, before: int = 0
 ) -> FloatArray:
     """Money each project spent in each year [k, k+1), k = -before .. horizon-1: land over
     the land stage, construction along its spending profile. Returns (projects x years)."""
     shift = float(before)
-    spend = np.zeros((len(projects), horizon + before))
-    started = np.flatnonzero(~np.isnan(col["construction_start"]))
-    by_profile: dict[int, list[int]] = {}
-    for i in started.tolist():
-        by_profile.setdefault(id(projects[i].profile), []).append(i)
-    for rows in by_profile.values():
-        idx = np.array(rows)
-        profile = projects[rows[0]].profile
-        assert profile is not None
-        spend[idx] += yearly_spending(
-            col["construction_start"][idx] + shift,
-            np.array([projects[i].construction for i in rows]),
-            np.array([projects[i].u0 for i in rows]),
-            np.array([projects[i].construction_cost for i in rows]),
-            profile,
-            horizon + before,
-        )
-    land_rows = [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)]
-    if land_rows:
-        idx = np.array(land_rows)
-        u0 = np.array([projects[i].land_u0 for i in land_rows])
+    spend = np.zeros((len(col["cost"]), horizon + before))
+    started = ~np.isnan(col["construction_start"])
+    for no, profile in enumerate(profiles):
+        idx = np.flatnonzero(started & (col["profile_no"] == no))
+        if len(idx):
+            spend[idx] += yearly_spending(
+                col["construction_start"][idx] + shift,
+                col["construction"][idx],
+                col["u0"][idx],
+                col["construction_cost"][idx],
+                profile,
+                horizon + before,
+            )
+    idx = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))
+    if len(idx):
+        u0 = col["land_u0"][idx]
         # linear over the land stage; an in-flight project pays what is left of it
         spend[idx] += yearly_spending(
             col["land_start"][idx] + shift,
-            np.array([projects[i].land_duration for i in land_rows]),
+            col["land_duration"][idx],
             u0,
-            np.array([projects[i].land_cost for i in land_rows]) / (1 - u0),
+            col["land_cost"][idx] / (1 - u0),
             SpendingProfile(),
             horizon + before,
         )
@@ -652,23 +792,22 @@ def _collect(
     n_sources = len(pipe.all_sources)
     w = pipe.warmup
 
-    # times in years since 1 January of start_year (warm-up times are negative)
-    col = {k: np.array([getattr(p, k) for p in projects], dtype=float) - w for k in _TIMES}
-    entered = np.array([p.entered for p in projects], dtype=float).reshape(len(projects), 4) - w
-    sector = np.array([p.sector for p in projects], dtype=np.int64)
-    in_flight = np.array([p.in_flight for p in projects], dtype=bool)
-    carried = np.array([p.carried for p in projects], dtype=bool)
-    shares = np.array(
-        [p.shares if p.shares is not None else [0.0] * n_sources for p in projects], dtype=float
-    ).reshape(len(projects), n_sources)
+    col = _columns(projects, w)
+    entered = _entered(col)
+    sector = col["sector"].astype(np.int64)
+    in_flight = col["in_flight"] > 0
+    carried = col["carried"] > 0
+    # funding shares by number; row -1 (no shares yet) is all zeros
+    vectors = np.zeros((len(pipe.share_vectors) + 1, n_sources))
+    if pipe.share_vectors:
+        vectors[:-1] = pipe.share_vectors
+    shares = vectors[col["shares_no"].astype(np.int64)]
 
     # from a year before the earliest possible payment, so the self-check sees all of it
-    spent = _project_spending(projects, col, horizon, c.warmup_years + 1)
+    spent = _project_spending(pipe.profiles, col, horizon, c.warmup_years + 1)
     spend = spent[:, c.warmup_years + 1 :]
     # projects in each stage at the end of each year (a stock, where entering is a flow)
-    cancelled_in = np.array(
-        [STAGES.index(p.cancelled) if p.cancelled else -1 for p in projects], dtype=np.int64
-    )
+    cancelled_in = col["cancelled_in"].astype(np.int64)
     year_ends = np.arange(1, horizon + 1, dtype=float)
     stock: dict[str, FloatArray] = {}
     for k, stage in enumerate(STAGES):
@@ -692,7 +831,7 @@ def _collect(
     yearly["arrivals"] = _year_index(col["arrived"][~in_flight], horizon).astype(float)
     yearly["starts"] = _year_index(col["construction_start"][~carried], horizon).astype(float)
     # planned total investment (land included, before overrun) of the projects starting
-    planned = np.array([p.cost for p in projects], dtype=float)
+    planned = col["cost"]
     begun = col["construction_start"]
     yearly["started_investment"] = _sum_by_year(begun[~carried], planned[~carried], horizon)
     if c.large_project_threshold is not None:
@@ -700,9 +839,8 @@ def _collect(
         yearly["starts_large"] = _year_index(begun[large], horizon).astype(float)
         yearly["started_investment_large"] = _sum_by_year(begun[large], planned[large], horizon)
     yearly["completions"] = _year_index(col["completed"], horizon).astype(float)
-    cancelled = np.array([p.cancelled for p in projects], dtype=object)
-    for stage in CANCEL_STAGES:
-        yearly[f"cancelled_{stage}"] = _year_index(col["cancelled_at"][cancelled == stage], horizon).astype(
+    for k, stage in enumerate(CANCEL_STAGES):
+        yearly[f"cancelled_{stage}"] = _year_index(col["cancelled_at"][cancelled_in == k], horizon).astype(
             float
         )
     # per stage: projects entering, and mean months waited and worked by those finishing
@@ -721,7 +859,7 @@ def _collect(
         begin, end = ends[stage]
         # a project that gave up waiting for money waited until it was cancelled
         if stage == "financing":
-            gave_up = cancelled == "financing"
+            gave_up = cancelled_in == _STAGE_NO["financing"]
             end = np.where(gave_up, col["cancelled_at"], end)
             begin = end
         finished = ~np.isnan(end) & ~np.isnan(entered[:, k])
@@ -743,19 +881,21 @@ def _collect(
         yearly["approval_utilisation"] = np.where(
             np.isfinite(available) & (available > 0), busy / available, np.nan
         )
-    helped = np.array([p.secretary for p in projects], dtype=bool)
+    helped = col["secretary"] > 0
     busy = _busy(col["arrived"][helped], _fill(col["secretary_until"], horizon)[helped], horizon)
     available = _level_years(pipe.secretary_changes, w, horizon)
     with np.errstate(divide="ignore", invalid="ignore"):
         yearly["secretary_utilisation"] = np.where(available > 0, busy / available, np.nan)
     if pipe.desk is not None:
         k0 = c.warmup_years
+        supplied = pipe.desk.supplied[k0:]
+        demanded = pipe.desk.demanded[k0:]
+        committed = pipe.desk.committed[k0:]
         for j, name in enumerate(pipe.source_names):
-            yearly[f"financing_supply_{name}"] = pipe.desk.supplied[k0:, j].copy()
-            yearly[f"financing_demand_{name}"] = pipe.desk.demanded[k0:, j].copy()
-            yearly[f"financing_committed_{name}"] = pipe.desk.committed[k0:, j].copy()
-        demand = pipe.desk.demanded[k0:].sum(axis=1)
-        yearly["financing_gap"] = demand - pipe.desk.supplied[k0:].sum(axis=1)
+            yearly[f"financing_supply_{name}"] = supplied[:, j].copy()
+            yearly[f"financing_demand_{name}"] = demanded[:, j].copy()
+            yearly[f"financing_committed_{name}"] = committed[:, j].copy()
+        yearly["financing_gap"] = demanded.sum(axis=1) - supplied.sum(axis=1)
     if pipe.land_desk is not None:
         k0 = c.warmup_years
         yearly["land_budget_supply"] = pipe.land_desk.supplied[k0:, 0].copy()
@@ -773,16 +913,15 @@ def _collect(
         log = {
             "project": [p.name for p in projects],
             "sector": [pipe.sector_names[p.sector] for p in projects],
-            "cost": np.array(
-                # the actual cost (after overrun) once construction started, else the estimate
-                [p.land_cost + p.construction_cost if p.construction_cost else p.cost for p in projects],
-                dtype=float,
+            # the actual cost (after overrun) once construction started, else the estimate
+            "cost": np.where(
+                col["construction_cost"] != 0, col["land_cost"] + col["construction_cost"], col["cost"]
             ),
-            "key": np.array([p.key for p in projects], dtype=bool),
+            "key": col["key"] > 0,
             "in_flight": in_flight,
             "secretary": helped,
             **{k: col[k] for k in LOG_TIMES},
-            "cancelled_stage": [p.cancelled or None for p in projects],
+            "cancelled_stage": [STAGES[k] if k >= 0 else None for k in cancelled_in.tolist()],
         }
     return ReplicationResult(
         replication=replication,
@@ -790,7 +929,7 @@ def _collect(
         investment_by_source=by_source,
         background=background,
         yearly=yearly,
-        key_projects=int(sum(p.key for p in projects)),
+        key_projects=int(col["key"].sum()),
         key_with_secretary=int(helped.sum()),
         events=_events_processed(pipe.env),
         project_log=log,
@@ -832,12 +971,14 @@ def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) 
     stage times are in order, no resource went negative, and money is conserved: what a
     project spent from its construction start to the horizon is its cost after overrun
     once completed, and its cost times the spending profile at the horizon otherwise.
-    ``spent`` is (projects x years), from a year before the first payment to the horizon.
+    ``col`` holds the projects' :data:`_FIELDS`; ``spent`` is (projects x years), from a
+    year before the first payment to the horizon.
     """
     projects = pipe.projects
     horizon = pipe.cfg.horizon_years
     done = ~np.isnan(col["completed"])
-    cancelled = np.array([bool(p.cancelled) for p in projects], dtype=bool)
+    where = col["cancelled_in"].astype(np.int64)
+    cancelled = where >= 0
     if np.any(done & cancelled):
         raise ModelCheckError(f"{int((done & cancelled).sum())} projects both completed and cancelled")
     # all arrivals fall before the horizon: every project has arrived, and is completed,
@@ -846,18 +987,17 @@ def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) 
         raise ModelCheckError(f"{int(np.isnan(col['arrived']).sum())} projects never arrived")
     if np.any(done & np.isnan(col["construction_start"])):
         raise ModelCheckError("a project completed without starting construction")
-    entered = np.array([p.entered for p in projects], dtype=float).reshape(len(projects), 4)
+    entered = _entered(col)
     reached = np.where(np.isnan(entered), -1, np.arange(4)[None, :]).max(axis=1)
     if np.any(reached < 0):
         raise ModelCheckError(
             f"project {projects[int(np.argmin(reached))].name}: arrived but entered no stage"
         )
-    where = np.array([STAGES.index(p.cancelled) if p.cancelled else -1 for p in projects], dtype=np.int64)
     wrong = cancelled & (where != reached)
     if np.any(wrong):
         k = int(np.flatnonzero(wrong)[0])
         raise ModelCheckError(
-            f"project {projects[k].name}: cancelled in {projects[k].cancelled} but last entered "
+            f"project {projects[k].name}: cancelled in {STAGES[where[k]]} but last entered "
             f"{STAGES[reached[k]]}"
         )
     # stage times in order (NaN: not reached; in-flight projects skip the stages they passed)
@@ -878,7 +1018,7 @@ def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) 
         raise ModelCheckError(f"approval places in use went negative ({pipe.approval.in_use})")
     # a policy that cuts secretaries does not take back those in use, so the free count
     # may go below zero; what always holds is free + in use = the number there are now
-    held = sum(1 for p in projects if p.secretary and math.isnan(p.secretary_until))
+    held = int(((col["secretary"] > 0) & np.isnan(col["secretary_until"])).sum())
     if pipe.secretaries_free + held != pipe.cfg.resources.service_secretaries:
         raise ModelCheckError(
             f"secretaries: {pipe.secretaries_free} free + {held} in use != "
@@ -890,37 +1030,32 @@ def _self_check(pipe: _Pipeline, col: dict[str, FloatArray], spent: FloatArray) 
     # money: what each project spent from its first payment to the horizon, against what
     # it owes by then, computed from its stage times alone
     owed = np.zeros(len(projects))
-    land_rows = np.array(
-        [i for i, p in enumerate(projects) if p.land_cost > 0 and not math.isnan(p.land_start)],
-        dtype=np.int64,
-    )
+    land_rows = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))
     if len(land_rows):
-        cost = np.array([projects[i].land_cost for i in land_rows])
-        duration = np.array([projects[i].land_duration for i in land_rows])
-        u0 = np.array([projects[i].land_u0 for i in land_rows])
+        cost = col["land_cost"][land_rows]
+        duration = col["land_duration"][land_rows]
+        u0 = col["land_u0"][land_rows]
         finished = ~np.isnan(col["land_end"][land_rows]) | (duration == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             part = np.minimum(1.0, (horizon - col["land_start"][land_rows]) / duration / (1 - u0))
         owed[land_rows] += np.where(finished, cost, cost * part)
-    by_profile: dict[int, list[int]] = {}
-    for i in np.flatnonzero(~np.isnan(col["construction_start"])).tolist():
-        by_profile.setdefault(id(projects[i].profile), []).append(i)
-    for rows in by_profile.values():
-        idx = np.array(rows)
-        profile = projects[rows[0]].profile
-        assert profile is not None
-        duration = np.array([projects[i].construction for i in rows])
-        u0 = np.array([projects[i].u0 for i in rows])
+    started = ~np.isnan(col["construction_start"])
+    for no, profile in enumerate(pipe.profiles):
+        idx = np.flatnonzero(started & (col["profile_no"] == no))
+        duration = col["construction"][idx]
+        u0 = col["u0"][idx]
         finished = done[idx] | (duration == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             at = np.where(finished, 1.0, u0 + (horizon - col["construction_start"][idx]) / duration)
         if np.any(at > 1.0 + 1e-9):
-            k = rows[int(np.flatnonzero(at > 1.0 + 1e-9)[0])]
+            k = int(idx[np.flatnonzero(at > 1.0 + 1e-9)[0]])
             raise ModelCheckError(
                 f"project {projects[k].name}: finished before the horizon but not completed"
             )
-        cost = np.array([projects[i].construction_cost for i in rows])
+        cost = col["construction_cost"][idx]
         owed[idx] += cost * (profile.cdf(np.minimum(at, 1.0)) - profile.cdf(u0))
+    if np.any(started & (col["profile_no"] < 0)):
+        raise ModelCheckError("a project started construction without a spending profile")
     gap = np.abs(spent.sum(axis=1) - owed)
     bad = gap > 1e-9 * np.maximum(1.0, owed)
     if np.any(bad):

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from investsim.errors import ModelCheckError
 
@@ -45,17 +46,27 @@ class SourceTerms:
 
 
 class Claim:
-    """A project's request for money, one amount per source."""
+    """A project's request for money, one amount per source.
 
-    __slots__ = ("event", "key", "live", "needs", "owner", "pool_ok")
+    ``then(owner, ok)`` is called when a waiting claim is met (ok) or its project drops
+    out as it is met (not ok).
+    """
 
-    def __init__(self, owner: Any, needs: list[float], key: bool, pool_ok: bool) -> None:
+    __slots__ = ("key", "live", "needs", "owner", "pool_ok", "then")
+
+    def __init__(
+        self, owner: Any, needs: list[float], key: bool, pool_ok: bool, then: Callable[[Any, bool], None]
+    ) -> None:
         self.owner = owner
         self.needs = needs
         self.key = key
         self.pool_ok = pool_ok
-        self.event: simpy.Event | None = None
+        self.then = then
         self.live = True
+
+
+def _ignore(owner: Any, ok: bool) -> None:
+    pass
 
 
 class MoneyDesk:
@@ -71,6 +82,7 @@ class MoneyDesk:
         key_first: bool = False,
         pool: float = 0.0,
         pool_source: int = -1,
+        track_debt: bool = True,
     ) -> None:
         self.env = env
         self.names = names
@@ -87,16 +99,21 @@ class MoneyDesk:
         self.pool_remaining = pool
         self.queue: list[tuple[int, int, Claim]] = []
         self.seq = 0
-        # every commitment, so that a debt ceiling (even one set later) can count them
+        # every commitment, so that a debt ceiling (even one set later) can count them;
+        # track_debt False says no ceiling is ever set, and saves the bookkeeping
+        self.track_debt = track_debt
         self.debt_t: list[list[float]] = [[] for _ in range(nsrc)]
         self.debt_x: list[list[float]] = [[] for _ in range(nsrc)]
         self.wake_at = [math.inf] * nsrc
         self.room_cache: list[tuple[tuple[float, int, float, float | None], float] | None] = [None] * nsrc
-        # yearly accounts: supply made available, demand asked, money committed
-        self.supplied = np.zeros((years, nsrc))
-        self.demanded = np.zeros((years, nsrc))
-        self.committed = np.zeros((years, nsrc))
-        self.supplied[0] = [x + (pool if j == pool_source else 0.0) for j, x in enumerate(self.full)]
+        # every source's terms have no debt ceiling: the common case, checked fast
+        self.ceilings = any(t.debt_ceiling is not None for t in self.terms)
+        # yearly accounts, (years x sources): supply made available, demand asked, money
+        # committed (lists, as they are updated one number at a time)
+        self._supplied = [[0.0] * nsrc for _ in range(years)]
+        self._demanded = [[0.0] * nsrc for _ in range(years)]
+        self._committed = [[0.0] * nsrc for _ in range(years)]
+        self._supplied[0] = [x + (pool if j == pool_source else 0.0) for j, x in enumerate(self.full)]
         # decides, when a claim is met, whether its project drops out instead
         self.drops_out: Callable[[Any], bool] = lambda owner: False
         env.process(self._refill())
@@ -116,7 +133,7 @@ class MoneyDesk:
             self.remaining = list(self.full)
             self.pool_remaining = self.pool_full
             for j in range(len(self.names)):
-                self.supplied[k, j] = self.full[j] + (self.pool_full if j == self.pool_source else 0.0)
+                self._supplied[k][j] = self.full[j] + (self.pool_full if j == self.pool_source else 0.0)
             self.serve_all()
 
     def change_terms(self, terms: list[SourceTerms], pool: float, pool_source: int) -> None:
@@ -131,73 +148,86 @@ class MoneyDesk:
                 self.remaining[j] = new_full * left
             else:
                 self.remaining[j] = max(0.0, self.remaining[j] + (new_full - old_full) * left)
-                self.supplied[self.year, j] += (new_full - old_full) * left
+                self._supplied[self.year][j] += (new_full - old_full) * left
             self.full[j] = new_full
+        self.ceilings = any(t.debt_ceiling is not None for t in self.terms)
         if pool_source != self.pool_source:
             self.pool_remaining = 0.0
             self.pool_full = 0.0
         self.pool_remaining = max(0.0, self.pool_remaining + (pool - self.pool_full) * left)
         if pool_source >= 0:
-            self.supplied[self.year, pool_source] += (pool - self.pool_full) * left
+            self._supplied[self.year][pool_source] += (pool - self.pool_full) * left
         self.pool_full = pool
         self.pool_source = pool_source
         self.serve_all()
 
     # -- claims -------------------------------------------------------------------------
     def request(
-        self, owner: Any, needs: list[float], key: bool = False, pool_ok: bool = False
+        self,
+        owner: Any,
+        needs: list[float],
+        key: bool = False,
+        pool_ok: bool = False,
+        then: Callable[[Any, bool], None] = _ignore,
     ) -> Claim | bool:
         """Ask for ``needs`` (one amount per source).
 
         Returns True when the claim is met at once, False when the project drops out at
-        once, else the waiting :class:`Claim`, whose ``event`` fires with True (met) or
-        False (dropped out as it was met).
+        once, else the waiting :class:`Claim`; when it is met later, ``then(owner, ok)``
+        is called with True (met) or False (dropped out as it was met).
         """
-        year = min(self.year, self.years - 1)
+        demanded = self._demanded[min(self.year, self.years - 1)]
         for j, need in enumerate(needs):
-            self.demanded[year, j] += need
-        claim = Claim(owner, needs, key, pool_ok)
-        if self._fits(claim):
-            return self._meet(claim)
-        claim.event = self.env.event()
+            demanded[j] += need
+        if self._fits(needs, pool_ok):
+            return self._meet(owner, needs)
+        claim = Claim(owner, needs, key, pool_ok, then)
         self.seq += 1
-        insort(self.queue, (0 if (self.key_first and key) else 1, self.seq, claim), key=_order)
-        self._wake_for(claim)
+        # (priority, arrival number) is unique: the claim itself is never compared
+        insort(self.queue, (0 if (self.key_first and key) else 1, self.seq, claim))
+        if self.ceilings:
+            self._wake_for(claim)
         return claim
 
     def withdraw(self, claim: Claim) -> None:
         """The project gave up waiting: drop its claim (it holds no money)."""
         claim.live = False
 
-    def _available(self, j: int, claim: Claim) -> float:
-        money = min(self.remaining[j], self._room(j))
-        if j == self.pool_source and claim.pool_ok:
-            money += self.pool_remaining
-        return money
-
-    def _fits(self, claim: Claim) -> bool:
-        for j, need in enumerate(claim.needs):
-            if need > 0 and need > self._available(j, claim) * (1 + _EPS):
-                return False
+    def _fits(self, needs: list[float], pool_ok: bool) -> bool:
+        remaining = self.remaining
+        for j, need in enumerate(needs):
+            if need > 0:
+                money = remaining[j]
+                if self.ceilings:
+                    money = min(money, self._room(j))
+                if j == self.pool_source and pool_ok:
+                    money += self.pool_remaining
+                if need > money * (1 + _EPS):
+                    return False
         return True
 
-    def _meet(self, claim: Claim) -> bool:
-        """Commit every share of ``claim`` (True), or drop it out with nothing taken (False)."""
-        claim.live = False
-        if self.drops_out(claim.owner):
+    def _meet(self, owner: Any, needs: list[float]) -> bool:
+        """Commit every share of ``needs`` (True), or drop the owner out with nothing
+        taken (False)."""
+        if self.drops_out(owner):
             return False
-        year = min(self.year, self.years - 1)
-        for j, need in enumerate(claim.needs):
+        committed = self._committed[min(self.year, self.years - 1)]
+        remaining = self.remaining
+        for j, need in enumerate(needs):
             if need <= 0:
                 continue
-            regular = min(need, max(0.0, min(self.remaining[j], self._room(j))))
-            self.remaining[j] -= regular
-            self.pool_remaining -= need - regular
-            if regular > 0 and not math.isinf(regular):
+            money = remaining[j]
+            if self.ceilings:
+                money = min(money, self._room(j))
+            regular = min(need, max(0.0, money))
+            remaining[j] -= regular
+            if regular < need:  # the rest from the guarantee pool
+                self.pool_remaining -= need - regular
+            if self.track_debt and regular > 0 and not math.isinf(regular):
                 self.debt_t[j].append(self.env.now)
                 self.debt_x[j].append(regular)
-            self.committed[year, j] += need
-            if self.remaining[j] < -1e-9 or self.pool_remaining < -1e-9:
+            committed[j] += need
+            if remaining[j] < -1e-9 or self.pool_remaining < -1e-9:
                 raise ModelCheckError(f"funding source {self.names[j]!r} went negative")
         return True
 
@@ -295,17 +325,31 @@ class MoneyDesk:
             claim = entry[2]
             if not claim.live:
                 continue
-            if self._fits(claim):
-                assert claim.event is not None
-                claim.event.succeed(self._meet(claim))
+            if self._fits(claim.needs, claim.pool_ok):
+                claim.live = False
+                # the project goes on at once (it never asks this desk again at this moment)
+                claim.then(claim.owner, self._meet(claim.owner, claim.needs))
             else:
                 keep.append(entry)
-                for j, need in self._blocked_by_ceiling(claim):
-                    smallest[j] = min(need, smallest.get(j, math.inf))
+                if self.ceilings:
+                    for j, need in self._blocked_by_ceiling(claim):
+                        smallest[j] = min(need, smallest.get(j, math.inf))
         self.queue = keep
         for j, need in smallest.items():
             self._wake_when_room(j, need)
 
+    # -- accounts -----------------------------------------------------------------------
+    @property
+    def supplied(self) -> NDArray[np.float64]:
+        """Money made available each year, (years x sources)."""
+        return np.array(self._supplied, dtype=float)
 
-def _order(entry: tuple[int, int, Claim]) -> tuple[int, int]:
-    return entry[0], entry[1]
+    @property
+    def demanded(self) -> NDArray[np.float64]:
+        """Money asked for each year, (years x sources)."""
+        return np.array(self._demanded, dtype=float)
+
+    @property
+    def committed(self) -> NDArray[np.float64]:
+        """Money committed each year, (years x sources)."""
+        return np.array(self._committed, dtype=float)
