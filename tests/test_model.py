@@ -254,6 +254,17 @@ def test_batches_cover_every_replication_once() -> None:
     for reps, jobs in ((1, 2), (7, 2), (200, 2), (1000, 8), (5, 1)):
         covered = [r for b in batches(reps, jobs) for r in b]
         assert covered == list(range(reps))
+    assert [r for b in batches(30, 2, first=100, left=90) for r in b] == list(range(100, 130))
+
+
+def test_batches_shrink_to_single_replications_at_the_end() -> None:
+    # guided self-scheduling: no worker waits long for another's last big batch
+    sizes = [len(b) for b in batches(200, 2)]
+    assert sizes[0] == 20
+    assert max(sizes) <= 20
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-3:] == [1, 1, 1]
+    assert len(sizes) < 60
 
 
 def test_changing_one_sector_leaves_other_sectors_untouched(tmp_path: Path) -> None:

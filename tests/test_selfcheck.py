@@ -88,7 +88,8 @@ def captured(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> Captured:
 
     def recording(pipe: Any, col: dict[str, np.ndarray], spent: np.ndarray) -> None:
         # copies: the caller goes on using col after the check
-        calls.append((pipe, {k: v.copy() for k, v in col.items()}, spent.copy()))
+        # the pipeline lets go of its projects after the replication: keep a copy
+        calls.append((copy.copy(pipe), {k: v.copy() for k, v in col.items()}, spent.copy()))
         original(pipe, col, spent)
 
     monkeypatch.setattr(model, "_self_check", recording)

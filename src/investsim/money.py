@@ -176,7 +176,7 @@ class MoneyDesk:
         once, else the waiting :class:`Claim`; when it is met later, ``then(owner, ok)``
         is called with True (met) or False (dropped out as it was met).
         """
-        demanded = self._demanded[min(self.year, self.years - 1)]
+        demanded = self._demanded[self.year]
         for j, need in enumerate(needs):
             demanded[j] += need
         if self._fits(needs, pool_ok):
@@ -211,7 +211,7 @@ class MoneyDesk:
         taken (False)."""
         if self.drops_out(owner):
             return False
-        committed = self._committed[min(self.year, self.years - 1)]
+        committed = self._committed[self.year]
         remaining = self.remaining
         for j, need in enumerate(needs):
             if need <= 0:
@@ -219,15 +219,19 @@ class MoneyDesk:
             money = remaining[j]
             if self.ceilings:
                 money = min(money, self._room(j))
-            regular = min(need, max(0.0, money))
-            remaining[j] -= regular
-            if regular < need:  # the rest from the guarantee pool
+            if need <= money:
+                regular = need
+            else:  # the rest from the guarantee pool (_fits allows a rounding error more)
+                regular = money if money > 0 else 0.0
                 self.pool_remaining -= need - regular
-            if self.track_debt and regular > 0 and not math.isinf(regular):
+                if self.pool_remaining < -1e-9:
+                    raise ModelCheckError(f"the guarantee pool went negative paying {self.names[j]!r}")
+            remaining[j] -= regular
+            if self.track_debt and regular > 0:
                 self.debt_t[j].append(self.env.now)
                 self.debt_x[j].append(regular)
             committed[j] += need
-            if remaining[j] < -1e-9 or self.pool_remaining < -1e-9:
+            if remaining[j] < -1e-9:
                 raise ModelCheckError(f"funding source {self.names[j]!r} went negative")
         return True
 

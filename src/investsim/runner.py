@@ -98,11 +98,26 @@ def _run_batch(task: tuple[int, Job, range]) -> tuple[int, list[ReplicationResul
     return k, [simulate_replication(job.scenario, job.seed, r, job.project_log) for r in reps]
 
 
-def batches(replications: int, jobs: int) -> list[range]:
-    """Split ``range(replications)`` into batches: a few per worker, so they stay balanced
-    while each task carries enough work to hide the cost of sending it."""
-    size = replications if jobs <= 1 else max(1, min(MAX_BATCH, -(-replications // (jobs * 4))))
-    return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
+def batches(replications: int, jobs: int, first: int = 0, left: int | None = None) -> list[range]:
+    """Split replications ``first .. first+replications-1`` into tasks for ``jobs`` workers.
+
+    Guided self-scheduling: each task takes about a ``4 * jobs``-th of the work still to
+    hand out (at most :data:`MAX_BATCH`), so early tasks are big enough to hide the cost
+    of sending them (under a millisecond) and the last ones are single replications:
+    no worker sits idle at the end while another finishes a big batch. ``left`` is the
+    work still to hand out including these replications (for several jobs in one pool).
+    """
+    if jobs <= 1:
+        return [range(first, first + replications)]
+    left = replications if left is None else left
+    out = []
+    i = 0
+    while i < replications:
+        size = max(1, min(MAX_BATCH, -(-left // (jobs * 4)), replications - i))
+        out.append(range(first + i, first + i + size))
+        i += size
+        left -= size
+    return out
 
 
 def default_jobs() -> int:
@@ -185,13 +200,12 @@ def _worker_signals() -> None:
 
 
 def _tasks(work: Sequence[Job], jobs: int) -> list[tuple[int, Job, range]]:
-    total = sum(j.replications for j in work)
-    size = max(1, min(MAX_BATCH, -(-total // (jobs * 4))))
-    return [
-        (k, job, range(job.first + i, job.first + min(i + size, job.replications)))
-        for k, job in enumerate(work)
-        for i in range(0, job.replications, size)
-    ]
+    left = sum(j.replications for j in work)
+    tasks = []
+    for k, job in enumerate(work):
+        tasks += [(k, job, reps) for reps in batches(job.replications, jobs, job.first, left)]
+        left -= job.replications
+    return tasks
 
 
 def _pooled(
