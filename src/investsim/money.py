@@ -82,7 +82,7 @@ class MoneyDesk:
         key_first: bool = False,
         pool: float = 0.0,
         pool_source: int = -1,
-        track_debt: bool = True,
+        track_debt: bool = False,
     ) -> None:
         self.env = env
         self.names = names
@@ -99,9 +99,9 @@ class MoneyDesk:
         self.pool_remaining = pool
         self.queue: list[tuple[int, int, Claim]] = []
         self.seq = 0
-        # every commitment, so that a debt ceiling (even one set later) can count them;
-        # track_debt False says no ceiling is ever set, and saves the bookkeeping
-        self.track_debt = track_debt
+        # every commitment, so that a debt ceiling (even one a policy sets later) can count
+        # them; without a ceiling now or to come (track_debt False) they are not needed
+        self.track_debt = track_debt or any(t.debt_ceiling is not None for t in terms)
         self.debt_t: list[list[float]] = [[] for _ in range(nsrc)]
         self.debt_x: list[list[float]] = [[] for _ in range(nsrc)]
         self.wake_at = [math.inf] * nsrc
@@ -151,6 +151,8 @@ class MoneyDesk:
                 self._supplied[self.year][j] += (new_full - old_full) * left
             self.full[j] = new_full
         self.ceilings = any(t.debt_ceiling is not None for t in self.terms)
+        if self.ceilings and not self.track_debt:
+            raise ModelCheckError("a debt ceiling was set on a desk that does not track commitments")
         if pool_source != self.pool_source:
             self.pool_remaining = 0.0
             self.pool_full = 0.0
