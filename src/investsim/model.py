@@ -349,6 +349,8 @@ class _Pipeline:
         if uses_land_budget:
             self.land_desk = MoneyDesk(self.env, ["land"], _land_terms(cfg), years, -c.warmup_years)
         self.projects: list[_Project] = []
+        # per block of new arrivals: its projects and their arrival times, in order
+        self.arrivals: dict[str, tuple[list[_Project], list[float]]] = {}
         self.policy_log: list[tuple[str, float]] = []
         for change in pending:
             self.env.process(self._take_effect(change.name, change.time + self.warmup, change.config))
@@ -362,6 +364,7 @@ class _Pipeline:
         the next replication reuses memory that is still in the cache.
         """
         self.projects = []
+        self.arrivals = {}
         self.draws = {}
         self.streams = Streams(self.streams.seed, self.streams.replication)
         self.desk = self.land_desk = None
@@ -425,6 +428,26 @@ class _Pipeline:
         p.stage = stage
         p.progress = progress
         self._timeout(delay, p).callbacks.append(self._arrived)
+
+    def arrive_in_turn(self, block: str, projects: list[_Project], times: list[float]) -> None:
+        """Let ``projects`` (of ``block``, in order of arrival) enter approval at ``times``.
+
+        One arrival of the block is scheduled at a time, when the one before it happens:
+        SimPy's queue then holds one pending arrival per block instead of thousands.
+        """
+        self.arrivals[block] = (projects, times)
+        if projects:
+            self._timeout(times[0], projects[0]).callbacks.append(self._arrived_in_turn)
+
+    def _arrived_in_turn(self, ev: simpy.Event) -> None:
+        p = cast(_Project, ev.value)
+        projects, times = self.arrivals[p.block]
+        k = p.index + 1
+        if k < len(projects):
+            self._timeout(_delay_to(self.env.now, times[k]), projects[k]).callbacks.append(
+                self._arrived_in_turn
+            )
+        self._arrived(ev)
 
     def _arrived(self, ev: simpy.Event) -> None:
         p = cast(_Project, ev.value)
@@ -566,6 +589,17 @@ class _Pipeline:
             p.secretary_until = self.env.now
 
 
+def _delay_to(now: float, t: float) -> float:
+    """The delay that SimPy adds to ``now`` to give exactly ``t`` (``t - now`` may be
+    rounded, and ``now + (t - now)`` then miss ``t`` by a unit in the last place)."""
+    d = t - now
+    while now + d < t:
+        d = math.nextafter(d, math.inf)
+    while now + d > t:
+        d = math.nextafter(d, -math.inf)
+    return d
+
+
 def _arrival_times(
     rates: list[tuple[float, float, float]], first_year: int, horizon: int, rng: np.random.Generator
 ) -> FloatArray:
@@ -699,10 +733,9 @@ def _simulate(scenario: Scenario, seed: int, replication: int, project_log: bool
         if n == 0:
             continue
         pipe.add_block(s_name, ("sector", s_name), n, [s])
-        for i, t in enumerate(times.tolist()):
-            proj = _Project(f"{s_name}-{i}", s, s_name, i, 0.0, False)
-            projects.append(proj)
-            pipe.arrive(proj, 0, 0.0, t)
+        block = [_Project(f"{s_name}-{i}", s, s_name, i, 0.0, False) for i in range(n)]
+        projects += block
+        pipe.arrive_in_turn(s_name, block, times.tolist())
 
     try:
         env.run(until=pipe.horizon)

@@ -67,6 +67,9 @@ class Backend:
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(self.scheduler, timeout="20s")
+            # import the model on every worker now (a second or so each), not inside the
+            # first task of each
+            self._client.run(_import_model)
         return self._client
 
     def workers(self) -> int:
@@ -91,6 +94,10 @@ class Backend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _import_model() -> None:
+    import investsim.model  # noqa: F401
 
 
 def _run_batch(task: tuple[int, Job, range]) -> tuple[int, list[ReplicationResult]]:
