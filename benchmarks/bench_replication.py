@@ -1,10 +1,11 @@
 """Time replications of a scenario (default: the bundled Liaoyuan baseline).
 
-    python benchmarks/bench_replication.py [SCENARIO] [--reps N] [--jobs J]
+    python benchmarks/bench_replication.py [SCENARIO] [--reps N] [--jobs J] [--rounds K]
 
 Prints the time per replication, SimPy events per replication and per second, and the
-speed-up of a J-worker pool over one process on the same replications (both measured in
-this one run, as these machines are noisy).
+speed-up of a J-worker pool over one process on the same N replications, in K interleaved
+rounds (one process, then J, K times) with their median: these machines are noisy, and
+their speed drifts by tens of percent within minutes.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ def main() -> None:
     """Run the benchmark and print one table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", nargs="?", default=str(investsim.default_scenario_path()))
-    ap.add_argument("--reps", type=int, default=40, help="replications per timing")
+    ap.add_argument("--reps", type=int, default=200, help="replications per timing")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the pool timing")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the pool timing")
     args = ap.parse_args()
 
     scn = investsim.load_scenario(args.scenario)
@@ -38,12 +40,14 @@ def main() -> None:
     per_rep = statistics.median(times)
     ev = statistics.mean(events)
 
-    t = time.perf_counter()
-    run_replications(scn, args.reps, 0, jobs=1)
-    serial = time.perf_counter() - t
-    t = time.perf_counter()
-    run_replications(scn, args.reps, 0, jobs=args.jobs)
-    pooled = time.perf_counter() - t
+    rounds = []
+    for _ in range(args.rounds):
+        t = time.perf_counter()
+        run_replications(scn, args.reps, 0, jobs=1)
+        serial = time.perf_counter() - t
+        t = time.perf_counter()
+        run_replications(scn, args.reps, 0, jobs=args.jobs)
+        rounds.append((serial, time.perf_counter() - t))
 
     print(f"scenario                 {scn.name}")
     print(f"replications timed       {args.reps}")
@@ -51,8 +55,12 @@ def main() -> None:
     print(f"SimPy events per rep.    {ev:,.0f}")
     print(f"events per second        {ev / per_rep:,.0f}")
     print(f"µs per event (all work)  {per_rep / ev * 1e6:.2f}")
-    print(f"{args.reps} reps, 1 process    {serial:.2f} s")
-    print(f"{args.reps} reps, {args.jobs} processes  {pooled:.2f} s  (speed-up {serial / pooled:.2f}x)")
+    for k, (serial, pooled) in enumerate(rounds, 1):
+        print(
+            f"round {k}: {args.reps} reps, 1 process {serial:.2f} s, {args.jobs} processes {pooled:.2f} s "
+            f"(speed-up {serial / pooled:.2f}x)"
+        )
+    print(f"median speed-up          {statistics.median(a / b for a, b in rounds):.2f}x")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ Measures, on this machine, in one run:
 - the speed-up of 2 worker processes over 1 on 200 replications of the baseline, in three
   interleaved rounds (median and range: this VM's speed drifts by tens of percent within
   a minute), and beside it what two independent processes with no pool at all get on
-  the same work at the same moment (the machine's own ceiling);
+  the same work at the same moment, for investsim and for the bare-SimPy reference (the
+  machine's own ceiling, and what a toy model of the same shape gets on it);
 - the same 200 replications on a Dask LocalCluster of 2 workers: speed-up over 1 process
   and overhead over the process pool (cluster start-up included);
 - peak memory (RSS of the investsim process) of `investsim run` with 1,000 and 10,000
@@ -64,26 +65,36 @@ def reference_ratio(scenario: investsim.Scenario, reps: int) -> dict[str, tuple[
 
 _LOOP = """
 import sys, time, investsim
+sys.path.insert(0, sys.argv[5])
 from investsim.model import simulate_replication
+from reference_pipeline import reference_replication, replay_plan
 scn = investsim.load_scenario(investsim.default_scenario_path())
-simulate_replication(scn, 1, 0)
+if sys.argv[4] == "investsim":
+    def one(r):
+        simulate_replication(scn, 1, r)
+else:  # the bare-SimPy reference on replays of investsim's replications
+    plans = [replay_plan(scn, 1, r) for r in range(5)]
+    def one(r):
+        reference_replication(plans[r % 5], scn.config.resources.approval_capacity)
+one(0)
 while time.time() < float(sys.argv[3]):
     time.sleep(0.01)
 t = time.perf_counter()
 for r in range(int(sys.argv[1]), int(sys.argv[2])):
-    simulate_replication(scn, 1, r)
+    one(r)
 print(time.perf_counter() - t)
 """
 
 
-def independent(reps: int, processes: int) -> float:
+def independent(reps: int, processes: int, model: str = "investsim") -> float:
     """Seconds for ``processes`` separate Python processes, started together after their
-    imports, to run ``reps`` baseline replications each (the slowest one): no pool, no
-    communication, so what is lost against one process is the machine's own."""
-    start = time.time() + 4.0
+    imports, to run ``reps`` replications each (the slowest one) of investsim's baseline
+    or of the bare-SimPy reference: no pool, no communication, so what is lost against
+    one process is the machine's own."""
+    start = time.time() + 6.0
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _LOOP, str(k * reps), str((k + 1) * reps), str(start)],
+            [sys.executable, "-c", _LOOP, str(k * reps), str((k + 1) * reps), str(start), model, str(HERE)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -167,15 +178,16 @@ def main() -> None:
         )
     )
     k = 10 if q else 50
-    alone = [independent(k, 1) for _ in range(1 if q else 2)]
-    pair = [independent(k, 2) for _ in range(1 if q else 2)]
-    rows.append(
-        (
-            f"two independent processes, {k} replications each",
-            f"{min(pair):.1f} s vs {min(alone):.1f} s alone: {2 * min(alone) / min(pair):.2f}x "
-            "(the machine's ceiling, best of each)",
+    for model, label in (("investsim", "investsim"), ("reference", "the bare-SimPy reference")):
+        alone = [independent(k, 1, model) for _ in range(1 if q else 2)]
+        pair = [independent(k, 2, model) for _ in range(1 if q else 2)]
+        rows.append(
+            (
+                f"two independent processes of {label}, {k} replications each",
+                f"{min(pair):.1f} s vs {min(alone):.1f} s alone: {2 * min(alone) / min(pair):.2f}x "
+                "(no pool: the machine's ceiling; best of each)",
+            )
         )
-    )
     t = time.perf_counter()
     with Backend(2, "local") as dask:
         dask.client()

@@ -656,13 +656,19 @@ def yearly_spending(
     ``cost * (F(u0 + (t - start) / duration) - F(u0))`` by time t. Returns (projects x years).
     """
     bounds = np.arange(horizon + 1, dtype=float)
+    # in place, on one (projects x years) array: this runs on every replication, and
+    # fewer big temporaries keep it in the cache
+    u = bounds[None, :] - start[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        u = u0[:, None] + (bounds[None, :] - start[:, None]) / duration[:, None]
-    # a zero duration spends everything at the start: at a bound t, done iff t > start
-    instant = duration[:, None] == 0
-    u = np.where(instant, np.where(bounds[None, :] > start[:, None], 1.0, u0[:, None]), u)
-    u = np.clip(u, u0[:, None], 1.0)
-    spent = cost[:, None] * profile.cdf(u)
+        u /= duration[:, None]
+    u += u0[:, None]
+    instant = duration == 0
+    if np.any(instant):
+        # a zero duration spends everything at the start: at a bound t, done iff t > start
+        u[instant] = np.where(bounds[None, :] > start[instant, None], 1.0, u0[instant, None])
+    np.clip(u, u0[:, None], 1.0, out=u)
+    spent = profile.cdf(u)
+    spent *= cost[:, None]
     return np.diff(spent, axis=1)
 
 
