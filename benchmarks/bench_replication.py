@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import investsim
+from investsim import model
 from investsim.model import simulate_replication
 from investsim.runner import run_replications
 
@@ -31,14 +33,28 @@ def main() -> None:
     scn = investsim.load_scenario(args.scenario)
     simulate_replication(scn, 0, 0)  # warm caches and imports
 
-    times, events = [], []
-    for r in range(args.reps):
+    # the end-of-replication self-check, timed inside the same replications
+    checks: list[float] = []
+    self_check = model._self_check
+
+    def timed_check(*a: Any) -> None:
         t = time.perf_counter()
-        res = simulate_replication(scn, 0, r)
-        times.append(time.perf_counter() - t)
-        events.append(res.events)
+        self_check(*a)
+        checks.append(time.perf_counter() - t)
+
+    times, events = [], []
+    model._self_check = timed_check
+    try:
+        for r in range(args.reps):
+            t = time.perf_counter()
+            res = simulate_replication(scn, 0, r)
+            times.append(time.perf_counter() - t)
+            events.append(res.events)
+    finally:
+        model._self_check = self_check
     per_rep = statistics.median(times)
     ev = statistics.mean(events)
+    check = statistics.median(checks)
 
     rounds = []
     for _ in range(args.rounds):
@@ -55,6 +71,7 @@ def main() -> None:
     print(f"SimPy events per rep.    {ev:,.0f}")
     print(f"events per second        {ev / per_rep:,.0f}")
     print(f"µs per event (all work)  {per_rep / ev * 1e6:.2f}")
+    print(f"self-check per rep.      {check * 1e3:.2f} ms ({check / per_rep:.1%} of it)")
     for k, (serial, pooled) in enumerate(rounds, 1):
         print(
             f"round {k}: {args.reps} reps, 1 process {serial:.2f} s, {args.jobs} processes {pooled:.2f} s "

@@ -368,7 +368,7 @@ class _Pipeline:
         self.draws = {}
         self.streams = Streams(self.streams.seed, self.streams.replication)
         self.desk = self.land_desk = None
-        self.approval = _Capacity(self.approval.capacity, self._start_approval)
+        self.approval.waiting.clear()
 
     def _rules(self) -> list[_Rules]:
         return [

@@ -65,8 +65,8 @@ class Claim:
         self.live = True
 
 
-def _ignore(owner: Any, ok: bool) -> None:
-    pass
+def _has_ceiling(terms: list[SourceTerms]) -> bool:
+    return any(t.debt_ceiling is not None for t in terms)
 
 
 class MoneyDesk:
@@ -101,13 +101,13 @@ class MoneyDesk:
         self.seq = 0
         # every commitment, so that a debt ceiling (even one a policy sets later) can count
         # them; without a ceiling now or to come (track_debt False) they are not needed
-        self.track_debt = track_debt or any(t.debt_ceiling is not None for t in terms)
+        self.track_debt = track_debt or _has_ceiling(terms)
         self.debt_t: list[list[float]] = [[] for _ in range(nsrc)]
         self.debt_x: list[list[float]] = [[] for _ in range(nsrc)]
         self.wake_at = [math.inf] * nsrc
         self.room_cache: list[tuple[tuple[float, int, float, float | None], float] | None] = [None] * nsrc
-        # every source's terms have no debt ceiling: the common case, checked fast
-        self.ceilings = any(t.debt_ceiling is not None for t in self.terms)
+        # no source has a debt ceiling: the common case, checked fast
+        self.ceilings = _has_ceiling(self.terms)
         # yearly accounts, (years x sources): supply made available, demand asked, money
         # committed (lists, as they are updated one number at a time)
         self._supplied = [[0.0] * nsrc for _ in range(years)]
@@ -150,7 +150,7 @@ class MoneyDesk:
                 self.remaining[j] = max(0.0, self.remaining[j] + (new_full - old_full) * left)
                 self._supplied[self.year][j] += (new_full - old_full) * left
             self.full[j] = new_full
-        self.ceilings = any(t.debt_ceiling is not None for t in self.terms)
+        self.ceilings = _has_ceiling(self.terms)
         if self.ceilings and not self.track_debt:
             raise ModelCheckError("a debt ceiling was set on a desk that does not track commitments")
         if pool_source != self.pool_source:
@@ -170,7 +170,8 @@ class MoneyDesk:
         needs: list[float],
         key: bool = False,
         pool_ok: bool = False,
-        then: Callable[[Any, bool], None] = _ignore,
+        *,
+        then: Callable[[Any, bool], None],
     ) -> Claim | bool:
         """Ask for ``needs`` (one amount per source).
 
