@@ -16,7 +16,7 @@ import time
 import pandas as pd
 
 import investsim
-from investsim.api import compare_scenarios
+from investsim.analyses.compare import compare_scenarios
 
 LIBRARY = investsim.default_scenario_path().parent
 

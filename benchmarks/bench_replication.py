@@ -16,9 +16,9 @@ import time
 from typing import Any
 
 import investsim
-from investsim import model
-from investsim.model import simulate_replication
-from investsim.runner import run_replications
+from investsim.model import pipeline as model
+from investsim.model.pipeline import simulate_replication
+from investsim.runs.runner import run_replications
 
 
 def main() -> None:

@@ -32,9 +32,9 @@ import pandas as pd
 import simpy
 
 import investsim
-from investsim.loading import load_scenario
-from investsim.model import LOG_TIMES, simulate_replication
-from investsim.scenario import Scenario
+from investsim.model.pipeline import LOG_TIMES, simulate_replication
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import load_scenario
 
 
 def replay_plan(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:

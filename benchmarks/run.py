@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 import investsim
-from investsim.loading import load_scenario
-from investsim.model import simulate_replication
-from investsim.runner import Backend, run_replications
+from investsim.model.pipeline import simulate_replication
+from investsim.runs.runner import Backend, run_replications
+from investsim.scenario.loading import load_scenario
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -66,7 +66,7 @@ def reference_ratio(scenario: investsim.Scenario, reps: int) -> dict[str, tuple[
 _LOOP = """
 import sys, time, investsim
 sys.path.insert(0, sys.argv[5])
-from investsim.model import simulate_replication
+from investsim.model.pipeline import simulate_replication
 from reference_pipeline import reference_replication, replay_plan
 scn = investsim.load_scenario(investsim.default_scenario_path())
 if sys.argv[4] == "investsim":

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from investsim.api import simulate
-from investsim.calibrate import calibrate, calibrated_yaml, plan_calibration, read_history
+from investsim.analyses.calibrate import calibrate, calibrated_yaml, plan_calibration, read_history
 from investsim.errors import InputError
-from investsim.loading import load_scenario
+from investsim.runs.simulate import simulate
+from investsim.scenario.loading import load_scenario
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 

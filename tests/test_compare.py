@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 import investsim
-from investsim.api import attribute_policies, compare_scenarios
-from investsim.compare import COLUMNS, Run, compare_runs
+from investsim.analyses.attribution import attribute_policies
+from investsim.analyses.compare import COLUMNS, Run, compare_runs, compare_scenarios
 
 LIBRARY = investsim.default_scenario_path().parent
 INVESTSIM = Path(sys.executable).parent / "investsim"
@@ -134,7 +134,7 @@ def test_compare_bad_input_exits_2_and_runs_nothing(tmp_path: Path) -> None:
 
 
 def test_shapley_of_an_additive_game_is_each_players_own_effect() -> None:
-    from investsim.compare import shapley
+    from investsim.analyses.attribution import shapley
 
     effect = [np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([100.0, 300.0])]
     values = {}
@@ -208,7 +208,12 @@ def test_attribution_parts_add_up_to_the_total_exactly(tmp_path: Path) -> None:
 def test_sampled_shapley_with_every_order_is_the_exact_value() -> None:
     from itertools import permutations
 
-    from investsim.compare import prefix_coalitions, sample_permutations, sampled_shapley, shapley
+    from investsim.analyses.attribution import (
+        prefix_coalitions,
+        sample_permutations,
+        sampled_shapley,
+        shapley,
+    )
 
     rng = np.random.default_rng(8)
     values = {frozenset(k for k in range(4) if m >> k & 1): rng.normal(size=3) for m in range(16)}

@@ -65,8 +65,8 @@ from hypothesis import strategies as st
 
 import investsim
 from investsim.errors import InputError
-from investsim.loading import MAX_SCENARIO_BYTES, load_scenario
-from investsim.scenario import Scenario
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import MAX_SCENARIO_BYTES, load_scenario
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 LIBRARY = investsim.default_scenario_path().parent

@@ -13,8 +13,8 @@ import yaml
 from scipy import special
 
 import investsim
-from investsim.model import simulate_replication
-from investsim.runner import batches, run_replications
+from investsim.model.pipeline import simulate_replication
+from investsim.runs.runner import batches, run_replications
 
 
 def write(tmp_path: Path, data: dict[str, Any], csv: str | None = None, name: str = "s.yaml") -> Path:

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from investsim import charts
 from investsim.cli import cli
-from investsim.loading import default_scenario_path
-from investsim.report import detect_kind, write_report
+from investsim.reporting import charts
+from investsim.reporting.report import detect_kind, write_report
+from investsim.scenario.loading import default_scenario_path
 
 TINY = ["--set", "horizon_years=4", "--set", "warmup_years=2"]
 RUN_CHARTS = {"fan", "growth", "by_sector", "by_source", "stages", "stage_months", "financing_gap"}
@@ -382,14 +382,14 @@ def test_without_a_cjk_font_chinese_falls_back_to_english(
 
 def test_report_failure_keeps_the_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import investsim
-    import investsim.report
+    import investsim.reporting.report
 
     def broken(folder: Path, lang: str = "en") -> list[Path]:
         raise RuntimeError("chart trouble")
 
     scenario = investsim.load_scenario(default_scenario_path(), ["horizon_years=2", "warmup_years=1"])
     forecast = investsim.simulate(scenario, replications=2, jobs=1)
-    monkeypatch.setattr(investsim.report, "write_report", broken)
+    monkeypatch.setattr(investsim.reporting.report, "write_report", broken)
     out = forecast.save(tmp_path / "out")
     assert (out / "annual.csv").is_file()
     assert (out / "manifest.json").is_file()

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import investsim
-from investsim.api import simulate
-from investsim.loading import load_scenario
-from investsim.results import replications_frame
-from investsim.runner import Backend, run_replications
+from investsim.results.forecast import replications_frame
+from investsim.runs.runner import Backend, run_replications
+from investsim.runs.simulate import simulate
+from investsim.scenario.loading import load_scenario
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 SHORT = ["horizon_years=3", "warmup_years=2"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import investsim
-from investsim.distributions import Fixed
+from investsim.scenario.distributions import Fixed
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 

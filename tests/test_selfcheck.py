@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 import yaml
 
-from investsim import model
 from investsim.errors import ModelCheckError
-from investsim.loading import load_scenario
-from investsim.model import simulate_replication
-from investsim.scenario import STAGES, Scenario
+from investsim.model import pipeline as model
+from investsim.model.pipeline import simulate_replication
+from investsim.scenario.config import STAGES, Scenario
+from investsim.scenario.loading import load_scenario
 
 SEED = 7
 REPLICATION = 2

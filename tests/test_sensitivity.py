@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from investsim.analyses.sensitivity import parse_param, plan_sensitivity, run_sensitivity
 from investsim.errors import InputError
-from investsim.sensitivity import parse_param, plan_sensitivity, run_sensitivity
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 

@@ -44,8 +44,8 @@ import pytest
 import yaml
 
 from investsim.errors import ModelCheckError
-from investsim.loading import load_scenario
-from investsim.model import simulate_replication
+from investsim.model.pipeline import simulate_replication
+from investsim.scenario.loading import load_scenario
 
 SOAK_SEED = 20240611
 SCENARIOS = 100

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 import investsim
-from investsim.api import simulate
+from investsim.analyses.metrics import parse_metric, summarise
+from investsim.analyses.sweep import grid_points, parse_grid, plan_sweep, run_sweep
 from investsim.errors import InputError
-from investsim.loading import load_scenario
-from investsim.metrics import parse_metric, summarise
-from investsim.sweep import grid_points, parse_grid, plan_sweep, run_sweep
+from investsim.runs.simulate import simulate
+from investsim.scenario.loading import load_scenario
 
 INVESTSIM = Path(sys.executable).parent / "investsim"
 BASELINE = investsim.default_scenario_path()

@@ -25,7 +25,7 @@ import yaml
 from scipy import optimize, special, stats
 
 import investsim
-from investsim.distributions import (
+from investsim.scenario.distributions import (
     Empirical,
     Exponential,
     Fixed,

@@ -20,25 +20,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from investsim.api import (
-    attribute_policies,
-    attribution_runs,
-    compare_scenarios,
-    load_run,
-    package_versions,
-    simulate,
-)
+from investsim.analyses.attribution import attribute_policies, attribution_runs
+from investsim.analyses.compare import compare_scenarios, load_run
+from investsim.analyses.metrics import METRIC_HELP
 from investsim.errors import InputError
-from investsim.loading import default_scenario_path, load_scenario
-from investsim.metrics import METRIC_HELP
-from investsim.results import atomic_folder, check_out_dir, write_manifest
-from investsim.runner import Backend, default_jobs
-from investsim.scenario import Scenario, ScenarioConfig
+from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
+from investsim.runs.runner import Backend, default_jobs
+from investsim.runs.simulate import package_versions, simulate
+from investsim.scenario.config import Scenario, ScenarioConfig
+from investsim.scenario.loading import default_scenario_path, load_scenario
 
 if TYPE_CHECKING:  # the commands import their modules when run: `validate` starts fast
-    from investsim.calibrate import CalibrationResult
-    from investsim.sensitivity import SensitivityResult
-    from investsim.sweep import SweepResult
+    from investsim.analyses.calibrate import CalibrationResult
+    from investsim.analyses.sensitivity import SensitivityResult
+    from investsim.analyses.sweep import SweepResult
 
 # wide enough for the tables when the output is piped (rich assumes 80 columns then)
 out_console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
@@ -117,22 +112,6 @@ def _backend(jobs: int | None, scheduler: str | None, replications: int | None =
     if scheduler is not None and scheduler != "local" and "://" not in scheduler:
         raise InputError(f"--scheduler {scheduler!r}: use 'local' or an address such as tcp://host:8786")
     return Backend(workers, scheduler)
-
-
-def _write_report(folder: Path) -> None:
-    """The folder's report.html and charts/, after its results are safely written: a
-    report that fails is a warning (rerun `investsim report DIR`), not lost results."""
-    from investsim.report import write_report
-
-    try:
-        write_report(folder)
-    except Exception as e:  # the results are written; only the report is missing
-        err_console.print(
-            f"warning: the report could not be written ({e}); retry with: investsim report {folder}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
 
 
 def _load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
@@ -396,7 +375,7 @@ def compare(
                 tmp / "attribution.csv", index=False, float_format="%.10g"
             )
         write_manifest(tmp, manifest)
-    _write_report(target)
+    write_report_or_warn(target)
     _print_comparison(table, runs[0].name, span)
     for part in parts:
         _print_attribution(part)
@@ -486,7 +465,7 @@ def sweep(
     Each point is saved as it finishes: after an interruption, the same command runs only
     the points still missing.
     """
-    from investsim.sweep import plan_sweep, run_sweep
+    from investsim.analyses.sweep import plan_sweep, run_sweep
 
     name = _load(scenario, overrides).name
     target = Path(out) if out else Path("results") / f"{name}-sweep"
@@ -512,7 +491,7 @@ def sweep(
             on_progress=lambda k: bar.advance(task, k),
             command=["investsim", *sys.argv[1:]],
         )
-    _write_report(plan.out)
+    write_report_or_warn(plan.out)
     _print_sweep(result, name)
     out_console.print(f"sweep written to {plan.out}", highlight=False, markup=False, soft_wrap=True)
 
@@ -594,8 +573,8 @@ def sensitivity(
     overrides: tuple[str, ...],
 ) -> None:
     """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
-    from investsim.sensitivity import manifest_of as sensitivity_manifest
-    from investsim.sensitivity import plan_sensitivity, run_sensitivity
+    from investsim.analyses.sensitivity import manifest_of as sensitivity_manifest
+    from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
 
     name = _load(scenario, overrides).name
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
@@ -616,7 +595,7 @@ def sensitivity(
         result.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
         result.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
         write_manifest(tmp, manifest)
-    _write_report(target)
+    write_report_or_warn(target)
     _print_tornado(result, plan.metric.name, name)
     out_console.print(f"sensitivity written to {target}", highlight=False, markup=False, soft_wrap=True)
 
@@ -693,8 +672,8 @@ def calibrate(
     overrides: tuple[str, ...],
 ) -> None:
     """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
-    from investsim.calibrate import calibrate as run_calibration
-    from investsim.calibrate import calibrated_yaml, plan_calibration
+    from investsim.analyses.calibrate import calibrate as run_calibration
+    from investsim.analyses.calibrate import calibrated_yaml, plan_calibration
 
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
@@ -783,7 +762,7 @@ def report(folder: str, lang: str) -> None:
     """(Re)write the report of a results FOLDER: report.html and charts/ (and forecast.xlsx
     for a forecast). The kind of folder (run, compare, sweep, sensitivity) is found from its
     files."""
-    from investsim.report import write_report  # matplotlib only when a report is written
+    from investsim.reporting.report import write_report  # matplotlib only when a report is written
 
     written = write_report(Path(folder), lang)
     out_console.print(f"report written to {written[0]}", highlight=False, markup=False, soft_wrap=True)

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from investsim.charts import (
+from investsim.errors import InputError
+from investsim.reporting.charts import (
     DPI,
     STAGES,
     Labels,
@@ -56,8 +57,7 @@ from investsim.charts import (
     tornado_chart,
     waterfall_chart,
 )
-from investsim.errors import InputError
-from investsim.results import write_file_atomic
+from investsim.results.folders import write_file_atomic
 
 KINDS = ("run", "compare", "sweep", "sensitivity")
 """Kinds of results folder :func:`write_report` knows."""
@@ -493,7 +493,7 @@ def _g(value: Any) -> str:
 def _distribution(spec: Any) -> Any:
     from pydantic import TypeAdapter
 
-    from investsim.distributions import Distribution
+    from investsim.scenario.distributions import Distribution
 
     return TypeAdapter(Distribution).validate_python(spec)
 

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from investsim.analyses.metrics import Metric, metric_columns, parse_metric, summarise
 from investsim.errors import InputError
-from investsim.loading import load_scenario, scenario_sha256
-from investsim.metrics import Metric, metric_columns, parse_metric, summarise
-from investsim.results import replications_frame, write_file_atomic
-from investsim.runner import Backend, Job, run_jobs
-from investsim.scenario import Scenario
+from investsim.results.folders import write_file_atomic
+from investsim.results.forecast import replications_frame
+from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import load_scenario, scenario_sha256
 
 POINTS = "points"
 STATS = ("mean", "p10", "p50", "p90", "ci_low", "ci_high")
@@ -174,7 +175,7 @@ def run_sweep(
 ) -> SweepResult:
     """Run the points of ``plan`` not saved yet, save each as it finishes, then write
     ``sweep.csv`` and ``manifest.json`` (last)."""
-    from investsim.api import package_versions
+    from investsim.runs.simulate import package_versions
 
     folder = plan.out / POINTS
     folder.mkdir(parents=True, exist_ok=True)

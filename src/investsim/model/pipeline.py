@@ -14,7 +14,7 @@ calendar year at the end of the replication, which needs no events at all.
 Random numbers: every project quantity is the inverse CDF of a uniform from a stream
 keyed by (replication, sector, quantity), element ``i`` belonging to the sector's
 ``i``-th arrival; in-flight projects use streams keyed by (replication, "in_flight",
-quantity), element ``i`` belonging to the CSV's ``i``-th row. See :mod:`investsim.streams`.
+quantity), element ``i`` belonging to the CSV's ``i``-th row. See :mod:`investsim.model.streams`.
 
 Timed policies: at each policy's moment the configuration in force is swapped. A
 quantity is read from the configuration in force when it is drawn: a size on arrival,
@@ -38,11 +38,18 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from investsim.distributions import SpendingProfile
 from investsim.errors import ModelCheckError
-from investsim.money import Claim, MoneyDesk, SourceTerms
-from investsim.scenario import STAGES, ApprovalSteps, Scenario, ScenarioConfig, Sector, spending_profile
-from investsim.streams import Streams
+from investsim.model.money import Claim, MoneyDesk, SourceTerms
+from investsim.model.streams import Streams
+from investsim.scenario.config import (
+    STAGES,
+    ApprovalSteps,
+    Scenario,
+    ScenarioConfig,
+    Sector,
+    spending_profile,
+)
+from investsim.scenario.distributions import SpendingProfile
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

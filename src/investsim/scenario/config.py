@@ -2,7 +2,7 @@
 
 Every model forbids unknown keys (they catch typos). Durations are in months, rates
 per year, money in the scenario's ``money_unit``. Loading files (``extends``,
-``--set``, the in-flight projects CSV) lives in :mod:`investsim.loading`; this module
+``--set``, the in-flight projects CSV) lives in :mod:`investsim.scenario.loading`; this module
 only says what a valid scenario is.
 """
 
@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from investsim.distributions import (
+from investsim.scenario.distributions import (
     Distribution,
     Exponential,
     Fixed,

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from investsim.errors import InputError
-from investsim.loading import load_scenario
+from investsim.scenario.loading import load_scenario
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,12 @@ from numpy.typing import NDArray
 from scipy import optimize
 from scipy.stats import qmc
 
+from investsim.analyses.params import Param, check_param, param_overrides, parse_param
 from investsim.errors import InputError
-from investsim.loading import apply_override, load_scenario
-from investsim.params import Param, check_param, param_overrides, parse_param
-from investsim.results import replications_frame
-from investsim.runner import Backend, Job, run_jobs
-from investsim.scenario import Scenario
+from investsim.results.forecast import replications_frame
+from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import apply_override, load_scenario
 
 YEARLY_COLUMNS = ("investment", "starts", "completions", "started_investment")
 AGGREGATE_METRICS = (*YEARLY_COLUMNS, "starts_large", "started_investment_large")

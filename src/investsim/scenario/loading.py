@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from investsim.errors import ScenarioError
-from investsim.scenario import (
+from investsim.scenario.config import (
     POLICY_FIXED_KEYS,
     STAGES,
     InFlightProject,
@@ -918,8 +918,9 @@ def scenario_sha256(scenario: Scenario) -> str:
 
 def bundled_scenarios() -> Path:
     """Folder of the scenarios shipped with investsim (in the wheel or the source tree)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "scenarios", here.parents[1] / "scenarios"):
+    package = Path(__file__).resolve().parents[1]
+    # installed: investsim/scenarios; in the source tree: <repository>/scenarios
+    for candidate in (package / "scenarios", package.parents[1] / "scenarios"):
         if (candidate / "liaoyuan" / "baseline.yaml").exists():
             return candidate
     raise FileNotFoundError("the bundled scenarios are missing from this installation")

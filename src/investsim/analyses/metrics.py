@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from investsim.errors import InputError
-from investsim.scenario import Scenario
+from investsim.scenario.config import Scenario
 
 YEARLY = ("investment", "growth", "starts", "completions", "financing_gap")
 METRIC_HELP = (

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from investsim.model import ReplicationResult, simulate_replication
-from investsim.scenario import Scenario
+from investsim.model.pipeline import ReplicationResult, simulate_replication
+from investsim.scenario.config import Scenario
 
 MAX_BATCH = 20
 """Replications per task at most: small enough to balance workers and keep progress moving."""
@@ -97,7 +97,7 @@ class Backend:
 
 
 def _import_model() -> None:
-    import investsim.model  # noqa: F401
+    import investsim.model.pipeline  # noqa: F401
 
 
 def _run_batch(task: tuple[int, Job, range]) -> tuple[int, list[ReplicationResult]]:

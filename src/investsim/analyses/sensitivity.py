@@ -24,13 +24,13 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy import special
 
+from investsim.analyses.metrics import Metric, metric_columns, parse_metric
+from investsim.analyses.params import Param, check_param, param_overrides, parse_param
 from investsim.errors import InputError
-from investsim.loading import load_scenario
-from investsim.metrics import Metric, metric_columns, parse_metric
-from investsim.params import Param, check_param, param_overrides, parse_param
-from investsim.results import replications_frame
-from investsim.runner import Backend, Job, run_jobs
-from investsim.scenario import Scenario
+from investsim.results.forecast import replications_frame
+from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import load_scenario
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4

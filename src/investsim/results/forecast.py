@@ -8,13 +8,6 @@ median growth is a median of growths.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from investsim.errors import InputError
-from investsim.model import CANCEL_STAGES, LOG_COLUMNS, ReplicationResult
-from investsim.scenario import Scenario
+from investsim.model.pipeline import CANCEL_STAGES, LOG_COLUMNS, ReplicationResult
+from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
+from investsim.scenario.config import Scenario
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 
@@ -133,85 +126,6 @@ class Forecast:
         return write_results(self, Path(out), lang)
 
 
-def check_out_dir(out: str | Path) -> Path:
-    """Check, before any work, that results can be written to ``out``; returns it resolved.
-
-    Refused (``InputError``): a path that is a file or lies under a file, and an existing
-    folder that is not empty and not an earlier results folder (one with a
-    ``manifest.json``), since writing there replaces the folder whole.
-    """
-    path = Path(out).resolve()
-    if path.exists() and not path.is_dir():
-        raise InputError("is a file, not a folder: choose another --out", file=str(out))
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{parent} is a file, so no folder can be made under it", file=str(out))
-            break
-    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").is_file():
-        raise InputError(
-            "the folder exists and is not an investsim results folder (no manifest.json); "
-            "results replace the folder whole, so choose a new or empty folder",
-            file=str(out),
-        )
-    return path
-
-
-@contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
-    """A temporary folder beside ``out`` to write into; renamed to ``out`` when the block ends.
-
-    An interrupted or failed write removes the temporary folder and leaves ``out`` as it
-    was, so no folder that looks complete is ever half-written. An earlier results
-    folder at ``out`` is replaced only once the new one is whole.
-    """
-    out = check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        # mkdtemp makes an owner-only folder; results follow the user's umask like any folder
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        yield tmp
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def write_file_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write one file through a temporary beside it (``write(tmp)`` fills it), renamed
-    into place when complete and given the user's usual permissions."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` (last: its presence marks a finished results folder)."""
-    with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
     """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``)
     and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
@@ -223,10 +137,5 @@ def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
             forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
         (tmp / "charts").mkdir()
         write_manifest(tmp, forecast.manifest)
-        try:
-            from investsim.report import write_report  # matplotlib only when a report is written
-
-            write_report(tmp, lang)
-        except Exception as e:
-            print(f"warning: report not written ({e}); retry with: investsim report {out}", file=sys.stderr)
+        write_report_or_warn(tmp, lang, shown_as=out)
     return check_out_dir(out)

@@ -10,12 +10,19 @@ says ``unpaired``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import special
+
+from investsim.errors import InputError
+from investsim.runs.runner import Backend
+from investsim.runs.simulate import simulate
+from investsim.scenario.loading import load_scenario
 
 METRICS = ("investment", "growth", "starts", "completions")
 """Metrics compared year by year; all but growth are also summed over the horizon and window."""
@@ -147,132 +154,46 @@ def independent_seed(seed: int) -> int:
     return int(np.random.SeedSequence([seed, 0x1D5]).generate_state(1, np.uint32)[0])
 
 
-ATTRIBUTION_METRICS = (
-    "investment",
-    "starts",
-    "cancelled_approval",
-    "cancelled_land",
-    "cancelled_financing",
-    "approval_wait_months",
-    "land_wait_months",
-    "financing_wait_months",
-    "approval_work_months",
-    "land_work_months",
-)
-"""Per replication: totals over the period, or for ``*_months`` the mean over its years."""
+def load_run(folder: str | Path) -> Run:
+    """A finished results folder (written by ``run``) as one side of a comparison."""
+    path = Path(folder)
+    manifest_file, table = path / "manifest.json", path / "replications.csv"
+    if not manifest_file.is_file() or not table.is_file():
+        raise InputError("not a results folder (needs manifest.json and replications.csv)", file=str(path))
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    return Run(str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table))
 
 
-def _subset_value(df: pd.DataFrame, metric: str, years: list[int]) -> np.ndarray:
-    rows = df[df["year"].isin(years)].groupby("replication")[metric]
-    agg = rows.mean() if metric.endswith("_months") else rows.sum(min_count=1)
-    return agg.sort_index().to_numpy(dtype=float)
+def compare_scenarios(
+    base: str | Path,
+    others: Sequence[str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int | Backend = 1,
+    independent: bool = False,
+    window: tuple[int, int] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, list[Run]]:
+    """Compare ``others`` with ``base``: each a scenario file or a results folder.
 
-
-def shapley(values: dict[frozenset[int], np.ndarray], n: int) -> list[np.ndarray]:
-    """Exact Shapley values of ``n`` players from the value of every coalition.
-
-    ``values[S]`` is an array (one value per replication) for coalition S; the result has
-    one array per player, and the players' values add up to v(all) - v(none) exactly.
+    Scenario files are run with the base's seed and replication count (common random
+    numbers), or with unrelated streams with ``independent=True``. Returns the table of
+    :func:`investsim.compare.compare_runs` and the runs (base first).
     """
-    from math import factorial
-
-    out = []
-    for i in range(n):
-        phi = np.zeros_like(values[frozenset()])
-        for s, v in values.items():
-            if i in s:
-                continue
-            weight = factorial(len(s)) * factorial(n - len(s) - 1) / factorial(n)
-            phi = phi + weight * (values[s | {i}] - v)
-        out.append(phi)
-    return out
-
-
-def sampled_shapley(
-    values: dict[frozenset[int], np.ndarray], n: int, permutations: Sequence[Sequence[int]]
-) -> list[np.ndarray]:
-    """Shapley values of ``n`` players estimated from sampled orders of arrival.
-
-    Each permutation adds the players one by one; a player's value is the mean of its
-    marginal contributions. Within each permutation the contributions telescope to
-    v(all) - v(none), so the estimates still add up to the total exactly.
-    ``values`` must hold every prefix coalition of every permutation.
-    """
-    out = [np.zeros_like(values[frozenset()]) for _ in range(n)]
-    for order in permutations:
-        before: frozenset[int] = frozenset()
-        for i in order:
-            after = before | {i}
-            out[i] = out[i] + (values[after] - values[before])
-            before = after
-    return [phi / len(permutations) for phi in out]
-
-
-def sample_permutations(n: int, count: int, seed: int) -> list[list[int]]:
-    """``count`` orders of ``n`` players in antithetic pairs (an order and its reverse),
-    which cancels much of the sampling noise of position effects."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4]))
-    out: list[list[int]] = []
-    while len(out) < count:
-        order = [int(i) for i in rng.permutation(n)]
-        out.append(order)
-        if len(out) < count:
-            out.append(order[::-1])
-    return out
-
-
-def prefix_coalitions(permutations: Sequence[Sequence[int]]) -> set[frozenset[int]]:
-    """Every coalition that ``sampled_shapley`` needs for these permutations."""
-    needed: set[frozenset[int]] = {frozenset()}
-    for order in permutations:
-        for k in range(1, len(order) + 1):
-            needed.add(frozenset(order[:k]))
-    return needed
-
-
-def attribute(
-    runs: dict[frozenset[int], pd.DataFrame],
-    names: list[str],
-    period: tuple[str, list[int]],
-    permutations: Sequence[Sequence[int]] | None = None,
-) -> pd.DataFrame:
-    """Split the difference between all policies and none across the policies (Shapley).
-
-    ``runs`` maps each subset of policy indices to its replications table (all run with
-    the same seed: common random numbers): every subset for exact values, or the prefix
-    coalitions of ``permutations`` for sampled ones. One row per policy and metric, with
-    the mean of the per-replication Shapley value and its 95% interval, plus a ``total``
-    row.
-    """
-    label, years = period
-    method = "exact" if permutations is None else f"sampled: {len(permutations)} permutations"
-    rows = []
-    for metric in ATTRIBUTION_METRICS:
-        if metric not in runs[frozenset()].columns:
+    runs: list[Run] = []
+    first_seed = seed
+    n = replications
+    for i, item in enumerate([base, *others]):
+        path = Path(item)
+        if path.is_dir():
+            runs.append(load_run(path))
             continue
-        values = {s: _subset_value(df, metric, years) for s, df in runs.items()}
-        if permutations is None:
-            parts = shapley(values, len(names))
-        else:
-            parts = sampled_shapley(values, len(names), permutations)
-        everything = values[frozenset(range(len(names)))] - values[frozenset()]
-        for name, phi in [*zip(names, parts, strict=True), ("total", everything)]:
-            ok = ~np.isnan(phi)
-            n = int(ok.sum())
-            mean = float(phi[ok].mean()) if n else np.nan
-            half = (
-                float(special.stdtrit(n - 1, 0.975) * phi[ok].std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-            )
-            rows.append(
-                {
-                    "policy": name,
-                    "period": label,
-                    "metric": metric,
-                    "value_mean": mean,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
-                    "replications": n,
-                    "method": method,
-                }
-            )
-    return pd.DataFrame(rows)
+        scn = load_scenario(path)
+        if n is None:
+            n = scn.config.replications
+        if first_seed is None:
+            first_seed = scn.config.seed
+        s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
+        forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
+        runs.append(Run(scn.name, s, forecast.replications))
+    return compare_runs(runs[0], runs[1:], window), runs

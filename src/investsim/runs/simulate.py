@@ -1,4 +1,4 @@
-"""The Python API: what the command line calls, for notebooks and scripts too.
+"""Simulate a scenario: run its replications and return a :class:`Forecast`.
 
 >>> import investsim
 >>> scenario = investsim.load_scenario("scenarios/liaoyuan/baseline.yaml", ["seed=7"])
@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import platform
 import sys
@@ -17,27 +16,17 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
-from investsim.compare import (
-    Run,
-    attribute,
-    compare_runs,
-    independent_seed,
-    prefix_coalitions,
-    sample_permutations,
-)
 from investsim.errors import InputError
-from investsim.loading import load_scenario, scenario_sha256
-from investsim.model import ReplicationResult
-from investsim.results import Forecast, project_frame, replications_frame
-from investsim.runner import Backend, run_replications
-from investsim.scenario import Scenario
+from investsim.model.pipeline import ReplicationResult
+from investsim.results.forecast import Forecast, project_frame, replications_frame
+from investsim.runs.runner import Backend, run_replications
+from investsim.scenario.config import Scenario
+from investsim.scenario.loading import scenario_sha256
 
 KEY_PACKAGES = ("numpy", "scipy", "simpy", "pandas", "pydantic", "pyarrow")
 
@@ -165,109 +154,3 @@ def _to_precision(
         "maximum": maximum,
         "batch": batch,
     }
-
-
-def load_run(folder: str | Path) -> Run:
-    """A finished results folder (written by ``run``) as one side of a comparison."""
-    path = Path(folder)
-    manifest_file, table = path / "manifest.json", path / "replications.csv"
-    if not manifest_file.is_file() or not table.is_file():
-        raise InputError("not a results folder (needs manifest.json and replications.csv)", file=str(path))
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    return Run(str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table))
-
-
-def compare_scenarios(
-    base: str | Path,
-    others: Sequence[str | Path],
-    replications: int | None = None,
-    seed: int | None = None,
-    jobs: int | Backend = 1,
-    independent: bool = False,
-    window: tuple[int, int] | None = None,
-    on_progress: Callable[[int], None] | None = None,
-) -> tuple[pd.DataFrame, list[Run]]:
-    """Compare ``others`` with ``base``: each a scenario file or a results folder.
-
-    Scenario files are run with the base's seed and replication count (common random
-    numbers), or with unrelated streams with ``independent=True``. Returns the table of
-    :func:`investsim.compare.compare_runs` and the runs (base first).
-    """
-    runs: list[Run] = []
-    first_seed = seed
-    n = replications
-    for i, item in enumerate([base, *others]):
-        path = Path(item)
-        if path.is_dir():
-            runs.append(load_run(path))
-            continue
-        scn = load_scenario(path)
-        if n is None:
-            n = scn.config.replications
-        if first_seed is None:
-            first_seed = scn.config.seed
-        s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
-        forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
-        runs.append(Run(scn.name, s, forecast.replications))
-    return compare_runs(runs[0], runs[1:], window), runs
-
-
-EXACT_ATTRIBUTION_MAX = 6
-"""Up to this many policies, attribution runs every subset (2^k runs); beyond it, it
-samples permutations."""
-
-
-def attribute_policies(
-    scenario: str | Path,
-    replications: int | None = None,
-    seed: int | None = None,
-    jobs: int | Backend = 1,
-    window: tuple[int, int] | None = None,
-    overrides: Sequence[str] = (),
-    permutations: int = 12,
-    on_progress: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """Shapley attribution of a scenario's difference from the same scenario without its
-    policies, all runs with the same seed (common random numbers).
-
-    With at most :data:`EXACT_ATTRIBUTION_MAX` policies every subset is run and the values
-    are exact; with more, ``permutations`` orders of the policies are sampled (antithetic
-    pairs) and only their prefix coalitions are run. Either way the parts add up to the
-    total difference exactly; the ``method`` column says which was used.
-    """
-    full = load_scenario(scenario, overrides)
-    raw = full.resolved.get("policies") or []
-    if not raw:
-        raise InputError("has no policies to attribute", file=str(scenario), path="policies")
-    if permutations < 2:
-        raise InputError(f"permutations(={permutations}) must be >= 2")
-    n = replications or full.config.replications
-    s = full.config.seed if seed is None else seed
-    k = len(raw)
-    orders: list[list[int]] | None = None
-    if k <= EXACT_ATTRIBUTION_MAX:
-        coalitions = [frozenset(i for i in range(k) if mask >> i & 1) for mask in range(2**k)]
-    else:
-        orders = sample_permutations(k, permutations, s)
-        coalitions = sorted(prefix_coalitions(orders), key=lambda c: (len(c), sorted(c)))
-    runs: dict[frozenset[int], pd.DataFrame] = {}
-    for subset in coalitions:
-        chosen = json.dumps([raw[i] for i in sorted(subset)], ensure_ascii=False)
-        scn = load_scenario(scenario, [*overrides, f"policies={chosen}"])
-        runs[subset] = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress).replications
-    years = full.years
-    periods = [("total", years)]
-    if window is not None:
-        periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
-    names = [str(p.get("name", f"policy {i}")) for i, p in enumerate(raw)]
-    return pd.concat([attribute(runs, names, p, orders) for p in periods], ignore_index=True)
-
-
-def attribution_runs(scenario: str | Path, permutations: int = 12, seed: int | None = None) -> int:
-    """How many scenario runs :func:`attribute_policies` makes (for progress bars)."""
-    scn = load_scenario(scenario)
-    k = len(scn.resolved.get("policies") or [])
-    if k <= EXACT_ATTRIBUTION_MAX:
-        return 2**k
-    s = scn.config.seed if seed is None else seed
-    return len(prefix_coalitions(sample_permutations(k, permutations, s)))

@@ -1,0 +1,207 @@
+"""Attribution: split a scenario's difference from the same scenario without its policies
+across its policies by Shapley values, every coalition run with common random numbers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from math import factorial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from investsim.errors import InputError
+from investsim.runs.runner import Backend
+from investsim.runs.simulate import simulate
+from investsim.scenario.loading import load_scenario
+
+ATTRIBUTION_METRICS = (
+    "investment",
+    "starts",
+    "cancelled_approval",
+    "cancelled_land",
+    "cancelled_financing",
+    "approval_wait_months",
+    "land_wait_months",
+    "financing_wait_months",
+    "approval_work_months",
+    "land_work_months",
+)
+"""Per replication: totals over the period, or for ``*_months`` the mean over its years."""
+
+
+def _subset_value(df: pd.DataFrame, metric: str, years: list[int]) -> np.ndarray:
+    rows = df[df["year"].isin(years)].groupby("replication")[metric]
+    agg = rows.mean() if metric.endswith("_months") else rows.sum(min_count=1)
+    return agg.sort_index().to_numpy(dtype=float)
+
+
+def shapley(values: dict[frozenset[int], np.ndarray], n: int) -> list[np.ndarray]:
+    """Exact Shapley values of ``n`` players from the value of every coalition.
+
+    ``values[S]`` is an array (one value per replication) for coalition S; the result has
+    one array per player, and the players' values add up to v(all) - v(none) exactly.
+    """
+    out = []
+    for i in range(n):
+        phi = np.zeros_like(values[frozenset()])
+        for s, v in values.items():
+            if i in s:
+                continue
+            weight = factorial(len(s)) * factorial(n - len(s) - 1) / factorial(n)
+            phi = phi + weight * (values[s | {i}] - v)
+        out.append(phi)
+    return out
+
+
+def sampled_shapley(
+    values: dict[frozenset[int], np.ndarray], n: int, permutations: Sequence[Sequence[int]]
+) -> list[np.ndarray]:
+    """Shapley values of ``n`` players estimated from sampled orders of arrival.
+
+    Each permutation adds the players one by one; a player's value is the mean of its
+    marginal contributions. Within each permutation the contributions telescope to
+    v(all) - v(none), so the estimates still add up to the total exactly.
+    ``values`` must hold every prefix coalition of every permutation.
+    """
+    out = [np.zeros_like(values[frozenset()]) for _ in range(n)]
+    for order in permutations:
+        before: frozenset[int] = frozenset()
+        for i in order:
+            after = before | {i}
+            out[i] = out[i] + (values[after] - values[before])
+            before = after
+    return [phi / len(permutations) for phi in out]
+
+
+def sample_permutations(n: int, count: int, seed: int) -> list[list[int]]:
+    """``count`` orders of ``n`` players in antithetic pairs (an order and its reverse),
+    which cancels much of the sampling noise of position effects."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4]))
+    out: list[list[int]] = []
+    while len(out) < count:
+        order = [int(i) for i in rng.permutation(n)]
+        out.append(order)
+        if len(out) < count:
+            out.append(order[::-1])
+    return out
+
+
+def prefix_coalitions(permutations: Sequence[Sequence[int]]) -> set[frozenset[int]]:
+    """Every coalition that ``sampled_shapley`` needs for these permutations."""
+    needed: set[frozenset[int]] = {frozenset()}
+    for order in permutations:
+        for k in range(1, len(order) + 1):
+            needed.add(frozenset(order[:k]))
+    return needed
+
+
+def attribute(
+    runs: dict[frozenset[int], pd.DataFrame],
+    names: list[str],
+    period: tuple[str, list[int]],
+    permutations: Sequence[Sequence[int]] | None = None,
+) -> pd.DataFrame:
+    """Split the difference between all policies and none across the policies (Shapley).
+
+    ``runs`` maps each subset of policy indices to its replications table (all run with
+    the same seed: common random numbers): every subset for exact values, or the prefix
+    coalitions of ``permutations`` for sampled ones. One row per policy and metric, with
+    the mean of the per-replication Shapley value and its 95% interval, plus a ``total``
+    row.
+    """
+    label, years = period
+    method = "exact" if permutations is None else f"sampled: {len(permutations)} permutations"
+    rows = []
+    for metric in ATTRIBUTION_METRICS:
+        if metric not in runs[frozenset()].columns:
+            continue
+        values = {s: _subset_value(df, metric, years) for s, df in runs.items()}
+        if permutations is None:
+            parts = shapley(values, len(names))
+        else:
+            parts = sampled_shapley(values, len(names), permutations)
+        everything = values[frozenset(range(len(names)))] - values[frozenset()]
+        for name, phi in [*zip(names, parts, strict=True), ("total", everything)]:
+            ok = ~np.isnan(phi)
+            n = int(ok.sum())
+            mean = float(phi[ok].mean()) if n else np.nan
+            half = (
+                float(special.stdtrit(n - 1, 0.975) * phi[ok].std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+            )
+            rows.append(
+                {
+                    "policy": name,
+                    "period": label,
+                    "metric": metric,
+                    "value_mean": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "replications": n,
+                    "method": method,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+EXACT_ATTRIBUTION_MAX = 6
+"""Up to this many policies, attribution runs every subset (2^k runs); beyond it, it
+samples permutations."""
+
+
+def attribute_policies(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int | Backend = 1,
+    window: tuple[int, int] | None = None,
+    overrides: Sequence[str] = (),
+    permutations: int = 12,
+    on_progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Shapley attribution of a scenario's difference from the same scenario without its
+    policies, all runs with the same seed (common random numbers).
+
+    With at most :data:`EXACT_ATTRIBUTION_MAX` policies every subset is run and the values
+    are exact; with more, ``permutations`` orders of the policies are sampled (antithetic
+    pairs) and only their prefix coalitions are run. Either way the parts add up to the
+    total difference exactly; the ``method`` column says which was used.
+    """
+    full = load_scenario(scenario, overrides)
+    raw = full.resolved.get("policies") or []
+    if not raw:
+        raise InputError("has no policies to attribute", file=str(scenario), path="policies")
+    if permutations < 2:
+        raise InputError(f"permutations(={permutations}) must be >= 2")
+    n = replications or full.config.replications
+    s = full.config.seed if seed is None else seed
+    k = len(raw)
+    orders: list[list[int]] | None = None
+    if k <= EXACT_ATTRIBUTION_MAX:
+        coalitions = [frozenset(i for i in range(k) if mask >> i & 1) for mask in range(2**k)]
+    else:
+        orders = sample_permutations(k, permutations, s)
+        coalitions = sorted(prefix_coalitions(orders), key=lambda c: (len(c), sorted(c)))
+    runs: dict[frozenset[int], pd.DataFrame] = {}
+    for subset in coalitions:
+        chosen = json.dumps([raw[i] for i in sorted(subset)], ensure_ascii=False)
+        scn = load_scenario(scenario, [*overrides, f"policies={chosen}"])
+        runs[subset] = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress).replications
+    years = full.years
+    periods = [("total", years)]
+    if window is not None:
+        periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
+    names = [str(p.get("name", f"policy {i}")) for i, p in enumerate(raw)]
+    return pd.concat([attribute(runs, names, p, orders) for p in periods], ignore_index=True)
+
+
+def attribution_runs(scenario: str | Path, permutations: int = 12, seed: int | None = None) -> int:
+    """How many scenario runs :func:`attribute_policies` makes (for progress bars)."""
+    scn = load_scenario(scenario)
+    k = len(scn.resolved.get("policies") or [])
+    if k <= EXACT_ATTRIBUTION_MAX:
+        return 2**k
+    s = scn.config.seed if seed is None else seed
+    return len(prefix_coalitions(sample_permutations(k, permutations, s)))

@@ -1,0 +1,2 @@
+"""Reports of results folders: charts, the HTML report and the Excel workbook. Reads
+folders only."""
