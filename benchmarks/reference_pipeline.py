@@ -32,7 +32,8 @@ import pandas as pd
 import simpy
 
 import investsim
-from investsim.model.pipeline import LOG_TIMES, simulate_replication
+from investsim.model.pipeline import simulate_replication
+from investsim.model.project import LOG_TIMES
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
 

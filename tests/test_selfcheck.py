@@ -1,4 +1,4 @@
-"""The end-of-replication self-checks (``investsim.model._self_check``) can fail.
+"""The end-of-replication self-checks (``investsim.checks.self_check``) can fail.
 
 A tiny replication is run with ``_self_check`` wrapped so that its arguments are
 captured; the untampered arguments must pass, and copies tampered with one violation
@@ -23,10 +23,11 @@ import pytest
 import yaml
 
 from investsim.errors import ModelCheckError
-from investsim.model import pipeline as model
+from investsim.model import checks, pipeline, resources, spending
 from investsim.model.pipeline import simulate_replication
 from investsim.scenario.config import STAGES, Scenario
 from investsim.scenario.loading import load_scenario
+from investsim.stages import Stage
 
 SEED = 7
 REPLICATION = 2
@@ -84,7 +85,7 @@ def scenario(tmp_path: Path) -> Scenario:
 def captured(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> Captured:
     """The arguments ``(pipe, col, spent)`` of ``_self_check`` in one replication."""
     calls: list[Captured] = []
-    original = model._self_check
+    original = checks.self_check
 
     def recording(pipe: Any, col: dict[str, np.ndarray], spent: np.ndarray) -> None:
         # copies: the caller goes on using col after the check
@@ -92,7 +93,7 @@ def captured(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> Captured:
         calls.append((copy.copy(pipe), {k: v.copy() for k, v in col.items()}, spent.copy()))
         original(pipe, col, spent)
 
-    monkeypatch.setattr(model, "_self_check", recording)
+    monkeypatch.setattr(checks, "self_check", recording)
     simulate_replication(scenario, SEED, REPLICATION)
     assert len(calls) == 1
     return calls[0]
@@ -108,6 +109,8 @@ def _copies(c: Captured) -> Captured:
         projects.append(copy.copy(p))
     pipe2.projects = projects
     pipe2.approval = copy.copy(pipe.approval)
+    # the pipeline checks its levers through its list of them: the copy gets its own
+    pipe2.levers = [pipe2.approval if lever is pipe.approval else lever for lever in pipe.levers]
     return pipe2, {k: v.copy() for k, v in col.items()}, spent.copy()
 
 
@@ -119,7 +122,7 @@ def _first(mask: np.ndarray, what: str) -> int:
 
 def _check(c: Captured, match: str) -> None:
     with pytest.raises(ModelCheckError, match=match):
-        model._self_check(*c)
+        checks.self_check(*c)
 
 
 def test_untampered_arguments_pass(captured: Captured) -> None:
@@ -128,8 +131,8 @@ def test_untampered_arguments_pass(captured: Captured) -> None:
     assert len(pipe.projects) > 50
     assert np.any(~np.isnan(col["completed"]))
     assert set(col["cancelled_in"].tolist()) >= {STAGES.index(s) for s in ("approval", "land", "financing")}
-    model._self_check(*_copies(captured))
-    model._self_check(pipe, col, spent)
+    checks.self_check(*_copies(captured))
+    checks.self_check(pipe, col, spent)
 
 
 def test_stage_times_out_of_order(captured: Captured) -> None:
@@ -223,37 +226,37 @@ def _expect_reproducible_failure(scenario: Scenario, match: str) -> None:
 
 
 def test_lost_spending_fails_the_replication(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = model.yearly_spending
+    original = spending.yearly_spending
 
     def lossy(*args: Any, **kwargs: Any) -> np.ndarray:
         return 0.99 * original(*args, **kwargs)
 
-    monkeypatch.setattr(model, "yearly_spending", lossy)
+    monkeypatch.setattr(spending, "yearly_spending", lossy)
     _expect_reproducible_failure(scenario, r"spent .* by the horizon, owes")
 
 
 def test_wrong_cancellation_stage_fails_the_replication(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original: Callable[..., None] = model._Pipeline._cancel
+    original: Callable[..., None] = pipeline.Pipeline._cancel
 
-    def mislabelled(self: Any, p: Any, stage: str) -> None:
-        original(self, p, "land" if stage == "approval" else stage)
+    def mislabelled(self: Any, p: Any, stage: int) -> None:
+        original(self, p, Stage.LAND if stage == Stage.APPROVAL else stage)
 
-    monkeypatch.setattr(model._Pipeline, "_cancel", mislabelled)
+    monkeypatch.setattr(pipeline.Pipeline, "_cancel", mislabelled)
     _expect_reproducible_failure(scenario, "cancelled in land but last entered approval")
 
 
 def test_double_release_of_an_approval_place_fails_the_replication(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = model._Capacity.release
+    original = resources.ApprovalCapacity.release
 
     def twice(self: Any) -> None:
         self.in_use -= 1  # every place is given back twice
         original(self)
 
-    monkeypatch.setattr(model._Capacity, "release", twice)
+    monkeypatch.setattr(resources.ApprovalCapacity, "release", twice)
     _expect_reproducible_failure(scenario, "approval places in use went negative")
 
 

@@ -4,7 +4,7 @@
 ``(SOAK_SEED, scenario number)`` (so one scenario can be rerun alone), are written to
 YAML (and a projects CSV), loaded and validated like a user's file, and run for 10
 replications each with ``simulate_replication``, which runs the end-of-replication
-self-checks (``investsim.model._self_check``) and the money desks' own checks.
+self-checks (``investsim.model.checks.self_check``) and the money desks' own checks.
 
 What is varied, per scenario:
 

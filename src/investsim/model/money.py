@@ -1,21 +1,18 @@
-"""Money with a yearly supply: funding sources and the land-compensation budget.
+"""The money desk: claims for money from sources with a yearly supply.
 
-A :class:`MoneyDesk` holds one or more sources, each with a yearly supply refilled on
-1 January (unused supply does not carry over), an optional debt ceiling on the
-outstanding commitments (repaid linearly over ``repayment_years``) and, for the source
-named ``bank``, an optional guarantee pool that adds money for eligible sectors only.
+A :class:`MoneyDesk` holds one or more :class:`~investsim.model.sources.FundingSource`
+(each with a yearly supply refilled on 1 January and an optional debt ceiling) and, for
+the source named ``bank``, an optional :class:`~investsim.model.sources.GuaranteePool`
+that adds money for eligible sectors only. The funding sources of a scenario form one
+desk; the land-compensation budget is a desk of its own (:class:`LandBudget`).
 
-Projects ask for an amount from each source (a *claim*), and a claim is met when every
-share can be committed at once: no money is tied up by a project still waiting for
+Projects ask for an amount from each source (a :class:`Claim`), and a claim is met when
+every share can be committed at once: no money is tied up by a project still waiting for
 another source. Waiting claims are served in order — first come, first served, or key
 projects first — whenever money appears (the yearly refill, a policy, repayments under
 a debt ceiling). A claim that can't be met does not hold up smaller ones behind it
 (first fit), so no money that someone could use is left idle; and since money within a
 year only runs down, a newcomer never takes money that an earlier claim could have used.
-
-A change of supply by a timed policy takes effect at once, pro rata for the rest of the
-year: the money still available this year changes by (new - old) x (share of the year
-left); later years use the new supply.
 """
 
 from __future__ import annotations
@@ -23,50 +20,73 @@ from __future__ import annotations
 import math
 from bisect import insort
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, cast
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from investsim.errors import ModelCheckError
+from investsim.model.sources import FundingSource, GuaranteePool, SourceTerms
+from investsim.scenario.config import ScenarioConfig
 
+FloatArray = NDArray[np.float64]
 _EPS = 1e-12
 
 
-@dataclass(frozen=True)
-class SourceTerms:
-    """What a source offers: supply a year, its growth, and an optional debt ceiling."""
+class ClaimStatus(Enum):
+    """Where a claim for money stands."""
 
-    supply: float
-    growth: float = 0.0
-    debt_ceiling: float | None = None
-    repayment_years: float | None = None
+    WAITING = "waiting"
+    MET = "met"
+    DROPPED_OUT = "dropped out"  # its project dropped out as the money came
+    GAVE_UP = "gave up"  # its project stopped waiting (max_wait)
+
+
+WAITING, MET, DROPPED_OUT, GAVE_UP = ClaimStatus
 
 
 class Claim:
-    """A project's request for money, one amount per source.
+    """A project's request for money that could not be met at once, one amount per source.
 
-    ``then(owner, ok)`` is called when a waiting claim is met (ok) or its project drops
-    out as it is met (not ok).
+    ``then(owner, status)`` is called when it stops waiting (see :meth:`MoneyDesk.request`).
     """
 
-    __slots__ = ("key", "live", "needs", "owner", "pool_ok", "then")
+    __slots__ = ("key", "needs", "owner", "pool_ok", "status", "then")
 
     def __init__(
-        self, owner: Any, needs: list[float], key: bool, pool_ok: bool, then: Callable[[Any, bool], None]
+        self,
+        owner: Any,
+        needs: list[float],
+        key: bool,
+        pool_ok: bool,
+        then: Callable[[Any, ClaimStatus], None],
     ) -> None:
         self.owner = owner
         self.needs = needs
         self.key = key
         self.pool_ok = pool_ok
         self.then = then
-        self.live = True
+        self.status = WAITING
 
 
-def _has_ceiling(terms: list[SourceTerms]) -> bool:
-    return any(t.debt_ceiling is not None for t in terms)
+def source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
+    """The terms of every funding source of ``cfg``, in order."""
+    return [
+        SourceTerms(s.supply, s.growth, s.debt_ceiling, s.repayment_years)
+        for s in cfg.financing.sources.values()
+    ]
+
+
+def guarantee_pool(cfg: ScenarioConfig) -> GuaranteePool:
+    """The guarantee pool of ``cfg``: money a year, the index of the bank source, eligible sectors."""
+    gp = cfg.financing.guarantee_pool
+    if gp is None:
+        return GuaranteePool()
+    return GuaranteePool(
+        gp.capital * gp.leverage, list(cfg.financing.sources).index("bank"), frozenset(gp.sectors)
+    )
 
 
 class MoneyDesk:
@@ -80,87 +100,56 @@ class MoneyDesk:
         years: int,
         first_year: int,
         key_first: bool = False,
-        pool: float = 0.0,
-        pool_source: int = -1,
+        pool: GuaranteePool | None = None,
         track_debt: bool = False,
     ) -> None:
         self.env = env
-        self.names = names
-        self.terms = list(terms)
-        self.first_year = first_year  # calendar year index of simulation year 0
         self.years = years
         self.key_first = key_first
         self.year = 0
-        nsrc = len(names)
-        self.full = [self._supply(j, 0) for j in range(nsrc)]
-        self.remaining = list(self.full)
-        self.pool_source = pool_source
-        self.pool_full = pool
-        self.pool_remaining = pool
+        # every commitment is recorded when a debt ceiling is or will be set
+        track = track_debt or any(t.debt_ceiling is not None for t in terms)
+        self.sources = [
+            FundingSource(n, t, years, first_year, track) for n, t in zip(names, terms, strict=True)
+        ]
+        self.pool = pool if pool is not None else GuaranteePool()
         self.queue: list[tuple[int, int, Claim]] = []
         self.seq = 0
-        # every commitment, so that a debt ceiling (even one a policy sets later) can count
-        # them; without a ceiling now or to come (track_debt False) they are not needed
-        self.track_debt = track_debt or _has_ceiling(terms)
-        self.debt_t: list[list[float]] = [[] for _ in range(nsrc)]
-        self.debt_x: list[list[float]] = [[] for _ in range(nsrc)]
-        self.wake_at = [math.inf] * nsrc
-        self.room_cache: list[tuple[tuple[float, int, float, float | None], float] | None] = [None] * nsrc
-        # no source has a debt ceiling: the common case, checked fast
-        self.ceilings = _has_ceiling(self.terms)
-        # yearly accounts, (years x sources): supply made available, demand asked, money
-        # committed (lists, as they are updated one number at a time)
-        self._supplied = [[0.0] * nsrc for _ in range(years)]
-        self._demanded = [[0.0] * nsrc for _ in range(years)]
-        self._committed = [[0.0] * nsrc for _ in range(years)]
-        self._supplied[0] = [x + (pool if j == pool_source else 0.0) for j, x in enumerate(self.full)]
+        self.ceilings = any(t.debt_ceiling is not None for t in terms)
+        for j, source in enumerate(self.sources):
+            source.supplied[0] = source.full + (self.pool.full if j == self.pool.source else 0.0)
         # decides, when a claim is met, whether its project drops out instead
         self.drops_out: Callable[[Any], bool] = lambda owner: False
         env.process(self._refill())
 
-    # -- supply -------------------------------------------------------------------------
-    def _supply(self, j: int, year: int) -> float:
-        t = self.terms[j]
-        if math.isinf(t.supply):
-            return math.inf
-        return t.supply * (1 + t.growth) ** (year + self.first_year)
+    @property
+    def names(self) -> list[str]:
+        """The sources' names, in order."""
+        return [s.name for s in self.sources]
 
+    # -- supply -------------------------------------------------------------------------
     def _refill(self) -> Generator[simpy.Event, Any, None]:
         for k in range(1, self.years):
             yield self.env.timeout(k - self.env.now)
             self.year = k
-            self.full = [self._supply(j, k) for j in range(len(self.names))]
-            self.remaining = list(self.full)
-            self.pool_remaining = self.pool_full
-            for j in range(len(self.names)):
-                self._supplied[k][j] = self.full[j] + (self.pool_full if j == self.pool_source else 0.0)
+            pool = self.pool
+            for source in self.sources:
+                source.refill(k)
+            pool.refill()
+            for j, source in enumerate(self.sources):
+                source.supplied[k] = source.full + (pool.full if j == pool.source else 0.0)
             self.serve_all()
 
-    def change_terms(self, terms: list[SourceTerms], pool: float, pool_source: int) -> None:
+    def change_terms(self, terms: list[SourceTerms], pool: GuaranteePool) -> None:
         """A policy changed the sources: new supplies count pro rata for the rest of the year."""
         left = max(0.0, self.year + 1 - self.env.now)
-        for j, new in enumerate(terms):
-            self.terms[j] = new
-            old_full, new_full = self.full[j], self._supply(j, self.year)
-            if math.isinf(new_full):
-                self.remaining[j] = math.inf
-            elif math.isinf(old_full):
-                self.remaining[j] = new_full * left
-            else:
-                self.remaining[j] = max(0.0, self.remaining[j] + (new_full - old_full) * left)
-                self._supplied[self.year][j] += (new_full - old_full) * left
-            self.full[j] = new_full
-        self.ceilings = _has_ceiling(self.terms)
-        if self.ceilings and not self.track_debt:
-            raise ModelCheckError("a debt ceiling was set on a desk that does not track commitments")
-        if pool_source != self.pool_source:
-            self.pool_remaining = 0.0
-            self.pool_full = 0.0
-        self.pool_remaining = max(0.0, self.pool_remaining + (pool - self.pool_full) * left)
-        if pool_source >= 0:
-            self._supplied[self.year][pool_source] += (pool - self.pool_full) * left
-        self.pool_full = pool
-        self.pool_source = pool_source
+        for source, new in zip(self.sources, terms, strict=True):
+            source.change(new, self.year, left)
+        self.ceilings = any(t.debt_ceiling is not None for t in terms)
+        delta = self.pool.change(pool.full, pool.source, left)
+        self.pool.sectors = pool.sectors
+        if pool.source >= 0:
+            self.sources[pool.source].supplied[self.year] += delta
         self.serve_all()
 
     # -- claims -------------------------------------------------------------------------
@@ -171,40 +160,49 @@ class MoneyDesk:
         key: bool = False,
         pool_ok: bool = False,
         *,
-        then: Callable[[Any, bool], None],
-    ) -> Claim | bool:
-        """Ask for ``needs`` (one amount per source).
+        then: Callable[[Any, ClaimStatus], None],
+        max_wait: float | None = None,
+    ) -> ClaimStatus:
+        """Ask for ``needs`` (one amount per source) on behalf of ``owner``.
 
-        Returns True when the claim is met at once, False when the project drops out at
-        once, else the waiting :class:`Claim`; when it is met later, ``then(owner, ok)``
-        is called with True (met) or False (dropped out as it was met).
+        Returns MET when the claim is met at once, DROPPED_OUT when the owner drops out as
+        it would be met, else WAITING: the claim then waits, and ``then(owner, status)`` is
+        called once it is met (MET), its owner drops out as it is met (DROPPED_OUT), or it
+        has waited ``max_wait`` years (GAVE_UP; it holds no money meanwhile).
         """
-        demanded = self._demanded[self.year]
+        year = self.year
+        sources = self.sources
         for j, need in enumerate(needs):
-            demanded[j] += need
+            sources[j].demanded[year] += need
         if self._fits(needs, pool_ok):
-            return self._meet(owner, needs)
+            return MET if self._meet(owner, needs) else DROPPED_OUT
         claim = Claim(owner, needs, key, pool_ok, then)
         self.seq += 1
         # (priority, arrival number) is unique: the claim itself is never compared
         insort(self.queue, (0 if (self.key_first and key) else 1, self.seq, claim))
         if self.ceilings:
             self._wake_for(claim)
-        return claim
+        if max_wait is not None:
+            self.env.timeout(max_wait, claim).callbacks.append(self._give_up)
+        return WAITING
 
-    def withdraw(self, claim: Claim) -> None:
-        """The project gave up waiting: drop its claim (it holds no money)."""
-        claim.live = False
+    def _give_up(self, ev: simpy.Event) -> None:
+        claim = cast(Claim, ev.value)
+        if claim.status is WAITING:  # still waiting after max_wait
+            claim.status = GAVE_UP
+            claim.then(claim.owner, GAVE_UP)
 
     def _fits(self, needs: list[float], pool_ok: bool) -> bool:
-        remaining = self.remaining
+        sources = self.sources
+        pool = self.pool
         for j, need in enumerate(needs):
             if need > 0:
-                money = remaining[j]
+                source = sources[j]
+                money = source.remaining
                 if self.ceilings:
-                    money = min(money, self._room(j))
-                if j == self.pool_source and pool_ok:
-                    money += self.pool_remaining
+                    money = min(money, source.room(self.env.now))
+                if j == pool.source and pool_ok:
+                    money += pool.remaining
                 if need > money * (1 + _EPS):
                     return False
         return True
@@ -214,64 +212,41 @@ class MoneyDesk:
         taken (False)."""
         if self.drops_out(owner):
             return False
-        committed = self._committed[self.year]
-        remaining = self.remaining
+        year = self.year
+        sources = self.sources
         for j, need in enumerate(needs):
             if need <= 0:
                 continue
-            money = remaining[j]
+            source = sources[j]
+            money = source.remaining
             if self.ceilings:
-                money = min(money, self._room(j))
+                money = min(money, source.room(self.env.now))
             if need <= money:
                 regular = need
             else:  # the rest from the guarantee pool (_fits allows a rounding error more)
                 regular = money if money > 0 else 0.0
-                self.pool_remaining -= need - regular
-                if self.pool_remaining < -1e-9:
-                    raise ModelCheckError(f"the guarantee pool went negative paying {self.names[j]!r}")
-            remaining[j] -= regular
-            if self.track_debt and regular > 0:
-                self.debt_t[j].append(self.env.now)
-                self.debt_x[j].append(regular)
-            committed[j] += need
-            if remaining[j] < -1e-9:
-                raise ModelCheckError(f"funding source {self.names[j]!r} went negative")
+                self.pool.remaining -= need - regular
+                if self.pool.remaining < -1e-9:
+                    raise ModelCheckError(f"the guarantee pool went negative paying {source.name!r}")
+            source.remaining -= regular
+            if source.ledger is not None and regular > 0:
+                source.ledger.record(self.env.now, regular)
+            source.committed[year] += need
+            if source.remaining < -1e-9:
+                raise ModelCheckError(f"funding source {source.name!r} went negative")
         return True
 
     # -- debt ceiling -------------------------------------------------------------------
-    def _outstanding(self, j: int, at: float) -> float:
-        if not self.debt_x[j]:
-            return 0.0
-        x = np.asarray(self.debt_x[j])
-        years = self.terms[j].repayment_years
-        if years is None:
-            return float(x.sum())
-        t = np.asarray(self.debt_t[j])
-        return float((x * np.clip(1 - (at - t) / years, 0.0, 1.0)).sum())
-
-    def _room(self, j: int) -> float:
-        ceiling = self.terms[j].debt_ceiling
-        if ceiling is None:
-            return math.inf
-        # the outstanding amount changes only with time and new commitments: cache it
-        key = (self.env.now, len(self.debt_x[j]), ceiling, self.terms[j].repayment_years)
-        cached = self.room_cache[j]
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        # a hair of tolerance: repayments computed in floating point must not leave a
-        # project one rounding error short of the room it is waiting for
-        room = ceiling * (1 + 1e-9) - self._outstanding(j, self.env.now)
-        self.room_cache[j] = (key, room)
-        return room
-
     def _blocked_by_ceiling(self, claim: Claim) -> list[tuple[int, float]]:
         """(source, room needed) for each share that only a debt ceiling stops now."""
         out = []
+        now = self.env.now
         for j, need in enumerate(claim.needs):
-            if need <= 0 or self.terms[j].debt_ceiling is None:
+            source = self.sources[j]
+            if need <= 0 or source.ceiling is None:
                 continue
-            pool = self.pool_remaining if (j == self.pool_source and claim.pool_ok) else 0.0
-            if self._room(j) + pool < need <= self.remaining[j] + pool:
+            pool = self.pool.remaining if (j == self.pool.source and claim.pool_ok) else 0.0
+            if source.room(now) + pool < need <= source.remaining + pool:
                 out.append((j, need - pool))
         return out
 
@@ -282,45 +257,22 @@ class MoneyDesk:
             self._wake_when_room(j, need)
 
     def _wake_when_room(self, j: int, need: float) -> None:
-        terms = self.terms[j]
-        if terms.repayment_years is None or terms.debt_ceiling is None:
+        ledger = self.sources[j].ledger
+        assert ledger is not None
+        if ledger.repayment_years is None or ledger.ceiling is None:
             return  # nothing is ever repaid: the room never grows
-        at = self._time_outstanding_falls_to(j, terms.debt_ceiling - need, terms.repayment_years)
+        at = ledger.time_outstanding_falls_to(self.env.now, ledger.ceiling - need)
         at = max(at, self.env.now + 1e-9)  # never wake at the same moment again
-        if at < self.wake_at[j]:
-            self.wake_at[j] = at
+        if at < ledger.wake_at:
+            ledger.wake_at = at
             self.env.process(self._wake(j, at))
-
-    def _time_outstanding_falls_to(self, j: int, target: float, years: float) -> float:
-        """The first time from now on when source j's outstanding commitments are <= target.
-
-        Each commitment x made at t0 is outstanding x (1 - (t - t0) / years) until it is
-        repaid at t0 + years, so the total is piecewise linear between repayment dates.
-        """
-        now = self.env.now
-        x = np.asarray(self.debt_x[j])
-        ends = np.asarray(self.debt_t[j]) + years
-        live = (ends > now) & (x > 0)
-        x, ends = x[live], ends[live]
-        if target < 0:
-            return math.inf
-        if float((x * (ends - now)).sum()) / years <= target:
-            return now
-        order = np.argsort(ends)
-        x, ends = x[order], ends[order]
-        # on [ends[k-1], ends[k]) the commitments k.. are still outstanding:
-        # O(t) = (sum x_i ends_i - t sum x_i) / years over i >= k
-        sx = np.cumsum(x[::-1])[::-1]
-        sxe = np.cumsum((x * ends)[::-1])[::-1]
-        at_ends = np.append((sxe[1:] - ends[:-1] * sx[1:]) / years, 0.0)  # O at each repayment date
-        k = int(np.argmax(at_ends <= target))  # the first repayment date by which O <= target
-        t = (sxe[k] - target * years) / sx[k]  # solve O(t) = target on the segment ending there
-        return float(min(max(t, now), ends[k]))
 
     def _wake(self, j: int, at: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(at - self.env.now)
-        if self.wake_at[j] == at:
-            self.wake_at[j] = math.inf
+        ledger = self.sources[j].ledger
+        assert ledger is not None
+        if ledger.wake_at == at:
+            ledger.wake_at = math.inf
         self.serve_all()
 
     # -- serving ------------------------------------------------------------------------
@@ -330,12 +282,12 @@ class MoneyDesk:
         smallest: dict[int, float] = {}  # per source, the least room a waiting claim needs
         for entry in self.queue:
             claim = entry[2]
-            if not claim.live:
+            if claim.status is not WAITING:
                 continue
             if self._fits(claim.needs, claim.pool_ok):
-                claim.live = False
                 # the project goes on at once (it never asks this desk again at this moment)
-                claim.then(claim.owner, self._meet(claim.owner, claim.needs))
+                claim.status = MET if self._meet(claim.owner, claim.needs) else DROPPED_OUT
+                claim.then(claim.owner, claim.status)
             else:
                 keep.append(entry)
                 if self.ceilings:
@@ -345,18 +297,98 @@ class MoneyDesk:
         for j, need in smallest.items():
             self._wake_when_room(j, need)
 
+    def check(self, col: dict[str, FloatArray]) -> None:
+        """Self-check: no source and no pool ended below zero (``col`` is not needed)."""
+        for source in self.sources:
+            source.check()
+        self.pool.check()
+
     # -- accounts -----------------------------------------------------------------------
+    def _accounts(self, which: str) -> FloatArray:
+        if not self.sources:
+            return np.zeros((self.years, 0))
+        return np.array([getattr(s, which) for s in self.sources], dtype=float).T.copy()
+
     @property
-    def supplied(self) -> NDArray[np.float64]:
+    def supplied(self) -> FloatArray:
         """Money made available each year, (years x sources)."""
-        return np.array(self._supplied, dtype=float)
+        return self._accounts("supplied")
 
     @property
-    def demanded(self) -> NDArray[np.float64]:
+    def demanded(self) -> FloatArray:
         """Money asked for each year, (years x sources)."""
-        return np.array(self._demanded, dtype=float)
+        return self._accounts("demanded")
 
     @property
-    def committed(self) -> NDArray[np.float64]:
+    def committed(self) -> FloatArray:
         """Money committed each year, (years x sources)."""
-        return np.array(self._committed, dtype=float)
+        return self._accounts("committed")
+
+
+class Financing(MoneyDesk):
+    """The scenario's funding sources, their debt ceilings and the guarantee pool, as one
+    lever: a policy that changes anything under ``financing`` takes effect here."""
+
+    def __init__(
+        self, env: simpy.Environment, cfg: ScenarioConfig, years: int, first_year: int, track_debt: bool
+    ) -> None:
+        self.financing = cfg.financing
+        super().__init__(
+            env,
+            list(cfg.financing.sources),
+            source_terms(cfg),
+            years,
+            first_year,
+            cfg.financing.priority == "key_first",
+            guarantee_pool(cfg),
+            track_debt=track_debt,
+        )
+
+    def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
+        """A policy: new priority, supplies, ceilings or pool, from now on."""
+        if cfg.financing == self.financing:
+            return
+        self.financing = cfg.financing
+        self.key_first = cfg.financing.priority == "key_first"
+        self.change_terms(source_terms(cfg), guarantee_pool(cfg))
+
+    def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
+        """Per source and reported year: supply, demand and money committed; and the gap."""
+        k0 = warmup_years
+        supplied, demanded, committed = self.supplied[k0:], self.demanded[k0:], self.committed[k0:]
+        out: dict[str, FloatArray] = {}
+        for j, name in enumerate(self.names):
+            out[f"financing_supply_{name}"] = supplied[:, j].copy()
+            out[f"financing_demand_{name}"] = demanded[:, j].copy()
+            out[f"financing_committed_{name}"] = committed[:, j].copy()
+        out["financing_gap"] = demanded.sum(axis=1) - supplied.sum(axis=1)
+        return out
+
+
+def _land_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
+    budget = cfg.resources.land_budget
+    return [SourceTerms(math.inf if budget is None else budget)]
+
+
+class LandBudget(MoneyDesk):
+    """The yearly land-compensation budget (``resources.land_budget``): projects pay their
+    land cost from it before land acquisition starts."""
+
+    def __init__(self, env: simpy.Environment, cfg: ScenarioConfig, years: int, first_year: int) -> None:
+        self.budget = cfg.resources.land_budget
+        super().__init__(env, ["land"], _land_terms(cfg), years, first_year)
+
+    def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
+        """A policy: a new yearly budget, pro rata for the rest of the year."""
+        if cfg.resources.land_budget == self.budget:
+            return
+        self.budget = cfg.resources.land_budget
+        self.change_terms(_land_terms(cfg), GuaranteePool())
+
+    def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
+        """Per reported year: the budget made available and the land money asked."""
+        k0 = warmup_years
+        return {
+            "land_budget_supply": self.supplied[k0:, 0].copy(),
+            "land_budget_demand": self.demanded[k0:, 0].copy(),
+        }

@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from investsim.model.pipeline import CANCEL_STAGES, LOG_COLUMNS, ReplicationResult
+from investsim.model.collect import ReplicationResult
+from investsim.model.project import LOG_COLUMNS
 from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.scenario.config import Scenario
+from investsim.stages import CANCEL_STAGES
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 
@@ -63,7 +65,7 @@ def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> 
     for f, name in enumerate(scenario.source_names):
         data[source_column(name)] = by_source[:, f, :].ravel()
     df = pd.DataFrame(data)
-    for col in ("arrivals", "starts", "completions", *(f"cancelled_{s}" for s in CANCEL_STAGES)):
+    for col in ("arrivals", "starts", "completions", *(f"cancelled_{s.label}" for s in CANCEL_STAGES)):
         df[col] = df[col].astype(np.int64)
     return df
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from investsim.model.pipeline import ReplicationResult, simulate_replication
+from investsim.model.collect import ReplicationResult
+from investsim.model.pipeline import simulate_replication
 from investsim.scenario.config import Scenario
 
 MAX_BATCH = 20

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import special
 
 from investsim.errors import InputError
-from investsim.model.pipeline import ReplicationResult
+from investsim.model.collect import ReplicationResult
 from investsim.results.forecast import Forecast, project_frame, replications_frame
 from investsim.runs.runner import Backend, run_replications
 from investsim.scenario.config import Scenario

@@ -1,0 +1,193 @@
+"""What one replication produced: yearly arrays read from the projects and the levers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from investsim.model import checks
+from investsim.model.project import LOG_TIMES, columns, entered
+from investsim.model.spending import count_by_year, mean_by_year, project_spending, sum_by_year
+from investsim.model.streams import Streams
+from investsim.scenario.config import Scenario
+from investsim.stages import CANCEL_STAGES, STAGES, Stage
+
+if TYPE_CHECKING:
+    from investsim.model.pipeline import Pipeline
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class ReplicationResult:
+    """What one replication produced, as small yearly arrays.
+
+    ``investment_by_sector`` and ``investment_by_source`` are (sectors x years) and
+    (sources x years) project spending; ``yearly`` holds the other per-year series
+    (counts, stage waits, utilisation, financing accounts) by column name.
+    """
+
+    replication: int
+    investment_by_sector: FloatArray
+    investment_by_source: FloatArray
+    background: FloatArray
+    yearly: dict[str, FloatArray]
+    key_projects: int
+    key_with_secretary: int
+    events: int
+    project_log: dict[str, Any] | None = None
+
+
+def collect(
+    scenario: Scenario, pipe: Pipeline, streams: Streams, replication: int, project_log: bool
+) -> ReplicationResult:
+    """Read the finished replication into yearly arrays, after its self-checks pass."""
+    c = scenario.config
+    horizon = c.horizon_years
+    col = columns(pipe.projects, pipe.warmup)
+    sector = col["sector"].astype(np.int64)
+    in_flight = col["in_flight"] > 0
+    # funding shares by number; row -1 (no shares yet) is all zeros
+    vectors = np.zeros((len(pipe.share_vectors) + 1, len(pipe.all_sources)))
+    if pipe.share_vectors:
+        vectors[:-1] = pipe.share_vectors
+    shares = vectors[col["shares_no"].astype(np.int64)]
+
+    # from a year before the earliest possible payment, so the self-check sees all of it
+    spent = project_spending(pipe.profiles, col, horizon, c.warmup_years + 1)
+    spend = spent[:, c.warmup_years + 1 :]
+    by_sector = np.zeros((len(c.sectors), horizon))
+    np.add.at(by_sector, sector, spend)
+
+    yearly: dict[str, FloatArray] = {}
+    # the money spent by the projects already in the pipeline on 1 January of start_year
+    # (named in the projects register or arrived during the warm-up): the known pipeline's share
+    yearly["investment_in_flight"] = spend[in_flight | (col["arrived"] < 0)].sum(axis=0)
+    yearly.update(_stocks(col, horizon))
+    yearly.update(_flows(col, horizon, c.large_project_threshold))
+    yearly.update(_stage_times(col, horizon))
+    for lever in pipe.levers:
+        yearly.update(lever.outputs(col, c.warmup_years, horizon))
+
+    checks.self_check(pipe, col, spent)
+    return ReplicationResult(
+        replication=replication,
+        investment_by_sector=by_sector,
+        investment_by_source=shares.T @ spend,
+        background=_background(scenario, streams),
+        yearly=yearly,
+        key_projects=int(col["key"].sum()),
+        key_with_secretary=int((col["secretary"] > 0).sum()),
+        events=_events_processed(pipe.env),
+        project_log=_project_log(pipe, col) if project_log else None,
+    )
+
+
+def _stocks(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArray]:
+    """Projects in each stage at the end of each year (a stock, where entering is a flow)."""
+    into = entered(col)
+    cancelled_in = col["cancelled_in"].astype(np.int64)
+    year_ends = np.arange(1, horizon + 1, dtype=float)
+    out: dict[str, FloatArray] = {}
+    for k, stage in enumerate(STAGES):
+        begin = into[:, k]
+        leave = into[:, k + 1] if k < 3 else col["completed"]
+        leave = np.where(np.isnan(leave) & (cancelled_in == k), col["cancelled_at"], leave)
+        leave = np.where(np.isnan(leave), np.inf, leave)
+        # just before midnight: a project starting on 1 January (money refills then) is
+        # counted in the new year, as its start is
+        inside = (begin[:, None] < year_ends[None, :]) & (year_ends[None, :] <= leave[:, None])
+        out[f"in_{stage}_at_year_end"] = inside.sum(axis=0).astype(float)
+    return out
+
+
+def _flows(col: dict[str, FloatArray], horizon: int, large_threshold: float | None) -> dict[str, FloatArray]:
+    """Arrivals, starts (and the investment they plan), completions and cancellations per year."""
+    in_flight = col["in_flight"] > 0
+    carried = col["carried"] > 0
+    cancelled_in = col["cancelled_in"].astype(np.int64)
+    out: dict[str, FloatArray] = {}
+    out["arrivals"] = count_by_year(col["arrived"][~in_flight], horizon).astype(float)
+    out["starts"] = count_by_year(col["construction_start"][~carried], horizon).astype(float)
+    # planned total investment (land included, before overrun) of the projects starting
+    planned = col["cost"]
+    begun = col["construction_start"]
+    out["started_investment"] = sum_by_year(begun[~carried], planned[~carried], horizon)
+    if large_threshold is not None:
+        large = ~carried & (planned >= large_threshold)
+        out["starts_large"] = count_by_year(begun[large], horizon).astype(float)
+        out["started_investment_large"] = sum_by_year(begun[large], planned[large], horizon)
+    out["completions"] = count_by_year(col["completed"], horizon).astype(float)
+    for stage in CANCEL_STAGES:
+        when = col["cancelled_at"][cancelled_in == stage]
+        out[f"cancelled_{stage.label}"] = count_by_year(when, horizon).astype(float)
+    return out
+
+
+def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArray]:
+    """Per stage and year: projects entering, and mean months waited and worked by those
+    finishing the stage that year."""
+    into = entered(col)
+    cancelled_in = col["cancelled_in"].astype(np.int64)
+    ends = {
+        Stage.APPROVAL: (col["approval_start"], col["approval_end"]),
+        Stage.LAND: (col["land_start"], col["land_end"]),
+        Stage.FINANCING: (col["financing_end"], col["financing_end"]),
+    }
+    out: dict[str, FloatArray] = {}
+    for stage in Stage:
+        k, name = int(stage), stage.label
+        out[f"{name}_entering"] = count_by_year(into[:, k], horizon).astype(float)
+        if stage is Stage.CONSTRUCTION:
+            done = ~np.isnan(col["completed"])
+            work = (col["completed"] - col["construction_start"])[done]
+            out["construction_work_months"] = mean_by_year(col["completed"][done], 12 * work, horizon)
+            continue
+        begin, end = ends[stage]
+        # a project that gave up waiting for money waited until it was cancelled
+        if stage is Stage.FINANCING:
+            gave_up = cancelled_in == k
+            end = np.where(gave_up, col["cancelled_at"], end)
+            begin = end
+        finished = ~np.isnan(end) & ~np.isnan(into[:, k])
+        out[f"{name}_wait_months"] = mean_by_year(end[finished], 12 * (begin - into[:, k])[finished], horizon)
+        if stage is not Stage.FINANCING:
+            out[f"{name}_work_months"] = mean_by_year(end[finished], 12 * (end - begin)[finished], horizon)
+    return out
+
+
+def _background(scenario: Scenario, streams: Streams) -> FloatArray:
+    """Investment outside the modelled projects, growing at one uncertain rate per replication."""
+    c = scenario.config
+    if c.background is None:
+        return np.zeros(c.horizon_years)
+    g = float(c.background.growth.ppf(streams.uniforms(1, "background", "growth"))[0])
+    return c.background.level * (1 + g) ** np.arange(c.horizon_years, dtype=float)
+
+
+def _project_log(pipe: Pipeline, col: dict[str, FloatArray]) -> dict[str, Any]:
+    """One record per project: who, how big, and when it reached each stage."""
+    projects = pipe.projects
+    cancelled_in = col["cancelled_in"].astype(np.int64)
+    return {
+        "project": [p.name for p in projects],
+        "sector": [pipe.sector_names[p.sector] for p in projects],
+        # the actual cost (after overrun) once construction started, else the estimate
+        "cost": np.where(
+            col["construction_cost"] != 0, col["land_cost"] + col["construction_cost"], col["cost"]
+        ),
+        "key": col["key"] > 0,
+        "in_flight": col["in_flight"] > 0,
+        "secretary": col["secretary"] > 0,
+        **{k: col[k] for k in LOG_TIMES},
+        "cancelled_stage": [STAGES[k] if k >= 0 else None for k in cancelled_in.tolist()],
+    }
+
+
+def _events_processed(env: simpy.Environment) -> int:
+    eid = getattr(env, "_eid", None)
+    return int(repr(eid)[6:-1]) if eid is not None else 0

@@ -1,0 +1,179 @@
+"""The non-monetary resources a project needs: approval places and service secretaries.
+
+Every resource of the model, monetary or not, is a *lever* (:class:`Lever`): an object
+that owns its state, takes every timed policy through one method (``take_effect``, which
+changes the resource only when its own part of the configuration changed), produces its
+own yearly outputs and checks its own invariants at the end of a replication. The money
+levers (funding sources, debt ceilings, the guarantee pool, the land budget) live in
+:mod:`investsim.model.money`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from investsim.errors import ModelCheckError
+from investsim.scenario.config import ScenarioConfig
+
+if TYPE_CHECKING:
+    from investsim.model.project import Project
+
+FloatArray = NDArray[np.float64]
+
+
+class Lever(Protocol):
+    """A resource of the pipeline that scenarios and policies set."""
+
+    def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
+        """A policy puts ``cfg`` in force at simulation time ``at``."""
+
+    def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
+        """Yearly output columns over the reported years (``col``: the collected projects)."""
+
+    def check(self, col: dict[str, FloatArray]) -> None:
+        """Raise :class:`~investsim.errors.ModelCheckError` if an invariant is broken."""
+
+
+def busy_time(starts: FloatArray, ends: FloatArray, horizon: int) -> FloatArray:
+    """Time each year [k, k+1) covered by the intervals [start, end), summed."""
+    if len(starts) == 0:
+        return np.zeros(horizon)
+    b = np.arange(horizon + 1, dtype=float)
+    overlap = np.minimum(ends[:, None], b[None, 1:]) - np.maximum(starts[:, None], b[None, :-1])
+    return np.clip(overlap, 0.0, None).sum(axis=0)
+
+
+def level_years(changes: list[tuple[float, float]], warmup: float, horizon: int) -> FloatArray:
+    """Time integral over each reported year of a level that changes at given times."""
+    out = np.zeros(horizon)
+    times = [t - warmup for t, _ in changes] + [math.inf]
+    for (_, level), t0, t1 in zip(changes, times[:-1], times[1:], strict=True):
+        out += level * busy_time(np.array([t0]), np.array([t1]), horizon)
+    return out
+
+
+def fill_open(ends: FloatArray, horizon: int) -> FloatArray:
+    """Interval ends with 'not yet' (NaN) read as the end of the horizon."""
+    return np.where(np.isnan(ends), float(horizon), ends)
+
+
+def _utilisation(busy: FloatArray, available: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(available) & (available > 0), busy / available, np.nan)
+
+
+class ApprovalCapacity:
+    """How many approvals can be worked on at once (``resources.approval_capacity``; None:
+    no limit): a first-come-first-served pool of identical places whose size can change.
+
+    A cut lets the projects already in finish; newcomers wait until fewer than the new
+    capacity are in. A project that waited is handed to ``start`` when a place frees.
+    """
+
+    __slots__ = ("capacity", "changes", "in_use", "start", "waiting")
+
+    def __init__(self, cfg: ScenarioConfig, start: Callable[[Project], None]) -> None:
+        cap = cfg.resources.approval_capacity
+        self.capacity: float = math.inf if cap is None else cap
+        self.in_use = 0
+        self.start = start
+        self.waiting: deque[Project] = deque()
+        self.changes: list[tuple[float, float]] = [(0.0, self.capacity)]
+
+    def take(self, p: Project) -> bool:
+        """True when a place is free now (``p`` has it); else ``p`` waits for one."""
+        if self.in_use < self.capacity and not self.waiting:
+            self.in_use += 1
+            return True
+        self.waiting.append(p)
+        return False
+
+    def release(self) -> None:
+        """Give a place back."""
+        self.in_use -= 1
+        self._grant()
+
+    def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
+        """A policy: a new number of places (a waiting project may start at once)."""
+        cap = cfg.resources.approval_capacity
+        new = math.inf if cap is None else cap
+        if new != self.capacity:
+            self.capacity = new
+            self._grant()
+            self.changes.append((at, new))
+
+    def _grant(self) -> None:
+        while self.waiting and self.in_use < self.capacity:
+            self.in_use += 1
+            self.start(self.waiting.popleft())
+
+    def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
+        """``approval_utilisation``: time places were in use over time they were available."""
+        started = ~np.isnan(col["approval_start"])
+        busy = busy_time(
+            col["approval_start"][started], fill_open(col["approval_end"], horizon)[started], horizon
+        )
+        available = level_years(self.changes, float(warmup_years), horizon)
+        return {"approval_utilisation": _utilisation(busy, available)}
+
+    def check(self, col: dict[str, FloatArray]) -> None:
+        """No place was given back twice."""
+        if self.in_use < 0:
+            raise ModelCheckError(f"approval places in use went negative ({self.in_use})")
+
+    def release_waiting(self) -> None:
+        """Forget the projects still waiting (the replication is over)."""
+        self.waiting.clear()
+
+
+class ServiceSecretaries:
+    """Service secretaries (``resources.service_secretaries``): each accompanies one key
+    project from its arrival until it starts construction or drops out, and shortens its
+    approval and land stages by ``resources.secretary_effect``."""
+
+    __slots__ = ("changes", "count", "free")
+
+    def __init__(self, cfg: ScenarioConfig) -> None:
+        self.count = cfg.resources.service_secretaries
+        self.free = self.count
+        self.changes: list[tuple[float, float]] = [(0.0, float(self.free))]
+
+    def assign(self, p: Any) -> None:
+        """Give ``p`` (a key project entering before construction) a secretary if one is free."""
+        if self.free > 0:
+            self.free -= 1
+            p.secretary = True
+
+    def hand_back(self, p: Any, now: float) -> None:
+        """``p`` no longer needs its secretary (it started construction or dropped out)."""
+        self.free += 1
+        p.secretary_until = now
+
+    def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
+        """A policy: more or fewer secretaries (a cut takes none back from their projects)."""
+        new = cfg.resources.service_secretaries
+        delta = new - self.count
+        if delta:
+            self.free += delta
+            self.count = new
+            self.changes.append((at, float(new)))
+
+    def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
+        """``secretary_utilisation``: time secretaries were with a project over time there were."""
+        helped = col["secretary"] > 0
+        busy = busy_time(col["arrived"][helped], fill_open(col["secretary_until"], horizon)[helped], horizon)
+        available = level_years(self.changes, float(warmup_years), horizon)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"secretary_utilisation": np.where(available > 0, busy / available, np.nan)}
+
+    def check(self, col: dict[str, FloatArray]) -> None:
+        """Free + with a project = the number there are now (a cut may leave free below zero)."""
+        held = int(((col["secretary"] > 0) & np.isnan(col["secretary_until"])).sum())
+        if self.free + held != self.count:
+            raise ModelCheckError(f"secretaries: {self.free} free + {held} in use != {self.count} there are")
