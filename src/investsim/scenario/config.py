@@ -12,6 +12,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -401,6 +402,35 @@ class Scenario:
     def sector_names(self) -> list[str]:
         """Sector names in the order of the scenario file."""
         return list(self.config.sectors)
+
+    def with_overrides(self, values: Mapping[str, Any]) -> Scenario:
+        """This scenario with ``values`` set, validated again: for code that changes a
+        loaded scenario many times (a sweep, a calibration) without text or files.
+
+        ``values`` maps dotted key paths to values, as ``--set dotted.path=value`` does:
+        ``*`` is every key at its level, a missing optional section is created, and the
+        values are set in the mapping's order on the scenario's merged data (its files
+        and the overrides it was loaded with). Values are Python values, not YAML text:
+        ``60.0`` stays a float, ``"2020"`` stays text, a mapping or list replaces the key's
+        value whole. For example::
+
+            scenario.with_overrides({
+                "financing.sources.bank.supply": 60.0,
+                "sectors.*.approval": {"dist": "fixed", "value": 4},
+            })
+
+        The result equals what :func:`~investsim.scenario.loading.load_scenario` gives for
+        the same values given as ``--set`` (configuration, the configurations in force
+        after each policy, projects in flight, and so the sha256), without reading the
+        scenario's files again; the projects register is read again only when
+        ``projects`` or the sectors it needs change. A bad path or value raises the
+        :class:`~investsim.errors.ScenarioError` loading would, naming the scenario's file
+        (``source``) and the key path.
+        """
+        # loading builds scenarios and so imports this module: import it only when used
+        from investsim.scenario.loading import with_values
+
+        return with_values(self, values)
 
     @property
     def source_names(self) -> list[str]:

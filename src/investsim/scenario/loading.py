@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "default_scenario_path",
     "load_scenario",
     "scenario_sha256",
+    "with_values",
 ]
 
 # Keys whose values are file paths: resolved relative to the file that names them.
@@ -143,6 +144,33 @@ def _load_scenario(path: str | Path, overrides: Iterable[str]) -> Scenario:
     return _build(data, str(files[0].path), locate_in(files, set_paths))
 
 
+def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """``scenario`` with ``values`` set, as :meth:`Scenario.with_overrides` describes."""
+    origin = scenario.source
+    try:
+        data = unshare(scenario.resolved) if scenario.resolved else _data_of(scenario.config)
+        for key, value in values.items():
+            _set_value(data, _checked_path(key, origin), unshare(value), origin=origin)
+        # no file was read: every problem is the scenario's, at the key path it names
+        return _build(data, origin, lambda path: (origin, None), before=scenario)
+    except RecursionError:
+        raise ScenarioError("values nested too deeply to read", file=origin) from None
+
+
+def _data_of(config: ScenarioConfig) -> dict[str, Any]:
+    """The keys a configuration was made with, as a scenario file would hold them (for a
+    :class:`Scenario` made in code, which has no resolved data)."""
+    return config.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _checked_path(key: Any, origin: str) -> str:
+    """A dotted key path of :meth:`Scenario.with_overrides`, checked like ``--set``'s."""
+    path = key.strip() if isinstance(key, str) else ""
+    if not path or any(not p for p in path.split(".")):
+        raise ScenarioError(f"{key!r}: the key path is empty or has an empty part", file=origin)
+    return path
+
+
 def _set_value(data: dict[str, Any], dotted: str, value: Any, *, origin: str) -> list[str]:
     """:func:`apply_override`; a file path set this way is taken from the working folder."""
     paths = apply_override(data, dotted, value, origin=origin)
@@ -151,22 +179,30 @@ def _set_value(data: dict[str, Any], dotted: str, value: Any, *, origin: str) ->
     return paths
 
 
-def _build(data: dict[str, Any], source: str, locate: Locate) -> Scenario:
+def _build(data: dict[str, Any], source: str, locate: Locate, before: Scenario | None = None) -> Scenario:
     """The :class:`Scenario` of merged, overridden ``data``: validated, with its policies'
-    configurations and the projects in flight."""
+    configurations and the projects in flight (those of ``before`` when they still hold)."""
     try:
         config = ScenarioConfig.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, data, locate) from e
     changes = _policy_changes(config, data, locate)
-    in_flight = _in_flight(config, locate)
+    in_flight = _in_flight(config, locate, before)
     return Scenario(config=config, in_flight=in_flight, changes=changes, source=source, resolved=data)
 
 
-def _in_flight(config: ScenarioConfig, locate: Locate) -> tuple[InFlightProject, ...]:
+def _in_flight(
+    config: ScenarioConfig, locate: Locate, before: Scenario | None
+) -> tuple[InFlightProject, ...]:
     """The projects register ``config`` names, read and checked against its sectors."""
     if not config.projects:
         return ()
+    if (
+        before is not None
+        and before.config.projects == config.projects
+        and all(p.sector in config.sectors for p in before.in_flight)
+    ):
+        return before.in_flight  # read already: reading it again would give the same rows
     if not _is_file(Path(config.projects)):
         file, line = locate(("projects",))
         raise ScenarioError(

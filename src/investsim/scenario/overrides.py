@@ -14,15 +14,16 @@ from investsim.scenario.yaml_source import YamlSyntaxError, parse_yaml
 
 
 def unshare(value: Any) -> Any:
-    """A copy in which no two places share an object.
+    """A copy in which no two places share an object, in the forms YAML reads: every
+    mapping a ``dict``, every list or tuple a ``list``.
 
     YAML aliases (``b: *a``) load as one shared object; copying each place separately
     keeps an override of ``a`` from changing ``b`` too (``copy.deepcopy`` would keep
     the sharing).
     """
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: unshare(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [unshare(v) for v in value]
     return value
 
