@@ -12,12 +12,12 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Discriminator,
     Field,
@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from investsim.scenario.base import StrictModel
 from investsim.scenario.distributions import (
     Distribution,
     Exponential,
@@ -33,20 +34,10 @@ from investsim.scenario.distributions import (
     Gamma,
     Lognormal,
     SpendingProfile,
-    refuse_booleans,
 )
 
 STAGES = ("approval", "land", "financing", "construction")
 """Pipeline stages in order; a project can be cancelled at the end of the first three."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_booleans(cls, data: Any) -> Any:
-        return refuse_booleans(cls, data)
 
 
 def _non_negative(d: Any) -> Any:
@@ -71,14 +62,14 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 ZERO = Fixed(dist="fixed", value=0.0)
 
 
-class Arrivals(_Model):
+class Arrivals(StrictModel):
     """New projects a year: a Poisson process with rate ``rate * (1 + growth)^k`` in year k."""
 
     rate: float = Field(ge=0, le=1e6, allow_inf_nan=False, description="new projects a year")
     growth: float = Field(0.0, gt=-1, allow_inf_nan=False, description="yearly growth of the rate")
 
 
-class ApprovalSteps(_Model):
+class ApprovalSteps(StrictModel):
     """Approval as named sub-steps done in series (sum) or in parallel (max)."""
 
     mode: Literal["serial", "parallel"]
@@ -99,14 +90,14 @@ Approval = Annotated[
 """Approval: one duration distribution, or named sub-steps in series or in parallel."""
 
 
-class LandDispute(_Model):
+class LandDispute(StrictModel):
     """A demolition dispute that adds a second delay to land acquisition."""
 
     probability: Probability
     delay: Duration
 
 
-class Cancel(_Model):
+class Cancel(StrictModel):
     """Probability of dropping out at the end of each stage."""
 
     approval: Probability = 0.0
@@ -114,7 +105,7 @@ class Cancel(_Model):
     financing: Probability = 0.0
 
 
-class Beta(_Model):
+class Beta(StrictModel):
     """Spending profile ``{beta: [a, b]}``: F(u) = I_u(a, b)."""
 
     beta: tuple[
@@ -145,7 +136,7 @@ def spending_profile(spec: Spending) -> SpendingProfile:
     return SpendingProfile(*spec.beta)
 
 
-class Sector(_Model):
+class Sector(StrictModel):
     """How the projects of one sector arrive, how big they are and how they move."""
 
     arrivals: Arrivals = Arrivals(rate=0.0)
@@ -171,7 +162,7 @@ class Sector(_Model):
         return funding
 
 
-class Resources(_Model):
+class Resources(StrictModel):
     """Capacities and pools shared by all projects."""
 
     approval_capacity: int | None = Field(
@@ -183,7 +174,7 @@ class Resources(_Model):
     land_cost_share: float = Field(0.0, ge=0, lt=1)
 
 
-class Source(_Model):
+class Source(StrictModel):
     """A constrained funding source: a yearly supply refilled on 1 January."""
 
     supply: float = Field(ge=0, allow_inf_nan=False, description="money a year")
@@ -202,7 +193,7 @@ class Source(_Model):
         return self
 
 
-class GuaranteePool(_Model):
+class GuaranteePool(StrictModel):
     """A loan guarantee pool adding ``capital * leverage`` of bank supply for some sectors."""
 
     capital: float = Field(ge=0, allow_inf_nan=False)
@@ -210,7 +201,7 @@ class GuaranteePool(_Model):
     sectors: list[str]
 
 
-class Financing(_Model):
+class Financing(StrictModel):
     """Funding sources and how projects wait for them."""
 
     max_wait: float | None = Field(
@@ -221,14 +212,14 @@ class Financing(_Model):
     guarantee_pool: GuaranteePool | None = None
 
 
-class LastObserved(_Model):
+class LastObserved(StrictModel):
     """The last observed year's investment: the base of the first year's growth."""
 
     year: int
     investment: float = Field(gt=0, allow_inf_nan=False)
 
 
-class Background(_Model):
+class Background(StrictModel):
     """Investment outside the modelled projects: ``level`` in the first year, then growth."""
 
     level: float = Field(ge=0, allow_inf_nan=False)
@@ -238,14 +229,14 @@ class Background(_Model):
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
-class Policy(_Model):
+class Policy(StrictModel):
     """Parameter changes that take effect at a time (a year or ``YYYY-MM``)."""
 
     name: str = Field(min_length=1)
     from_: int | str = Field(alias="from")
     set: dict[str, Any] = Field(min_length=1)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)  # added to StrictModel's
 
     @field_validator("from_")
     @classmethod
@@ -262,7 +253,7 @@ class Policy(_Model):
         return int(m.group(1)) - start_year + (int(m.group(2) or 1) - 1) / 12
 
 
-class ScenarioConfig(_Model):
+class ScenarioConfig(StrictModel):
     """A scenario file, validated. See SPEC.md for the meaning of every key."""
 
     name: str = Field(min_length=1, description="also the default results folder's name")
@@ -401,6 +392,35 @@ class Scenario:
     def sector_names(self) -> list[str]:
         """Sector names in the order of the scenario file."""
         return list(self.config.sectors)
+
+    def with_overrides(self, values: Mapping[str, Any]) -> Scenario:
+        """This scenario with ``values`` set, validated again: for code that changes a
+        loaded scenario many times (a sweep, a calibration) without text or files.
+
+        ``values`` maps dotted key paths to values, as ``--set dotted.path=value`` does:
+        ``*`` is every key at its level, a missing optional section is created, and the
+        values are set in the mapping's order on the scenario's merged data (its files
+        and the overrides it was loaded with). Values are Python values, not YAML text:
+        ``60.0`` stays a float, ``"2020"`` stays text, a mapping or list replaces the key's
+        value whole. For example::
+
+            scenario.with_overrides({
+                "financing.sources.bank.supply": 60.0,
+                "sectors.*.approval": {"dist": "fixed", "value": 4},
+            })
+
+        The result equals what :func:`~investsim.scenario.loading.load_scenario` gives for
+        the same values given as ``--set`` (configuration, the configurations in force
+        after each policy, projects in flight, and so the sha256), without reading the
+        scenario's files again; the projects register is read again only when
+        ``projects`` or the sectors it needs change. A bad path or value raises the
+        :class:`~investsim.errors.ScenarioError` loading would, naming the scenario's file
+        (``source``) and the key path.
+        """
+        # loading builds scenarios and so imports this module: import it only when used
+        from investsim.scenario.loading import with_values
+
+        return with_values(self, values)
 
     @property
     def source_names(self) -> list[str]:

@@ -19,12 +19,14 @@ The exact meaning of every form is fixed by SPEC.md ("Their exact meaning").
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from scipy import special
+
+from investsim.scenario.base import StrictModel
 
 # z such that Phi(z) = 0.9; SPEC.md fixes the lognormal's sigma with this constant.
 Z90 = 1.2815516
@@ -32,26 +34,8 @@ Z90 = 1.2815516
 FloatArray = NDArray[np.float64]
 
 
-def refuse_booleans(cls: type[BaseModel], data: Any) -> Any:
-    """YAML reads ``yes``/``true`` as a boolean, and pydantic would take it for 1: refuse a
-    boolean wherever the field is not one (a ``mode="before"`` model validator)."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            field = cls.model_fields.get(key) if isinstance(key, str) else None
-            if isinstance(value, bool) and field is not None and "bool" not in str(field.annotation):
-                raise ValueError(
-                    f"{key}(={str(value).lower()}) must be a number or text, not true/false (yes/no)"
-                )
-    return data
-
-
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_booleans(cls, data: Any) -> Any:
-        return refuse_booleans(cls, data)
+class _Dist(StrictModel):
+    dist: str  # each form narrows it to its own name, by which a scenario file chooses it
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF at the uniforms ``u`` (an array of values in [0, 1))."""
@@ -115,19 +99,28 @@ class Uniform(_Dist):
         return self.low
 
 
-class Triangular(_Dist):
-    """Triangular with the given low, mode and high."""
+class _LowModeHigh(_Dist):
+    """A distribution on [low, high] whose density peaks at ``mode``."""
 
-    dist: Literal["triangular"]
     low: float = Field(allow_inf_nan=False)
     mode: float = Field(allow_inf_nan=False)
     high: float = Field(allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _check(self) -> Triangular:
+    def _mode_within(self) -> Self:
         if not self.low <= self.mode <= self.high:
             raise ValueError(f"low(={self.low}) <= mode(={self.mode}) <= high(={self.high}) must hold")
         return self
+
+    @property
+    def low_bound(self) -> float:
+        return self.low
+
+
+class Triangular(_LowModeHigh):
+    """Triangular with the given low, mode and high."""
+
+    dist: Literal["triangular"]
 
     def ppf(self, u: FloatArray) -> FloatArray:
         u = np.asarray(u, dtype=float)
@@ -143,23 +136,15 @@ class Triangular(_Dist):
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
-    @property
-    def low_bound(self) -> float:
-        return self.low
 
-
-class Pert(_Dist):
+class Pert(_LowModeHigh):
     """Beta-PERT (weight 4) on [low, high] with the given mode."""
 
     dist: Literal["pert"]
-    low: float = Field(allow_inf_nan=False)
-    mode: float = Field(allow_inf_nan=False)
-    high: float = Field(allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _check(self) -> Pert:
-        if not self.low <= self.mode <= self.high:
-            raise ValueError(f"low(={self.low}) <= mode(={self.mode}) <= high(={self.high}) must hold")
+    def _not_a_point(self) -> Pert:
+        # runs after _mode_within, so low <= mode <= high holds here
         if self.low == self.high:
             raise ValueError(f"low(={self.low}) must be < high(={self.high})")
         return self
@@ -179,10 +164,6 @@ class Pert(_Dist):
     @property
     def mean(self) -> float:
         return (self.low + 4 * self.mode + self.high) / 6
-
-    @property
-    def low_bound(self) -> float:
-        return self.low
 
 
 class Lognormal(_Dist):
@@ -218,46 +199,41 @@ class Lognormal(_Dist):
         return 0.0
 
 
-class Gamma(_Dist):
+class _ByMean(_Dist):
+    """A distribution of positive values given by its ``mean`` (``mean_`` in Python, where
+    ``mean`` is the property every distribution has)."""
+
+    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
+
+    model_config = ConfigDict(populate_by_name=True)  # added to StrictModel's
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def low_bound(self) -> float:
+        return 0.0
+
+
+class Gamma(_ByMean):
     """Gamma with the given mean and coefficient of variation."""
 
     dist: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
     cv: float = Field(gt=0, allow_inf_nan=False)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
         shape = 1 / self.cv**2
         return self.mean_ * self.cv**2 * special.gammaincinv(shape, u)
 
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
-    @property
-    def low_bound(self) -> float:
-        return 0.0
-
-
-class Exponential(_Dist):
+class Exponential(_ByMean):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
         return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def low_bound(self) -> float:
-        return 0.0
 
 
 class Empirical(_Dist):

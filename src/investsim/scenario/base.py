@@ -1,0 +1,28 @@
+"""The base of every model of the scenario file format (sections and distributions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class StrictModel(BaseModel):
+    """A part of a scenario file, validated once: frozen (hashable, safe to share between
+    scenarios), unknown keys refused (they catch typos), and no true/false where a number
+    or text is meant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        # YAML reads yes/true as a boolean, and pydantic would take it for 1
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = cls.model_fields.get(key) if isinstance(key, str) else None
+                if isinstance(value, bool) and field is not None and "bool" not in str(field.annotation):
+                    raise ValueError(
+                        f"{key}(={str(value).lower()}) must be a number or text, not true/false (yes/no)"
+                    )
+        return data

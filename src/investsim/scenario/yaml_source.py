@@ -1,0 +1,224 @@
+"""Reading one YAML file of a scenario safely, keeping its node tree for line numbers.
+
+Refused with a :class:`ScenarioError` naming the file and line: a file too big or not
+UTF-8, text that is not YAML, duplicate keys, nesting too deep for the parser, and
+aliases that contain themselves or expand to too many values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from investsim.errors import ScenarioError
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys (the second would silently win)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # a list or mapping as a key: construct_mapping says "found unhashable key"
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+
+MAX_SCENARIO_BYTES = 1_000_000
+"""A scenario file is a page or two of YAML; one larger than this is the wrong file (and
+PyYAML would take minutes to read it)."""
+
+MAX_YAML_VALUES = 1_000_000
+"""Values a YAML document may expand to once its aliases (``*name``) are followed: a
+guard against "billion laughs" files that are small on disk and huge in memory."""
+
+
+def first_bad_byte(raw: bytes, err: UnicodeDecodeError) -> tuple[str, int]:
+    """The (valid) text before the first byte that is not UTF-8, and that byte."""
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # err.start is after a BOM
+    return body[: err.start].decode("utf-8"), body[err.start]
+
+
+def lines_before(text: str) -> int:
+    """Line (1-based) at the end of ``text``: CRLF, LF and CR each end a line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
+def _not_utf8(raw: bytes, err: UnicodeDecodeError, file: str) -> ScenarioError:
+    """'not UTF-8' naming the line of the first bad byte and what the file probably is."""
+    before, byte = first_bad_byte(raw, err)
+    return ScenarioError(
+        f"not UTF-8 text: byte 0x{byte:02x} can't be read{encoding_hint(raw)}; save the file as UTF-8",
+        file=file,
+        line=lines_before(before),
+    )
+
+
+def encoding_hint(raw: bytes) -> str:
+    """' (it looks like GBK ...)' when the bytes read as the Chinese Windows encoding."""
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like GBK/GB18030, the Chinese Windows encoding)"
+
+
+class YamlSyntaxError(ScenarioError):
+    """Text that is not YAML at all (as opposed to YAML that can't be used)."""
+
+
+def parse_yaml(text: str, *, file: str | None) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree (for line numbers) of one YAML document, read once.
+
+    Refused with a :class:`ScenarioError`: YAML errors, duplicate keys, nesting too deep
+    for the parser, aliases that contain themselves or expand to too many values.
+    """
+    loader: _UniqueKeyLoader | None = None
+    try:
+        loader = _UniqueKeyLoader(text)  # refuses control characters at once
+        node = loader.get_single_node()
+        _check_aliases(node, file)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as e:
+        raise YamlSyntaxError(
+            f"not valid YAML: the character U+{_code_point(e.character):04X} is not allowed in YAML text",
+            file=file,
+            line=lines_before(text[: e.position]),
+        ) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e)
+        context = getattr(e, "context", None)
+        if context and problem.startswith("but "):  # "expected a single document ..., but found ..."
+            problem = f"{context}, {problem}"
+        kind = ScenarioError if isinstance(e, yaml.constructor.ConstructorError) else YamlSyntaxError
+        raise kind(
+            f"not valid YAML: {problem}",
+            file=file,
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            "not valid YAML: nested too deeply (brackets or indentation)", file=file
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, node
+
+
+def _code_point(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
+
+
+def _check_aliases(root: yaml.Node | None, file: str | None) -> None:
+    """Refuse an alias that contains itself, or aliases that expand to too many values."""
+    if root is None:
+        return
+    size: dict[int, int] = {}  # values under a node once expanded, by id(node)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > MAX_YAML_VALUES:
+                raise ScenarioError(
+                    f"aliases (*name) expand to more than {MAX_YAML_VALUES:,} values",
+                    file=file,
+                    line=node.start_mark.line + 1,
+                )
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise ScenarioError(
+                    "an alias (*name) refers to a value that contains it: it would never end",
+                    file=file,
+                    line=child.start_mark.line + 1,
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+class SourceFile:
+    """One YAML file of a scenario: its parsed data and node tree (for line numbers)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ScenarioError("file not found", file=str(path)) from None
+        except OSError as e:
+            raise ScenarioError(f"can't read file: {e.strerror}", file=str(path)) from None
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"{len(raw) / 1e6:.1f} MB is too big for a scenario file (at most "
+                f"{MAX_SCENARIO_BYTES / 1e6:g} MB): is it the right file?",
+                file=str(path),
+            )
+        try:
+            self.text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise _not_utf8(raw, e, str(path)) from None
+        self.data, self.node = parse_yaml(self.text, file=str(path))
+        if self.data is None:
+            self.data = {}
+        if not isinstance(self.data, dict):
+            raise ScenarioError(
+                f"a scenario file must be a mapping of keys, got {type(self.data).__name__}",
+                file=str(path),
+            )
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """Line (1-based) of the deepest node along ``path`` in this file, if any."""
+        node = self.node
+        line = None
+        for key in path:
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == str(key):
+                        line = k.start_mark.line + 1
+                        node = v
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if key >= len(node.value):
+                    return line
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
