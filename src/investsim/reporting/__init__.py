@@ -5,7 +5,7 @@ folders only.
 it hands each kind of folder to its builder (:mod:`.run_report`, :mod:`.compare_report`,
 :mod:`.sweep_report`, :mod:`.sensitivity_report`), which read the folder and build the page
 (:mod:`.html`, :mod:`.assumptions`), the charts (:mod:`.charts`) and, for a forecast, the
-workbook (:mod:`.workbook`, :mod:`.columns`). The wording in English and Chinese
-(:mod:`.wording`) is used through :class:`.labels.Labels`, which falls back to English
-without a CJK font (:mod:`.fonts`).
+workbook (:mod:`.workbook`, :mod:`.columns`). The wording in English and Chinese is data
+(``wording.toml``, read by :mod:`.wording`) used through :class:`.labels.Labels`, which
+falls back to English without a CJK font (:mod:`.fonts`).
 """
