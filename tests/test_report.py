@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from investsim.cli import cli
-from investsim.reporting import charts
+from investsim.reporting import charts, fonts
+from investsim.reporting.labels import Labels
 from investsim.reporting.report import detect_kind, write_report
 from investsim.scenario.loading import default_scenario_path
 
@@ -340,7 +341,7 @@ def test_workbook_matches_annual_csv(folders: dict[str, Path]) -> None:
 
 
 def test_chinese_report_has_no_missing_glyphs(folders: dict[str, Path], tmp_path: Path) -> None:
-    if charts.cjk_font() is None:
+    if fonts.cjk_font() is None:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk): Chinese charts can't be checked")
     # English reports, and the scenario with Chinese names in Chinese, made by the fixture
     assert GLYPH_WARNINGS == []
@@ -364,8 +365,8 @@ def test_without_a_cjk_font_chinese_falls_back_to_english(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    monkeypatch.setattr(charts, "_warned", set())
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", set())
     copy = tmp_path / "chinese"
     shutil.copytree(folders["chinese"], copy)
     shutil.copytree(folders["sensitivity"], tmp_path / "sensitivity")
@@ -404,7 +405,7 @@ def test_chart_functions_on_other_shapes_of_results() -> None:
     import matplotlib.pyplot as plt
 
     family = list(matplotlib.rcParams["font.family"])
-    labels = charts.Labels("en")
+    labels = Labels("en")
     sobol = pd.DataFrame(
         {
             "rank": [1, 2],

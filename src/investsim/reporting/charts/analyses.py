@@ -1,0 +1,230 @@
+"""Charts of the analyses: a comparison's difference per year and attribution waterfall,
+a sweep's line chart or heat map, a sensitivity analysis's tornado."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from investsim.reporting.charts.base import (
+    BAND,
+    BLUE,
+    FIGSIZE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PALETTE,
+    RED,
+    interval,
+    legend_below,
+    money_ticks,
+    new_figure,
+    set_title,
+    value_note,
+    wrap_label,
+    year_ticks,
+)
+from investsim.reporting.labels import Labels, metric_label
+
+
+def difference_chart(comparison: pd.DataFrame, labels: Labels, base: str, unit: bool = False) -> Figure:
+    """Per year, each scenario's mean difference in investment from the base, with its
+    95% interval (whiskers) and the P10-P90 of the paired difference (light bar)."""
+    rows = comparison[(comparison["metric"] == "investment") & comparison["period"].astype(str).str.isdigit()]
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    fig, ax = new_figure(labels)
+    with labels.style():
+        width = 0.8 / max(1, len(scenarios))
+        all_years: list[int] = []
+        for i, name in enumerate(scenarios):
+            part = rows[rows["scenario"] == name]
+            years = part["period"].astype(int).to_numpy()
+            all_years += years.tolist()
+            x = years + (i - (len(scenarios) - 1) / 2) * width
+            color = PALETTE[i % len(PALETTE)]
+            mean = part["diff_mean"].to_numpy(dtype=float)
+            ax.bar(x, mean, width=width * 0.85, color=color, alpha=0.85, label=labels.chart(str(name)))
+            lo, hi = part["diff_ci_low"].to_numpy(dtype=float), part["diff_ci_high"].to_numpy(dtype=float)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=[mean - lo, hi - mean],
+                fmt="none",
+                ecolor="black",
+                elinewidth=1.4,
+                capsize=4,
+                label=labels.t("ci95") if i == 0 else None,
+            )
+            if "diff_p10" in part.columns:
+                ax.scatter(x, part["diff_p10"], marker="_", s=120, color=GREY, zorder=3)
+                ax.scatter(
+                    x,
+                    part["diff_p90"],
+                    marker="_",
+                    s=120,
+                    color=GREY,
+                    zorder=3,
+                    label=labels.t("p10p90_diff") if i == 0 else None,
+                )
+        ax.axhline(0, color="black", lw=0.8)
+        year_ticks(ax, sorted(set(all_years)))
+        money_ticks(ax)
+        set_title(fig, labels.t("diff_title", base=labels.chart(base)))
+        ax.set_ylabel(labels.t("diff_axis") if unit else labels.t("diff_axis_nounit"))
+        legend_below(fig, ax)
+    return fig
+
+
+def waterfall_chart(attribution: pd.DataFrame, labels: Labels, title: str, unit: bool = False) -> Figure:
+    """Attribution waterfall: each policy's part of the difference (Shapley value, with its
+    95% interval) stacked from zero to the total, which is drawn last.
+
+    ``attribution`` holds the rows of one scenario, period and metric, with ``policy``,
+    ``value_mean``, ``ci_low``, ``ci_high``; the row whose policy is ``total`` is the total.
+    """
+    parts = attribution[attribution["policy"] != "total"]
+    total_rows = attribution[attribution["policy"] == "total"]
+    total = float(
+        total_rows["value_mean"].to_numpy(dtype=float)[0] if len(total_rows) else parts["value_mean"].sum()
+    )
+    fig, ax = new_figure(labels)
+    with labels.style():
+        start = 0.0
+        names: list[str] = []
+        values = parts[["value_mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
+        for i, (policy, (value, low, high)) in enumerate(zip(parts["policy"], values, strict=True)):
+            ax.bar(i, value, bottom=start, color=GREEN if value >= 0 else RED, width=0.62)
+            end = start + value
+            interval(ax, i, end, value, low, high)
+            value_note(ax, i, max(start, end), value)
+            ax.plot([i + 0.31, i + 0.69], [end, end], color=GREY, lw=0.8, ls=":")
+            start = end
+            names.append(wrap_label(labels.chart(str(policy))))
+        k = len(parts)
+        ax.bar(k, total, color=BLUE, width=0.62)
+        if len(total_rows):
+            low, high = total_rows[["ci_low", "ci_high"]].to_numpy(dtype=float)[0]
+            interval(ax, k, total, total, low, high)
+        value_note(ax, k, max(0.0, total), total)
+        names.append(labels.t("total"))
+        ax.set_xticks(range(k + 1), names, fontsize=9 if k > 5 else 10)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.grid(axis="x", visible=False)
+        money_ticks(ax)
+        set_title(fig, title)
+        ax.set_ylabel(labels.t("diff_axis") if unit else labels.t("diff_axis_nounit"))
+    return fig
+
+
+def _numeric(values: pd.Series) -> bool:
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
+def sweep_line_chart(sweep: pd.DataFrame, param: str, metric: str, labels: Labels) -> Figure:
+    """A one-grid sweep: the metric's mean at each value of ``param``, with the 95%
+    interval of the mean (band) and the P10-P90 of the replications (dashed)."""
+    data = sweep.sort_values(param, kind="stable") if _numeric(sweep[param]) else sweep
+    fig, ax = new_figure(labels)
+    with labels.style():
+        x = data[param].astype(float).to_numpy() if _numeric(data[param]) else np.arange(len(data))
+        mean = data[f"{metric}_mean"].to_numpy(dtype=float)
+        if f"{metric}_ci_low" in data.columns:
+            ax.fill_between(
+                x,
+                data[f"{metric}_ci_low"],
+                data[f"{metric}_ci_high"],
+                color=BAND,
+                alpha=0.7,
+                lw=0,
+                label=labels.t("ci95_mean"),
+            )
+        if f"{metric}_p10" in data.columns:
+            ax.plot(x, data[f"{metric}_p10"], color=GREY, ls="--", lw=1, label=labels.t("p10p90"))
+            ax.plot(x, data[f"{metric}_p90"], color=GREY, ls="--", lw=1)
+        ax.plot(x, mean, color=BLUE, lw=2.4, marker="o", ms=6, label=labels.t("mean"))
+        if not _numeric(data[param]):
+            ax.set_xticks(x, [labels.chart(str(v)) for v in data[param]])
+        money_ticks(ax)
+        ax.set_xlabel(labels.chart(param))
+        ax.set_ylabel(metric_label(labels, metric))
+        set_title(fig, labels.t("sweep_title", metric=metric_label(labels, metric)))
+        legend_below(fig, ax)
+    return fig
+
+
+def sweep_heatmap(sweep: pd.DataFrame, rows: str, cols: str, metric: str, labels: Labels) -> Figure:
+    """A two-grid sweep: the metric's mean at every point as a heat map (``rows`` on the
+    vertical axis, ``cols`` on the horizontal), each cell labelled with its value. Points
+    repeated over further grid columns are averaged."""
+    table = sweep.pivot_table(index=rows, columns=cols, values=f"{metric}_mean", aggfunc="mean", sort=True)
+    fig, ax = new_figure(labels)
+    with labels.style():
+        values = table.to_numpy(dtype=float)
+        image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
+        fig.colorbar(
+            image, ax=ax, label=metric_label(labels, metric), format=FuncFormatter(lambda v, _: f"{v:,.0f}")
+        )
+        finite = values[np.isfinite(values)]
+        middle = float(np.mean([finite.min(), finite.max()])) if finite.size else 0.0
+        for (i, j), v in np.ndenumerate(values):
+            if math.isfinite(v):
+                ax.text(
+                    j,
+                    i,
+                    f"{v:,.1f}",
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                    color="white" if v < middle else "black",
+                )
+        ax.set_xticks(
+            range(len(table.columns)),
+            [labels.chart(f"{c:g}" if isinstance(c, float) else str(c)) for c in table.columns],
+        )
+        ax.set_yticks(
+            range(len(table.index)),
+            [labels.chart(f"{c:g}" if isinstance(c, float) else str(c)) for c in table.index],
+        )
+        ax.grid(False)
+        ax.set_xlabel(labels.chart(cols))
+        ax.set_ylabel(labels.chart(rows))
+        set_title(fig, labels.t("heatmap_title", metric=metric_label(labels, metric)))
+    return fig
+
+
+def tornado_chart(sensitivity: pd.DataFrame, labels: Labels, metric: str) -> Figure:
+    """Tornado chart of a sensitivity analysis, most important parameter on top: Morris
+    mu* with its 95% interval and sigma, or Sobol total-order ST with S1 inside it."""
+    morris = "mu_star" in sensitivity.columns
+    key = "mu_star" if morris else "ST"
+    data = sensitivity.sort_values(key, ascending=True, kind="stable")
+    fig, ax = new_figure(labels, (FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.55 * len(data))))
+    with labels.style():
+        y = np.arange(len(data))
+        names = []
+        for r in data.itertuples(index=False):
+            rng = f" ({r.low:g}–{r.high:g})" if hasattr(r, "low") else ""
+            names.append(labels.chart(f"{r.parameter}{rng}"))
+        value = data[key].to_numpy(dtype=float)
+        conf = data[f"{key}_conf"].to_numpy(dtype=float) if f"{key}_conf" in data.columns else None
+        ax.barh(y, value, color=BLUE, height=0.6, label=labels.t("mu_star") if morris else labels.t("st"))
+        if conf is not None:
+            ax.errorbar(value, y, xerr=conf, fmt="none", ecolor="black", capsize=4, elinewidth=1.2)
+        if morris and "sigma" in data.columns:
+            ax.scatter(data["sigma"], y, marker="D", color=ORANGE, zorder=3, label=labels.t("sigma"))
+        if not morris and "S1" in data.columns:
+            ax.barh(y, data["S1"].clip(lower=0), color=ORANGE, height=0.3, label=labels.t("s1"))
+        ax.set_yticks(y, names)
+        ax.grid(axis="y", visible=False)
+        ax.axvline(0, color="black", lw=0.8)
+        if morris:
+            money_ticks(ax, "x")
+        ax.set_xlabel(metric_label(labels, metric) if morris else labels.t("index_axis"))
+        method = labels.t("morris") if morris else labels.t("sobol")
+        set_title(fig, labels.t("tornado_title", metric=metric_label(labels, metric), method=method))
+        legend_below(fig, ax)
+    return fig

@@ -1,0 +1,274 @@
+"""Charts of a forecast (``investsim run``): annual investment (fan), growth, investment by
+sector and by funding source, projects in each stage, months per stage, financing gap."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from investsim.reporting.charts.base import (
+    BAND,
+    BLUE,
+    ORANGE,
+    PALETTE,
+    RED,
+    STAGES,
+    legend_below,
+    money_ticks,
+    new_figure,
+    no_data,
+    set_title,
+    year_ticks,
+)
+from investsim.reporting.labels import Labels
+
+
+def in_flight_summary(replications: pd.DataFrame) -> pd.DataFrame | None:
+    """Per year: P50 of ``investment_in_flight`` and the median of its share of each
+    replication's investment; ``None`` without that column."""
+    if "investment_in_flight" not in replications.columns:
+        return None
+    df = replications[["year", "investment", "investment_in_flight"]].copy()
+    df["share"] = np.where(df["investment"] > 0, df["investment_in_flight"] / df["investment"], np.nan)
+    g = df.groupby("year", sort=True)
+    return pd.DataFrame(
+        {"in_flight_p50": g["investment_in_flight"].quantile(0.5), "share_p50": g["share"].quantile(0.5)}
+    ).reset_index()
+
+
+def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels) -> None:
+    """The part of each year's investment spent by projects in the pipeline at the start
+    (P50, from :func:`in_flight_summary`), labelled with its share when there are at most
+    15 years."""
+    ax.fill_between(
+        flight["year"],
+        0,
+        flight["in_flight_p50"],
+        color=ORANGE,
+        alpha=0.35,
+        lw=0,
+        label=labels.t("in_flight"),
+        zorder=1,
+    )
+    if len(flight) <= 15:
+        for y, v, s in zip(flight["year"], flight["in_flight_p50"], flight["share_p50"], strict=True):
+            if v > 0 and math.isfinite(s) and s >= 0.005:
+                ax.annotate(
+                    f"{s:.0%}",
+                    (y, v),
+                    textcoords="offset points",
+                    xytext=(0, 4),
+                    ha="center",
+                    fontsize=9,
+                    color="#9a5412",
+                )
+
+
+def fan_chart(
+    annual: pd.DataFrame,
+    replications: pd.DataFrame | None,
+    labels: Labels,
+    last_observed: tuple[int, float] | None = None,
+    name: str = "",
+) -> Figure:
+    """Annual investment: the P10-P90 band, the P50 line and the mean, with the part spent
+    by projects already in the pipeline at the start (P50 and its share of each year), and
+    the last observed year's investment if given; ``name`` (the scenario's) goes in the
+    title."""
+    fig, ax = new_figure(labels)
+    with labels.style():
+        years = annual["year"].astype(int).tolist()
+        ax.fill_between(
+            years,
+            annual["investment_p10"],
+            annual["investment_p90"],
+            color=BAND,
+            alpha=0.7,
+            lw=0,
+            label=labels.t("band"),
+            zorder=1.5,
+        )
+        ax.plot(
+            years,
+            annual["investment_p50"],
+            color=BLUE,
+            lw=2.6,
+            marker="o",
+            ms=4,
+            label=labels.t("median"),
+            zorder=3,
+        )
+        ax.plot(
+            years, annual["investment_mean"], color=BLUE, lw=1.2, ls="--", label=labels.t("mean"), zorder=3
+        )
+        flight = in_flight_summary(replications) if replications is not None else None
+        if flight is not None:
+            _in_flight_area(ax, flight, labels)
+        if last_observed is not None:
+            ax.plot(
+                [last_observed[0]], [last_observed[1]], "D", color="black", ms=6, label=labels.t("observed")
+            )
+            years = [last_observed[0], *years]
+        ax.set_ylim(bottom=0, top=float(np.nanmax(annual["investment_p90"].to_numpy(dtype=float))) * 1.15)
+        year_ticks(ax, years)
+        money_ticks(ax)
+        set_title(fig, labels.t("fan_title") + (f": {labels.chart(name)}" if name else ""))
+        ax.set_ylabel(labels.t("investment_axis"))
+        legend_below(fig, ax)
+    return fig
+
+
+def growth_chart(annual: pd.DataFrame, labels: Labels) -> Figure:
+    """Growth of annual investment on the year before: median with its P10-P90 band."""
+    fig, ax = new_figure(labels)
+    with labels.style():
+        set_title(fig, labels.t("growth_title"))
+        data = annual[["year", "growth_p10", "growth_p50", "growth_p90"]].dropna()
+        if data.empty:
+            no_data(ax, labels.t("no_growth"))
+            return fig
+        years = data["year"].astype(int).tolist()
+        ax.fill_between(
+            years, data["growth_p10"], data["growth_p90"], color=BAND, alpha=0.7, lw=0, label=labels.t("band")
+        )
+        ax.plot(years, data["growth_p50"], color=BLUE, lw=2.4, marker="o", ms=4, label=labels.t("median"))
+        ax.axhline(0, color="black", lw=0.8)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        year_ticks(ax, annual["year"].astype(int).tolist())
+        ax.set_ylabel(labels.t("growth_axis"))
+        legend_below(fig, ax)
+    return fig
+
+
+def _stacked_by(
+    replications: pd.DataFrame, prefix: str, labels: Labels, title: str, background: bool
+) -> Figure:
+    """Mean annual investment of the ``prefix`` columns stacked, largest part at the
+    bottom (with ``background``: investment outside the modelled projects on top)."""
+    cols = [c for c in replications.columns if c.startswith(prefix)]
+    means = replications.groupby("year", sort=True)[cols].mean()
+    if background and "investment_background" in replications.columns:
+        bg = replications.groupby("year", sort=True)["investment_background"].mean()
+        if float(bg.abs().sum()) > 0:
+            means["background"] = bg
+    fig, ax = new_figure(labels)
+    with labels.style():
+        years = means.index.astype(int).tolist()
+        bottom = np.zeros(len(years))
+        totals = {str(c): float(v) for c, v in means.sum().items()}
+        order = sorted(totals, key=lambda c: -totals[c] if c != "background" else math.inf)
+        names = [c if c == "background" else c[len(prefix) :] for c in order]
+        labels.register(n for n in names if n != "background")
+        for i, (col, name) in enumerate(zip(order, names, strict=True)):
+            values = means[col].to_numpy(dtype=float)
+            color = "#bdbdbd" if col == "background" else PALETTE[i % len(PALETTE)]
+            ax.bar(years, values, bottom=bottom, color=color, width=0.72, label=labels.n(name))
+            bottom += values
+        year_ticks(ax, years)
+        money_ticks(ax)
+        set_title(fig, title)
+        ax.set_ylabel(labels.t("investment_axis"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def sector_chart(replications: pd.DataFrame, labels: Labels) -> Figure:
+    """Mean annual investment by sector (stacked; plus investment outside the modelled
+    projects when there is any): the means add up to the mean total."""
+    return _stacked_by(replications, "investment_sector_", labels, labels.t("sector_title"), True)
+
+
+def source_chart(replications: pd.DataFrame, labels: Labels) -> Figure:
+    """Mean annual investment by funding source (stacked) of the modelled projects."""
+    return _stacked_by(replications, "investment_source_", labels, labels.t("source_title"), False)
+
+
+def stages_chart(annual: pd.DataFrame, labels: Labels) -> Figure | None:
+    """Projects in each stage just before the end of each year (mean over replications);
+    ``None`` for results without the ``in_<stage>_at_year_end_mean`` columns."""
+    if not any(f"in_{stage}_at_year_end_mean" in annual.columns for stage in STAGES):
+        return None
+    fig, ax = new_figure(labels)
+    with labels.style():
+        years = annual["year"].astype(int).tolist()
+        for i, stage in enumerate(STAGES):
+            col = f"in_{stage}_at_year_end_mean"
+            if col in annual.columns:
+                ax.plot(years, annual[col], lw=2.2, marker="o", ms=4, color=PALETTE[i], label=labels.n(stage))
+        ax.set_ylim(bottom=0)
+        year_ticks(ax, years)
+        set_title(fig, labels.t("stages_title"))
+        ax.set_ylabel(labels.t("projects_axis"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def stage_months(replications: pd.DataFrame) -> pd.DataFrame:
+    """Per stage: mean months waiting and working, over every replication and year with
+    projects finishing the stage (0 where a stage has no such column)."""
+    rows = []
+    for stage in STAGES:
+        row: dict[str, Any] = {"stage": stage}
+        for part in ("wait", "work"):
+            col = f"{stage}_{part}_months"
+            value = replications[col].mean() if col in replications.columns else 0.0
+            row[part] = 0.0 if pd.isna(value) else float(value)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def stage_months_chart(replications: pd.DataFrame, labels: Labels) -> Figure | None:
+    """Months spent in each stage, waiting (for approval capacity or money) and working,
+    as stacked horizontal bars (mean over the horizon); ``None`` for results without the
+    ``<stage>_wait_months`` and ``<stage>_work_months`` columns."""
+    if not any(c.endswith(("_wait_months", "_work_months")) for c in replications.columns):
+        return None
+    data = stage_months(replications)
+    fig, ax = new_figure(labels)
+    with labels.style():
+        y = np.arange(len(data))[::-1]
+        ax.barh(y, data["work"], color=BLUE, height=0.6, label=labels.t("working"))
+        ax.barh(y, data["wait"], left=data["work"], color=ORANGE, height=0.6, label=labels.t("waiting"))
+        for yi, work, wait in zip(y, data["work"], data["wait"], strict=True):
+            total = work + wait
+            if total > 0:
+                ax.text(total, yi, f"  {total:.1f}", va="center", fontsize=10)
+        ax.set_yticks(y, [labels.n(s) for s in data["stage"]])
+        ax.grid(axis="y", visible=False)
+        ax.set_xlim(0, max(1.0, float((data["work"] + data["wait"]).max())) * 1.12)
+        ax.set_xlabel(labels.t("months_axis"))
+        set_title(fig, labels.t("months_title"))
+        legend_below(fig, ax)
+    return fig
+
+
+def financing_gap_chart(replications: pd.DataFrame, labels: Labels) -> Figure | None:
+    """The financing gap (money asked by projects entering financing minus supply, all
+    constrained sources) per year: P10-P90 band and P50, with mean supply and demand as
+    bars; ``None`` when the results have no ``financing_gap``."""
+    if "financing_gap" not in replications.columns:
+        return None
+    g = replications.groupby("year", sort=True)
+    gap = pd.DataFrame({q: g["financing_gap"].quantile(q) for q in (0.1, 0.5, 0.9)})
+    supply = g[[c for c in replications.columns if c.startswith("financing_supply_")]].mean().sum(axis=1)
+    demand = g[[c for c in replications.columns if c.startswith("financing_demand_")]].mean().sum(axis=1)
+    fig, ax = new_figure(labels)
+    with labels.style():
+        years = gap.index.astype(int).to_numpy()
+        ax.bar(years - 0.18, supply.to_numpy(), width=0.36, color="#c6dbef", label=labels.t("supply"))
+        ax.bar(years + 0.18, demand.to_numpy(), width=0.36, color="#fdd0a2", label=labels.t("demand"))
+        ax.fill_between(years, gap[0.1], gap[0.9], color=RED, alpha=0.15, lw=0, label=labels.t("band"))
+        ax.plot(years, gap[0.5], color=RED, lw=2.4, marker="o", ms=4, label=labels.t("gap_p50"))
+        ax.axhline(0, color="black", lw=0.8)
+        year_ticks(ax, years.tolist())
+        money_ticks(ax)
+        set_title(fig, labels.t("gap_title"))
+        ax.set_ylabel(labels.t("investment_axis"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig

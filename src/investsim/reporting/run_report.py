@@ -1,0 +1,228 @@
+"""The report of a forecast folder (``investsim run``): headline cards, the charts, the
+annual figures, the key assumptions of the resolved scenario, and ``forecast.xlsx``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from investsim.reporting.assumptions import assumptions_html
+from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
+from investsim.reporting.charts import (
+    DPI,
+    fan_chart,
+    financing_gap_chart,
+    growth_chart,
+    in_flight_summary,
+    sector_chart,
+    source_chart,
+    stage_months_chart,
+    stages_chart,
+)
+from investsim.reporting.html import esc, figure, heading, num, page, pct, plain, table
+from investsim.reporting.labels import Labels
+from investsim.reporting.manifest import command_text, installed_version, read_manifest
+from investsim.reporting.workbook import write_workbook
+
+ANNUAL_COLUMNS = (
+    "year",
+    "p10",
+    "p50",
+    "p90",
+    "mean",
+    "growth_p50",
+    "growth_band",
+    "in_flight_p50",
+    "arrivals",
+    "starts",
+    "completions",
+)
+"""Columns of the annual figures table (keys of the page wording), before the financing
+gap (when the results have one)."""
+
+
+def _run_meta(manifest: dict[str, Any], scn: dict[str, Any], labels: Labels) -> list[tuple[str, str]]:
+    start = manifest.get("start_year", scn.get("start_year"))
+    horizon = manifest.get("horizon_years", scn.get("horizon_years"))
+    span = f"{start}–{int(start) + int(horizon) - 1}" if start is not None and horizon is not None else ""
+    return [
+        (labels.word("seed"), plain(manifest.get("seed", scn.get("seed")))),
+        (labels.word("replications"), plain(manifest.get("replications", scn.get("replications")))),
+        (labels.word("horizon"), span),
+        (labels.word("money_unit"), labels.unit),
+        (labels.word("scenario_file"), plain(manifest.get("scenario_file"))),
+        (labels.word("created"), plain(manifest.get("created"))),
+        (labels.word("command"), command_text(manifest)),
+    ]
+
+
+def _card(label: str, value: str, note: str) -> str:
+    return (
+        f'<div class="card"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>'
+        f'<div class="note">{esc(note)}</div></div>'
+    )
+
+
+def _cards(annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels, start: int | None) -> str:
+    """Headline figures: investment in the first and last year, the total over the
+    horizon, and the share of the first year spent by the pipeline known at the start."""
+    first, last = annual.iloc[0], annual.iloc[-1]
+    out = []
+    for key, row in (("first_year", first), ("last_year", last))[: 1 if len(annual) == 1 else 2]:
+        out.append(
+            _card(
+                labels.word(key, year=int(row["year"])),
+                f"{num(row['investment_p50'])} {labels.unit}",
+                labels.word("p50_range", p10=num(row["investment_p10"]), p90=num(row["investment_p90"])),
+            )
+        )
+    total = replications.groupby("replication")["investment"].sum()
+    y1, y2 = (int(y) for y in annual["year"].to_numpy()[[0, -1]])
+    out.append(
+        _card(
+            labels.word("cumulative", y1=y1, y2=y2),
+            f"{num(total.quantile(0.5), 0)} {labels.unit}",
+            labels.word("p50_range", p10=num(total.quantile(0.1), 0), p90=num(total.quantile(0.9), 0)),
+        )
+    )
+    flight = in_flight_summary(replications)
+    if flight is not None and len(flight):
+        out.append(
+            _card(
+                labels.word("pipeline_share"),
+                pct(flight["share_p50"].iloc[0], 0, False),
+                labels.word("pipeline_share_note", year=y1, start=start if start is not None else y1),
+            )
+        )
+    return f'{heading(labels.word("headline"))}<div class="cards">{"".join(out)}</div>'
+
+
+def _annual_row(r: dict[Any, Any], flight: Any, gap: dict[Any, float] | None) -> list[str]:
+    """One year of the annual figures; ``flight`` is its row of :func:`in_flight_summary`
+    (or ``None``), ``gap`` the financing gap's P50 by year (``None`` without one)."""
+    year = int(r["year"])
+    band = (
+        f"{pct(r['growth_p10'])} – {pct(r['growth_p90'])}"
+        if math.isfinite(float(r["growth_p10"])) and math.isfinite(float(r["growth_p90"]))
+        else ""
+    )
+    flight_text = (
+        f"{num(flight.in_flight_p50)} ({pct(flight.share_p50, 0, False)})" if flight is not None else ""
+    )
+    row = [
+        str(year),
+        num(r["investment_p10"]),
+        num(r["investment_p50"]),
+        num(r["investment_p90"]),
+        num(r["investment_mean"]),
+        pct(r["growth_p50"]),
+        band,
+        flight_text,
+        num(r.get("arrivals_mean")),
+        num(r.get("starts_mean")),
+        num(r.get("completions_mean")),
+    ]
+    if gap is not None:
+        row.append(num(gap.get(year), 1, sign=True))
+    return row
+
+
+def _annual_table(annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels) -> str:
+    flight = in_flight_summary(replications)
+    flight_by_year = (
+        {}
+        if flight is None
+        else {int(y): r for y, r in zip(flight["year"], flight.itertuples(index=False), strict=True)}
+    )
+    gap = (
+        replications.groupby("year")["financing_gap"].quantile(0.5).to_dict()
+        if "financing_gap" in replications.columns
+        else None
+    )
+    heads = [*ANNUAL_COLUMNS, *(["gap_p50"] if gap is not None else [])]
+    rows = [_annual_row(r, flight_by_year.get(int(r["year"])), gap) for r in annual.to_dict("records")]
+    note = f'<p class="note">{esc(labels.word("money_note"))}</p>'
+    return f"{heading(labels.word('annual_figures'))}{table([labels.word(h) for h in heads], rows)}{note}"
+
+
+def _run_charts(
+    annual: pd.DataFrame,
+    replications: pd.DataFrame,
+    labels: Labels,
+    last_observed: tuple[int, float] | None,
+    name: str,
+) -> list[Chart]:
+    """The charts of a forecast, in the page's order; those the results can't show are
+    left out."""
+    t, w = labels.text, labels.word
+    specs: list[tuple[str, str, str, Callable[[], Any]]] = [
+        (
+            "fan",
+            t("fan_title"),
+            w("cap_fan"),
+            lambda: fan_chart(annual, replications, labels, last_observed, name),
+        ),
+        ("growth", t("growth_title"), w("cap_growth"), lambda: growth_chart(annual, labels)),
+        ("by_sector", t("sector_title"), w("cap_sector"), lambda: sector_chart(replications, labels)),
+        ("by_source", t("source_title"), w("cap_source"), lambda: source_chart(replications, labels)),
+        ("stages", t("stages_title"), w("cap_stages"), lambda: stages_chart(annual, labels)),
+        (
+            "stage_months",
+            t("months_title"),
+            w("cap_months"),
+            lambda: stage_months_chart(replications, labels),
+        ),
+        ("financing_gap", t("gap_title"), w("cap_gap"), lambda: financing_gap_chart(replications, labels)),
+    ]
+    return [c for c in (make_chart(n, ti, ca, mk, labels) for n, ti, ca, mk in specs) if c is not None]
+
+
+def _files_note(labels: Labels) -> str:
+    files = "annual.csv, replications.csv, forecast.xlsx, manifest.json"
+    text = labels.word("files_text", files=files, px=f"{int(10 * DPI)} × {int(5.6 * DPI)}")
+    return f"{heading(labels.word('files'))}<p>{esc(text)}</p>"
+
+
+def run_report(folder: Path, labels_for: LabelsFor) -> Built:
+    """Build the report of the forecast in ``folder`` (``annual.csv``,
+    ``replications.csv``, ``manifest.json``), with its workbook."""
+    manifest = read_manifest(folder)
+    scn: dict[str, Any] = manifest.get("resolved_scenario") or {}
+    labels = labels_for(str(manifest.get("money_unit") or scn.get("money_unit") or "亿元"))
+    annual = pd.read_csv(folder / "annual.csv")
+    replications = pd.read_csv(folder / "replications.csv")
+    labels.register(
+        c.split("_", 2)[2]
+        for c in replications.columns
+        if c.startswith(("investment_sector_", "investment_source_"))
+    )
+    name = str(manifest.get("scenario") or scn.get("name") or folder.name)
+    last = scn.get("last_observed")
+    last_observed = (int(last["year"]), float(last["investment"])) if isinstance(last, dict) else None
+    charts = _run_charts(annual, replications, labels, last_observed, name)
+    start = manifest.get("start_year", scn.get("start_year"))
+    body = [
+        _cards(annual, replications, labels, int(start) if start is not None else None),
+        heading(labels.word("charts")),
+        *(figure(c) for c in charts),
+        _annual_table(annual, replications, labels),
+        assumptions_html(scn, labels) if scn else "",
+        _files_note(labels),
+    ]
+    html = page(
+        labels,
+        labels.word("run_title", name=name),
+        str(scn.get("description") or ""),
+        _run_meta(manifest, scn, labels),
+        "\n".join(body),
+        str(manifest.get("investsim_version") or installed_version()),
+    )
+
+    def excel(target: Path) -> Path:
+        return write_workbook(target, annual, replications, manifest, labels)
+
+    return html, charts, excel

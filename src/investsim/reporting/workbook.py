@@ -1,0 +1,227 @@
+"""``forecast.xlsx``: the annual summary, investment by sector and by source, stage
+statistics, the resolved scenario's parameters and the run's manifest, one sheet each.
+
+Every sheet has a row of headings and (except the key-value sheets) a row of the CSV
+column keys, both frozen; numbers are numbers with number formats.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from investsim.reporting.charts import STAGES, in_flight_summary
+from investsim.reporting.columns import Column, annual_columns
+from investsim.reporting.labels import Labels
+from investsim.results.folders import write_file_atomic
+
+ANNUAL_KEYS = (
+    "year",
+    "investment_mean",
+    "investment_p10",
+    "investment_p50",
+    "investment_p90",
+    "growth_p10",
+    "growth_p50",
+    "growth_p90",
+    "investment_projects_p50",
+    "investment_background_p50",
+    "investment_in_flight_p50",
+    "in_flight_share_p50",
+    "arrivals_mean",
+    "starts_mean",
+    "completions_mean",
+    "started_investment_mean",
+    "financing_gap_mean",
+    "replications",
+)
+"""Columns of the annual summary sheet (those the results have)."""
+
+RESOURCE_KEYS = (
+    "approval_utilisation_mean",
+    "secretary_utilisation_mean",
+    "land_budget_supply_mean",
+    "land_budget_demand_mean",
+)
+"""Columns of the stage statistics sheet after those of each stage."""
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested mappings and lists as ``(dotted.key, value)`` pairs: mappings by key, lists
+    of mappings by index, lists of plain values kept whole (as JSON text)."""
+    if isinstance(value, dict):
+        if not value:
+            return [(prefix, "{}")] if prefix else []
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(value, list):
+        if any(isinstance(v, dict | list) for v in value):
+            out = []
+            for i, v in enumerate(value):
+                out += flatten(v, f"{prefix}.{i}")
+            return out
+        return [(prefix, json.dumps(value, ensure_ascii=False))]
+    return [(prefix, value)]
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, np.integer):
+        return int(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return v if math.isfinite(v) else None
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _head_rows(ws: Any, columns: Sequence[Column], key_row: bool) -> None:
+    """The row of headings (bold, wrapped) and, with ``key_row``, the row of column keys."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill = PatternFill("solid", fgColor="E8EEF5")
+    ws.append([c.label for c in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if key_row:
+        ws.append([c.key for c in columns])
+        for cell in ws[2]:
+            cell.font = Font(italic=True, color="7F7F7F", size=9)
+            cell.fill = fill
+
+
+def _fit_columns(ws: Any, frame: pd.DataFrame, columns: Sequence[Column], first: int) -> None:
+    """Number formats from row ``first`` down, column widths to fit, and the heading row
+    tall enough for the longest wrapped heading."""
+    from openpyxl.utils import get_column_letter
+
+    lines = 1
+    for j, col in enumerate(columns, start=1):
+        for row in ws.iter_rows(min_row=first, min_col=j, max_col=j):
+            row[0].number_format = col.fmt
+        if col.fmt in ("@", "General"):  # text: as wide as the longest value, within limits
+            values = [str(v) for v in frame.iloc[:, j - 1].head(500)] if len(frame) else []
+            width: float = min(max([_text_width(col.label), *(_text_width(v) for v in values)]) + 2, 70)
+        else:  # numbers: room for the key (small type) and about half the heading (it wraps)
+            width = min(max(len(col.key) * 0.85, _text_width(col.label) * 0.6, 10) + 2, 40)
+        ws.column_dimensions[get_column_letter(j)].width = float(width)
+        lines = max(lines, math.ceil(_text_width(col.label) / max(width - 2, 1)))
+    ws.row_dimensions[1].height = 15.0 * lines
+
+
+def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: Sequence[Column], key_row: bool = True) -> None:
+    """A worksheet: a row of headings, a row of column keys (when ``key_row``), frozen,
+    then ``frame``'s rows with number formats and fitted column widths."""
+    ws = wb.create_sheet(title)
+    _head_rows(ws, columns, key_row)
+    first = 3 if key_row else 2
+    for record in frame.itertuples(index=False):
+        ws.append([_cell_value(v) for v in record])
+    _fit_columns(ws, frame, columns, first)
+    ws.freeze_panes = ws.cell(row=first, column=2 if key_row else 1)
+
+
+def _with_in_flight(annual: pd.DataFrame, replications: pd.DataFrame) -> pd.DataFrame:
+    """``annual`` with the start pipeline's P50 and share of each year (when the results
+    have it)."""
+    frame = annual.copy()
+    flight = in_flight_summary(replications)
+    if flight is not None:
+        frame = frame.merge(
+            flight.rename(
+                columns={"in_flight_p50": "investment_in_flight_p50", "share_p50": "in_flight_share_p50"}
+            ),
+            on="year",
+            how="left",
+        )
+    return frame
+
+
+def _split_sheets(
+    wb: Any, frame: pd.DataFrame, annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels
+) -> None:
+    """By sector and by source: P50 from annual.csv, and the mean (the means add up to the
+    total); the source sheet adds the financing supply, demand and gap."""
+    for sheet, prefix, extra in (
+        ("sheet_sector", "investment_sector_", ["investment_background"]),
+        ("sheet_source", "investment_source_", []),
+    ):
+        cols = [c for c in replications.columns if c.startswith(prefix)] + [
+            c for c in extra if c in replications.columns
+        ]
+        means = replications.groupby("year", sort=True)[cols].mean().add_suffix("_mean").reset_index()
+        part = frame.merge(means, on="year", how="left")
+        keys = ["year"]
+        for c in cols:
+            keys += [f"{c}_p50", f"{c}_mean"]
+        if prefix == "investment_source_":
+            for kind in ("supply", "demand", "committed"):
+                keys += [c for c in annual.columns if c.startswith(f"financing_{kind}_")]
+            keys += ["financing_gap_mean"]
+        _sheet(wb, labels.word(sheet), *annual_columns(part, keys, labels))
+
+
+def _stage_keys() -> list[str]:
+    keys = ["year"]
+    for stage in STAGES:
+        keys += [
+            f"{stage}_entering_mean",
+            f"in_{stage}_at_year_end_mean",
+            f"{stage}_wait_months_mean",
+            f"{stage}_work_months_mean",
+            f"cancelled_{stage}_mean",
+        ]
+    return [*keys, *RESOURCE_KEYS]
+
+
+def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None:
+    """The resolved scenario's parameters and the run's manifest, as dotted keys and
+    values (``null`` for none); numbers that are floats shown as they are."""
+    head = [Column("key", labels.word("key"), "@"), Column("value", labels.word("value"), "General")]
+    run = {k: v for k, v in manifest.items() if k != "resolved_scenario"}
+    if isinstance(run.get("command"), list):
+        run["command"] = " ".join(map(str, run["command"]))
+    for sheet, data in (("sheet_parameters", manifest.get("resolved_scenario") or {}), ("sheet_run", run)):
+        values = [(k, "null" if v is None else v) for k, v in flatten(data)]
+        _sheet(wb, labels.word(sheet), pd.DataFrame(values, columns=["key", "value"]), head, key_row=False)
+    for ws in wb.worksheets[-2:]:
+        for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+            if isinstance(row[0].value, float):
+                row[0].number_format = "General"
+
+
+def write_workbook(
+    target: Path, annual: pd.DataFrame, replications: pd.DataFrame, manifest: dict[str, Any], labels: Labels
+) -> Path:
+    """Write ``forecast.xlsx``: annual summary, by sector, by source, stage statistics, the
+    resolved scenario's parameters (dotted keys) and the run's manifest. Every sheet has a
+    row of headings and a row of the CSV column keys, both frozen; numbers are numbers with
+    number formats. Returns ``target``."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    frame = _with_in_flight(annual, replications)
+    _sheet(wb, labels.word("sheet_annual"), *annual_columns(frame, ANNUAL_KEYS, labels))
+    _split_sheets(wb, frame, annual, replications, labels)
+    _sheet(wb, labels.word("sheet_stages"), *annual_columns(frame, _stage_keys(), labels))
+    _key_value_sheets(wb, manifest, labels)
+    write_file_atomic(target, lambda tmp: wb.save(tmp))
+    return target
