@@ -25,9 +25,9 @@ import yaml
 from investsim.errors import ModelCheckError
 from investsim.model import checks, pipeline, resources, spending
 from investsim.model.pipeline import simulate_replication
-from investsim.scenario.config import STAGES, Scenario
+from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
-from investsim.stages import Stage
+from investsim.stages import STAGES, Stage
 
 SEED = 7
 REPLICATION = 2

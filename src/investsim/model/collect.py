@@ -9,6 +9,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from investsim import columns as cols
 from investsim.model import checks
 from investsim.model.project import LOG_TIMES, columns, entered
 from investsim.model.spending import count_by_year, mean_by_year, project_spending, sum_by_year
@@ -66,7 +67,7 @@ def collect(
     yearly: dict[str, FloatArray] = {}
     # the money spent by the projects already in the pipeline on 1 January of start_year
     # (named in the projects register or arrived during the warm-up): the known pipeline's share
-    yearly["investment_in_flight"] = spend[in_flight | (col["arrived"] < 0)].sum(axis=0)
+    yearly[cols.INVESTMENT_IN_FLIGHT.name] = spend[in_flight | (col["arrived"] < 0)].sum(axis=0)
     yearly.update(_stocks(col, horizon))
     yearly.update(_flows(col, horizon, c.large_project_threshold))
     yearly.update(_stage_times(col, horizon))
@@ -101,7 +102,7 @@ def _stocks(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArray]:
         # just before midnight: a project starting on 1 January (money refills then) is
         # counted in the new year, as its start is
         inside = (begin[:, None] < year_ends[None, :]) & (year_ends[None, :] <= leave[:, None])
-        out[f"in_{stage}_at_year_end"] = inside.sum(axis=0).astype(float)
+        out[cols.IN_STAGE_AT_YEAR_END.of(stage=stage)] = inside.sum(axis=0).astype(float)
     return out
 
 
@@ -111,20 +112,20 @@ def _flows(col: dict[str, FloatArray], horizon: int, large_threshold: float | No
     carried = col["carried"] > 0
     cancelled_in = col["cancelled_in"].astype(np.int64)
     out: dict[str, FloatArray] = {}
-    out["arrivals"] = count_by_year(col["arrived"][~in_flight], horizon).astype(float)
-    out["starts"] = count_by_year(col["construction_start"][~carried], horizon).astype(float)
+    out[cols.ARRIVALS.name] = count_by_year(col["arrived"][~in_flight], horizon).astype(float)
+    out[cols.STARTS.name] = count_by_year(col["construction_start"][~carried], horizon).astype(float)
     # planned total investment (land included, before overrun) of the projects starting
     planned = col["cost"]
     begun = col["construction_start"]
-    out["started_investment"] = sum_by_year(begun[~carried], planned[~carried], horizon)
+    out[cols.STARTED_INVESTMENT.name] = sum_by_year(begun[~carried], planned[~carried], horizon)
     if large_threshold is not None:
         large = ~carried & (planned >= large_threshold)
-        out["starts_large"] = count_by_year(begun[large], horizon).astype(float)
-        out["started_investment_large"] = sum_by_year(begun[large], planned[large], horizon)
-    out["completions"] = count_by_year(col["completed"], horizon).astype(float)
+        out[cols.STARTS_LARGE.name] = count_by_year(begun[large], horizon).astype(float)
+        out[cols.STARTED_INVESTMENT_LARGE.name] = sum_by_year(begun[large], planned[large], horizon)
+    out[cols.COMPLETIONS.name] = count_by_year(col["completed"], horizon).astype(float)
     for stage in CANCEL_STAGES:
         when = col["cancelled_at"][cancelled_in == stage]
-        out[f"cancelled_{stage.label}"] = count_by_year(when, horizon).astype(float)
+        out[cols.CANCELLED.of(cancel_stage=stage.label)] = count_by_year(when, horizon).astype(float)
     return out
 
 
@@ -141,11 +142,11 @@ def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArr
     out: dict[str, FloatArray] = {}
     for stage in Stage:
         k, name = int(stage), stage.label
-        out[f"{name}_entering"] = count_by_year(into[:, k], horizon).astype(float)
+        out[cols.ENTERING.of(stage=name)] = count_by_year(into[:, k], horizon).astype(float)
         if stage is Stage.CONSTRUCTION:
             done = ~np.isnan(col["completed"])
             work = (col["completed"] - col["construction_start"])[done]
-            out["construction_work_months"] = mean_by_year(col["completed"][done], 12 * work, horizon)
+            out[cols.WORK_MONTHS.of(stage=name)] = mean_by_year(col["completed"][done], 12 * work, horizon)
             continue
         begin, end = ends[stage]
         # a project that gave up waiting for money waited until it was cancelled
@@ -154,9 +155,13 @@ def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArr
             end = np.where(gave_up, col["cancelled_at"], end)
             begin = end
         finished = ~np.isnan(end) & ~np.isnan(into[:, k])
-        out[f"{name}_wait_months"] = mean_by_year(end[finished], 12 * (begin - into[:, k])[finished], horizon)
+        out[cols.WAIT_MONTHS.of(stage=name)] = mean_by_year(
+            end[finished], 12 * (begin - into[:, k])[finished], horizon
+        )
         if stage is not Stage.FINANCING:
-            out[f"{name}_work_months"] = mean_by_year(end[finished], 12 * (end - begin)[finished], horizon)
+            out[cols.WORK_MONTHS.of(stage=name)] = mean_by_year(
+                end[finished], 12 * (end - begin)[finished], horizon
+            )
     return out
 
 

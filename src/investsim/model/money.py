@@ -27,6 +27,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from investsim import columns as cols
 from investsim.errors import ModelCheckError
 from investsim.model.sources import FundingSource, GuaranteePool, SourceTerms
 from investsim.scenario.config import ScenarioConfig
@@ -358,10 +359,10 @@ class Financing(MoneyDesk):
         supplied, demanded, committed = self.supplied[k0:], self.demanded[k0:], self.committed[k0:]
         out: dict[str, FloatArray] = {}
         for j, name in enumerate(self.names):
-            out[f"financing_supply_{name}"] = supplied[:, j].copy()
-            out[f"financing_demand_{name}"] = demanded[:, j].copy()
-            out[f"financing_committed_{name}"] = committed[:, j].copy()
-        out["financing_gap"] = demanded.sum(axis=1) - supplied.sum(axis=1)
+            out[cols.FINANCING_SUPPLY.of(source=name)] = supplied[:, j].copy()
+            out[cols.FINANCING_DEMAND.of(source=name)] = demanded[:, j].copy()
+            out[cols.FINANCING_COMMITTED.of(source=name)] = committed[:, j].copy()
+        out[cols.FINANCING_GAP.name] = demanded.sum(axis=1) - supplied.sum(axis=1)
         return out
 
 
@@ -389,6 +390,6 @@ class LandBudget(MoneyDesk):
         """Per reported year: the budget made available and the land money asked."""
         k0 = warmup_years
         return {
-            "land_budget_supply": self.supplied[k0:, 0].copy(),
-            "land_budget_demand": self.demanded[k0:, 0].copy(),
+            cols.LAND_BUDGET_SUPPLY.name: self.supplied[k0:, 0].copy(),
+            cols.LAND_BUDGET_DEMAND.name: self.demanded[k0:, 0].copy(),
         }

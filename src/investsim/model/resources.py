@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from investsim import columns as cols
 from investsim.errors import ModelCheckError
 from investsim.scenario.config import ScenarioConfig
 
@@ -120,7 +121,7 @@ class ApprovalCapacity:
             col["approval_start"][started], fill_open(col["approval_end"], horizon)[started], horizon
         )
         available = level_years(self.changes, float(warmup_years), horizon)
-        return {"approval_utilisation": _utilisation(busy, available)}
+        return {cols.APPROVAL_UTILISATION.name: _utilisation(busy, available)}
 
     def check(self, col: dict[str, FloatArray]) -> None:
         """No place was given back twice."""
@@ -170,7 +171,7 @@ class ServiceSecretaries:
         busy = busy_time(col["arrived"][helped], fill_open(col["secretary_until"], horizon)[helped], horizon)
         available = level_years(self.changes, float(warmup_years), horizon)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return {"secretary_utilisation": np.where(available > 0, busy / available, np.nan)}
+            return {cols.SECRETARY_UTILISATION.name: np.where(available > 0, busy / available, np.nan)}
 
     def check(self, col: dict[str, FloatArray]) -> None:
         """Free + with a project = the number there are now (a cut may leave free below zero)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from investsim import columns
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
 from investsim.reporting.charts import difference_chart, waterfall_chart
 from investsim.reporting.html import esc, figure, heading, num, page, pct, table
@@ -23,13 +24,8 @@ def _diff_text(r: pd.Series) -> str:
 
 
 def _metric_heading(metric: str, labels: Labels) -> str:
-    m = re.match(r"^(approval|land|financing|construction)_(wait|work)_months$", metric)
-    if m:
-        what = ("等待月数", "办理月数") if labels.zh else ("months waiting", "months working")
-        return f"{labels.name(m.group(1))} {what[0] if m.group(2) == 'wait' else what[1]}"
-    m = re.match(r"^cancelled_(\w+)$", metric)
-    if m:
-        return f"{labels.name(m.group(1))}取消" if labels.zh else f"cancelled in {m.group(1)}"
+    if columns.find(metric) is not None and metric not in ("investment", "starts"):
+        return columns.heading(metric, labels.zh, labels.unit, labels.name)
     return labels.name(metric)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from investsim import columns
 from investsim.reporting.assumptions import assumptions_html
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
 from investsim.reporting.charts import (
@@ -196,9 +197,10 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     annual = pd.read_csv(folder / "annual.csv")
     replications = pd.read_csv(folder / "replications.csv")
     labels.register(
-        c.split("_", 2)[2]
-        for c in replications.columns
-        if c.startswith(("investment_sector_", "investment_source_"))
+        name
+        for family in (columns.SECTOR_INVESTMENT, columns.SOURCE_INVESTMENT)
+        for _, named in columns.members(replications.columns, family)
+        for name in named.values()
     )
     name = str(manifest.get("scenario") or scn.get("name") or folder.name)
     last = scn.get("last_observed")

@@ -50,12 +50,3 @@ NAMES_ZH = _texts(_DATA, "names_zh")
 
 WORDS = _pairs(_DATA, "words")
 """Page and workbook wording: headings, table columns, captions, sheet names."""
-
-COLUMN_NAMES = _pairs(_DATA, "column_names")
-"""Workbook headings of the annual.csv columns with a fixed name (without the statistic)."""
-
-FINANCING_PARTS = _pairs(_DATA, "financing_parts")
-"""What a ``financing_<part>_<source>`` column counts."""
-
-STAGE_PARTS = _pairs(_DATA, "stage_parts")
-"""What a ``<stage>_<part>`` column counts."""

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from investsim.reporting.charts import STAGES, in_flight_summary
+from investsim import columns
+from investsim.reporting.charts import in_flight_summary
 from investsim.reporting.columns import Column, annual_columns
 from investsim.reporting.labels import Labels
 from investsim.results.folders import write_file_atomic
+from investsim.stages import STAGES
 
 ANNUAL_KEYS = (
     "year",
@@ -159,11 +161,11 @@ def _split_sheets(
 ) -> None:
     """By sector and by source: P50 from annual.csv, and the mean (the means add up to the
     total); the source sheet adds the financing supply, demand and gap."""
-    for sheet, prefix, extra in (
-        ("sheet_sector", "investment_sector_", ["investment_background"]),
-        ("sheet_source", "investment_source_", []),
+    for sheet, family, extra in (
+        ("sheet_sector", columns.SECTOR_INVESTMENT, ["investment_background"]),
+        ("sheet_source", columns.SOURCE_INVESTMENT, []),
     ):
-        cols = [c for c in replications.columns if c.startswith(prefix)] + [
+        cols = columns.member_names(replications.columns, family) + [
             c for c in extra if c in replications.columns
         ]
         means = replications.groupby("year", sort=True)[cols].mean().add_suffix("_mean").reset_index()
@@ -171,10 +173,10 @@ def _split_sheets(
         keys = ["year"]
         for c in cols:
             keys += [f"{c}_p50", f"{c}_mean"]
-        if prefix == "investment_source_":
-            for kind in ("supply", "demand", "committed"):
-                keys += [c for c in annual.columns if c.startswith(f"financing_{kind}_")]
-            keys += ["financing_gap_mean"]
+        if family is columns.SOURCE_INVESTMENT:
+            for accounts in (columns.FINANCING_SUPPLY, columns.FINANCING_DEMAND, columns.FINANCING_COMMITTED):
+                keys += columns.member_names(annual.columns, accounts, "mean")
+            keys += [f"{columns.FINANCING_GAP.name}_mean"]
         _sheet(wb, labels.word(sheet), *annual_columns(part, keys, labels))
 
 
@@ -182,13 +184,13 @@ def _stage_keys() -> list[str]:
     keys = ["year"]
     for stage in STAGES:
         keys += [
-            f"{stage}_entering_mean",
-            f"in_{stage}_at_year_end_mean",
-            f"{stage}_wait_months_mean",
-            f"{stage}_work_months_mean",
-            f"cancelled_{stage}_mean",
+            columns.ENTERING.of(stage=stage),
+            columns.IN_STAGE_AT_YEAR_END.of(stage=stage),
+            columns.WAIT_MONTHS.of(stage=stage),
+            columns.WORK_MONTHS.of(stage=stage),
+            columns.CANCELLED.of(cancel_stage=stage),
         ]
-    return [*keys, *RESOURCE_KEYS]
+    return [*(k if k == "year" else f"{k}_mean" for k in keys), *RESOURCE_KEYS]
 
 
 def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None:

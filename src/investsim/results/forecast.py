@@ -15,23 +15,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from investsim import columns
 from investsim.model.collect import ReplicationResult
 from investsim.model.project import LOG_COLUMNS
 from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.scenario.config import Scenario
-from investsim.stages import CANCEL_STAGES
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 
 
 def sector_column(name: str) -> str:
     """Column of a sector's investment in the results tables."""
-    return f"investment_sector_{name}"
+    return columns.SECTOR_INVESTMENT.of(sector=name)
 
 
 def source_column(name: str) -> str:
     """Column of a funding source's investment in the results tables."""
-    return f"investment_source_{name}"
+    return columns.SOURCE_INVESTMENT.of(source=name)
 
 
 def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
@@ -65,33 +65,36 @@ def replications_frame(scenario: Scenario, results: list[ReplicationResult]) -> 
     for f, name in enumerate(scenario.source_names):
         data[source_column(name)] = by_source[:, f, :].ravel()
     df = pd.DataFrame(data)
-    for col in ("arrivals", "starts", "completions", *(f"cancelled_{s.label}" for s in CANCEL_STAGES)):
-        df[col] = df[col].astype(np.int64)
+    for name in df.columns:
+        found = columns.find(name)
+        if found is None:  # a new output must be defined in investsim.columns first
+            raise ValueError(f"column {name!r} is not in the column registry (investsim.columns)")
+        if found[0].integer:
+            df[name] = df[name].astype(np.int64)
     return df
 
 
 def annual_summary(replications: pd.DataFrame) -> pd.DataFrame:
-    """The yearly forecast: mean and P10/P50/P90 of investment, growth quantiles, mean counts."""
+    """The yearly forecast: each column summarised over replications as the column
+    registry (:mod:`investsim.columns`) says: the headline columns first (investment,
+    growth, counts, by sector and source), then every other column in table order."""
     g = replications.groupby("year", sort=True)
     out = pd.DataFrame(index=g.size().index)
-    out["investment_mean"] = g["investment"].mean()
-    for label, q in QUANTILES.items():
-        out[f"investment_{label}"] = g["investment"].quantile(q)
-    for label, q in QUANTILES.items():
-        out[f"growth_{label}"] = g["growth"].quantile(q)
-    for col in ("starts", "completions", "arrivals"):
-        out[f"{col}_mean"] = g[col].mean()
-    out["investment_projects_p50"] = g["investment_projects"].quantile(0.5)
-    out["investment_background_p50"] = g["investment_background"].quantile(0.5)
-    for col in replications.columns:
-        if col.startswith(("investment_sector_", "investment_source_")):
-            out[f"{col}_p50"] = g[col].quantile(0.5)
-    # every other yearly series: its mean over replications (skipping years without data,
-    # e.g. a stage no project finished that year)
-    done = {"replication", "year", "investment", "growth", "starts", "completions", "arrivals"}
-    for col in replications.columns:
-        if col not in done and not col.startswith("investment"):
-            out[f"{col}_mean"] = g[col].mean()
+    described = [(name, columns.find(name)) for name in replications.columns]
+    headline = [
+        name
+        for column in columns.REGISTRY
+        if column.headline
+        for name, found in described
+        if found is not None and found[0] is column
+    ]
+    rest = [name for name, found in described if found is not None and not found[0].headline]
+    for name in headline + rest:
+        found = columns.find(name)
+        assert found is not None
+        for stat in found[0].summary:
+            # the mean skips years without data (e.g. a stage no project finished that year)
+            out[f"{name}_{stat}"] = g[name].mean() if stat == "mean" else g[name].quantile(QUANTILES[stat])
     out["replications"] = g.size()
     return out.reset_index()
 

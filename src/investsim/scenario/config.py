@@ -36,9 +36,6 @@ from investsim.scenario.distributions import (
     SpendingProfile,
 )
 
-STAGES = ("approval", "land", "financing", "construction")
-"""Pipeline stages in order; a project can be cancelled at the end of the first three."""
-
 
 def _non_negative(d: Any) -> Any:
     if d.low_bound < 0:

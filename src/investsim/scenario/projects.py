@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from investsim.errors import ScenarioError
-from investsim.scenario.config import STAGES, InFlightProject
+from investsim.scenario.config import InFlightProject
 from investsim.scenario.messages import short_repr
 from investsim.scenario.yaml_source import encoding_hint, first_bad_byte, lines_before
+from investsim.stages import STAGES
 
 PROJECT_COLUMNS = ("id", "sector", "total_investment", "stage", "progress")
 """Columns the in-flight projects CSV must have (others are ignored)."""

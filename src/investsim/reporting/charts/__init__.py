@@ -18,7 +18,7 @@ from investsim.reporting.charts.analyses import (
     tornado_chart,
     waterfall_chart,
 )
-from investsim.reporting.charts.base import DPI, FIGSIZE, STAGES, new_figure, png_bytes
+from investsim.reporting.charts.base import DPI, FIGSIZE, new_figure, png_bytes
 from investsim.reporting.charts.run import (
     fan_chart,
     financing_gap_chart,
@@ -30,6 +30,7 @@ from investsim.reporting.charts.run import (
     stage_months_chart,
     stages_chart,
 )
+from investsim.stages import STAGES
 
 __all__ = [
     "DPI",

@@ -19,7 +19,6 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from investsim.reporting.fonts import has_cjk
 from investsim.reporting.labels import Labels
 
-STAGES = ("approval", "land", "financing", "construction")
 """Pipeline stages, in order."""
 
 FIGSIZE = (10.0, 5.6)

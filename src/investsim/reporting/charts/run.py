@@ -12,13 +12,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from investsim import columns
 from investsim.reporting.charts.base import (
     BAND,
     BLUE,
     ORANGE,
     PALETTE,
     RED,
-    STAGES,
     legend_below,
     money_ticks,
     new_figure,
@@ -27,6 +27,7 @@ from investsim.reporting.charts.base import (
     year_ticks,
 )
 from investsim.reporting.labels import Labels
+from investsim.stages import STAGES
 
 
 def in_flight_summary(replications: pd.DataFrame) -> pd.DataFrame | None:
@@ -147,11 +148,13 @@ def growth_chart(annual: pd.DataFrame, labels: Labels) -> Figure:
 
 
 def _stacked_by(
-    replications: pd.DataFrame, prefix: str, labels: Labels, title: str, background: bool
+    replications: pd.DataFrame, family: columns.Column, labels: Labels, title: str, background: bool
 ) -> Figure:
-    """Mean annual investment of the ``prefix`` columns stacked, largest part at the
-    bottom (with ``background``: investment outside the modelled projects on top)."""
-    cols = [c for c in replications.columns if c.startswith(prefix)]
+    """Mean annual investment of the ``family`` columns (one per sector or source)
+    stacked, largest part at the bottom (with ``background``: investment outside the
+    modelled projects on top)."""
+    named = {c: next(iter(m.values())) for c, m in columns.members(replications.columns, family)}
+    cols = list(named)
     means = replications.groupby("year", sort=True)[cols].mean()
     if background and "investment_background" in replications.columns:
         bg = replications.groupby("year", sort=True)["investment_background"].mean()
@@ -163,7 +166,7 @@ def _stacked_by(
         bottom = np.zeros(len(years))
         totals = {str(c): float(v) for c, v in means.sum().items()}
         order = sorted(totals, key=lambda c: -totals[c] if c != "background" else math.inf)
-        names = [c if c == "background" else c[len(prefix) :] for c in order]
+        names = [c if c == "background" else named[c] for c in order]
         labels.register(n for n in names if n != "background")
         for i, (col, name) in enumerate(zip(order, names, strict=True)):
             values = means[col].to_numpy(dtype=float)
@@ -181,24 +184,24 @@ def _stacked_by(
 def sector_chart(replications: pd.DataFrame, labels: Labels) -> Figure:
     """Mean annual investment by sector (stacked; plus investment outside the modelled
     projects when there is any): the means add up to the mean total."""
-    return _stacked_by(replications, "investment_sector_", labels, labels.t("sector_title"), True)
+    return _stacked_by(replications, columns.SECTOR_INVESTMENT, labels, labels.t("sector_title"), True)
 
 
 def source_chart(replications: pd.DataFrame, labels: Labels) -> Figure:
     """Mean annual investment by funding source (stacked) of the modelled projects."""
-    return _stacked_by(replications, "investment_source_", labels, labels.t("source_title"), False)
+    return _stacked_by(replications, columns.SOURCE_INVESTMENT, labels, labels.t("source_title"), False)
 
 
 def stages_chart(annual: pd.DataFrame, labels: Labels) -> Figure | None:
     """Projects in each stage just before the end of each year (mean over replications);
     ``None`` for results without the ``in_<stage>_at_year_end_mean`` columns."""
-    if not any(f"in_{stage}_at_year_end_mean" in annual.columns for stage in STAGES):
+    if not columns.member_names(annual.columns, columns.IN_STAGE_AT_YEAR_END, "mean"):
         return None
     fig, ax = new_figure(labels)
     with labels.style():
         years = annual["year"].astype(int).tolist()
         for i, stage in enumerate(STAGES):
-            col = f"in_{stage}_at_year_end_mean"
+            col = f"{columns.IN_STAGE_AT_YEAR_END.of(stage=stage)}_mean"
             if col in annual.columns:
                 ax.plot(years, annual[col], lw=2.2, marker="o", ms=4, color=PALETTE[i], label=labels.n(stage))
         ax.set_ylim(bottom=0)
@@ -215,8 +218,8 @@ def stage_months(replications: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for stage in STAGES:
         row: dict[str, Any] = {"stage": stage}
-        for part in ("wait", "work"):
-            col = f"{stage}_{part}_months"
+        for part, family in (("wait", columns.WAIT_MONTHS), ("work", columns.WORK_MONTHS)):
+            col = family.of(stage=stage)
             value = replications[col].mean() if col in replications.columns else 0.0
             row[part] = 0.0 if pd.isna(value) else float(value)
         rows.append(row)
@@ -227,7 +230,9 @@ def stage_months_chart(replications: pd.DataFrame, labels: Labels) -> Figure | N
     """Months spent in each stage, waiting (for approval capacity or money) and working,
     as stacked horizontal bars (mean over the horizon); ``None`` for results without the
     ``<stage>_wait_months`` and ``<stage>_work_months`` columns."""
-    if not any(c.endswith(("_wait_months", "_work_months")) for c in replications.columns):
+    if not any(
+        columns.member_names(replications.columns, f) for f in (columns.WAIT_MONTHS, columns.WORK_MONTHS)
+    ):
         return None
     data = stage_months(replications)
     fig, ax = new_figure(labels)
@@ -256,8 +261,8 @@ def financing_gap_chart(replications: pd.DataFrame, labels: Labels) -> Figure | 
         return None
     g = replications.groupby("year", sort=True)
     gap = pd.DataFrame({q: g["financing_gap"].quantile(q) for q in (0.1, 0.5, 0.9)})
-    supply = g[[c for c in replications.columns if c.startswith("financing_supply_")]].mean().sum(axis=1)
-    demand = g[[c for c in replications.columns if c.startswith("financing_demand_")]].mean().sum(axis=1)
+    supply = g[columns.member_names(replications.columns, columns.FINANCING_SUPPLY)].mean().sum(axis=1)
+    demand = g[columns.member_names(replications.columns, columns.FINANCING_DEMAND)].mean().sum(axis=1)
     fig, ax = new_figure(labels)
     with labels.style():
         years = gap.index.astype(int).to_numpy()
