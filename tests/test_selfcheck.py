@@ -250,13 +250,13 @@ def test_wrong_cancellation_stage_fails_the_replication(
 def test_double_release_of_an_approval_place_fails_the_replication(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = resources.ApprovalCapacity.release
+    original = resources.StageCapacity.release
 
     def twice(self: Any) -> None:
         self.in_use -= 1  # every place is given back twice
         original(self)
 
-    monkeypatch.setattr(resources.ApprovalCapacity, "release", twice)
+    monkeypatch.setattr(resources.StageCapacity, "release", twice)
     _expect_reproducible_failure(scenario, "approval places in use went negative")
 
 

@@ -208,6 +208,9 @@ WORK_MONTHS = _months(
 APPROVAL_UTILISATION = _share(
     "approval_utilisation", "approval capacity lever", "approval capacity in use", "审批能力利用率"
 )
+LAND_UTILISATION = _share(
+    "land_utilisation", "land capacity lever", "land acquisition capacity in use", "征地能力利用率"
+)
 SECRETARY_UTILISATION = _share(
     "secretary_utilisation", "service secretaries lever", "secretaries in use", "服务秘书利用率"
 )
@@ -284,6 +287,7 @@ REGISTRY: tuple[Column, ...] = (
     WAIT_MONTHS,
     WORK_MONTHS,
     APPROVAL_UTILISATION,
+    LAND_UTILISATION,
     SECRETARY_UTILISATION,
     FINANCING_SUPPLY,
     FINANCING_DEMAND,

@@ -34,12 +34,13 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
+from investsim import columns as cols
 from investsim.errors import ModelCheckError
 from investsim.model.arrivals import arrival_times, delay_to
 from investsim.model.collect import ReplicationResult, collect
 from investsim.model.money import MET, WAITING, ClaimStatus, Financing, LandBudget
 from investsim.model.project import Draws, Project
-from investsim.model.resources import ApprovalCapacity, Lever, ServiceSecretaries
+from investsim.model.resources import Lever, ServiceSecretaries, StageCapacity
 from investsim.model.streams import Streams
 from investsim.scenario.config import Scenario, ScenarioConfig, Sector, spending_profile
 from investsim.scenario.distributions import SpendingProfile
@@ -116,7 +117,13 @@ class Pipeline:
         self.blocks: dict[str, tuple[tuple[str, ...], int]] = {}
         # draws[block][sector]: a block's draws under a sector's parameters in force
         self.draws: dict[str, dict[int, Draws]] = {}
-        self.approval = ApprovalCapacity(cfg, self._start_approval)
+        self.approval = StageCapacity(
+            cfg, "approval_capacity", cols.APPROVAL_UTILISATION, self._start_approval
+        )
+        # land places only when some configuration limits them: otherwise no output either
+        self.land_places: StageCapacity | None = None
+        if any(x.resources.land_capacity is not None for x in _any_config(scenario)):
+            self.land_places = StageCapacity(cfg, "land_capacity", cols.LAND_UTILISATION, self._start_land)
         self.secretaries = ServiceSecretaries(cfg)
         self.desk: Financing | None = None
         if cfg.financing.sources:
@@ -136,7 +143,7 @@ class Pipeline:
             self.land_budget = LandBudget(self.env, cfg, years, -c.warmup_years)
         # every lever takes every policy, in this order, and reports in this order
         self.levers: list[Lever] = [self.approval, self.secretaries]
-        self.levers += [x for x in (self.desk, self.land_budget) if x is not None]
+        self.levers += [x for x in (self.desk, self.land_budget, self.land_places) if x is not None]
         self.projects: list[Project] = []
         # per block of new arrivals: its projects and their arrival times, in order
         self.arrivals: dict[str, tuple[list[Project], list[float]]] = {}
@@ -159,6 +166,8 @@ class Pipeline:
         self.desk = self.land_budget = None
         self.levers = []
         self.approval.release_waiting()
+        if self.land_places is not None:
+            self.land_places.release_waiting()
 
     def _rules(self) -> list[Rules]:
         return [
@@ -273,10 +282,15 @@ class Pipeline:
             budget = self.land_budget
             if budget is not None and budget.request(p, [p.land_cost], then=self._land_paid) is WAITING:
                 return  # waits for the land budget
-        self._start_land(p)
+        self._land_ready(p)
 
     def _land_paid(self, p: Project, status: ClaimStatus) -> None:
-        self._start_land(p)  # the land budget has no cancellation of its own
+        self._land_ready(p)  # the land budget has no cancellation of its own
+
+    def _land_ready(self, p: Project) -> None:
+        places = self.land_places
+        if places is None or places.take(p):
+            self._start_land(p)  # else a freed place starts it
 
     def _start_land(self, p: Project) -> None:
         p.land_start = self.env.now
@@ -289,6 +303,8 @@ class Pipeline:
 
     def _end_land(self, ev: simpy.Event) -> None:
         p = cast(Project, ev.value)
+        if self.land_places is not None:
+            self.land_places.release()
         p.land_end = self.env.now
         if self._drops_out(p, _LAND):
             self._cancel(p, _LAND)

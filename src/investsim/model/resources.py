@@ -1,4 +1,5 @@
-"""The non-monetary resources a project needs: approval places and service secretaries.
+"""The non-monetary resources a project needs: approval and land-acquisition places, and
+service secretaries.
 
 Every resource of the model, monetary or not, is a *lever* (:class:`Lever`): an object
 that owns its state, takes every timed policy through one method (``take_effect``, which
@@ -69,23 +70,31 @@ def _utilisation(busy: FloatArray, available: FloatArray) -> FloatArray:
         return np.where(np.isfinite(available) & (available > 0), busy / available, np.nan)
 
 
-class ApprovalCapacity:
-    """How many approvals can be worked on at once (``resources.approval_capacity``; None:
-    no limit): a first-come-first-served pool of identical places whose size can change.
+class StageCapacity:
+    """How many projects a stage can work on at once (``resources.approval_capacity``,
+    ``resources.land_capacity``; None: no limit): a first-come-first-served pool of
+    identical places whose size can change.
 
     A cut lets the projects already in finish; newcomers wait until fewer than the new
     capacity are in. A project that waited is handed to ``start`` when a place frees.
     """
 
-    __slots__ = ("capacity", "changes", "in_use", "start", "waiting")
+    __slots__ = ("capacity", "changes", "in_use", "key", "start", "utilisation", "waiting")
 
-    def __init__(self, cfg: ScenarioConfig, start: Callable[[Project], None]) -> None:
-        cap = cfg.resources.approval_capacity
-        self.capacity: float = math.inf if cap is None else cap
+    def __init__(
+        self, cfg: ScenarioConfig, key: str, utilisation: cols.Column, start: Callable[[Project], None]
+    ) -> None:
+        self.key = key  # the field of ``resources`` that sets the number of places
+        self.utilisation = utilisation  # the output column of the share of places in use
+        self.capacity = self._places(cfg)
         self.in_use = 0
         self.start = start
         self.waiting: deque[Project] = deque()
         self.changes: list[tuple[float, float]] = [(0.0, self.capacity)]
+
+    def _places(self, cfg: ScenarioConfig) -> float:
+        cap: int | None = getattr(cfg.resources, self.key)
+        return math.inf if cap is None else cap
 
     def take(self, p: Project) -> bool:
         """True when a place is free now (``p`` has it); else ``p`` waits for one."""
@@ -102,8 +111,7 @@ class ApprovalCapacity:
 
     def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
         """A policy: a new number of places (a waiting project may start at once)."""
-        cap = cfg.resources.approval_capacity
-        new = math.inf if cap is None else cap
+        new = self._places(cfg)
         if new != self.capacity:
             self.capacity = new
             self._grant()
@@ -115,18 +123,20 @@ class ApprovalCapacity:
             self.start(self.waiting.popleft())
 
     def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
-        """``approval_utilisation``: time places were in use over time they were available."""
-        started = ~np.isnan(col["approval_start"])
-        busy = busy_time(
-            col["approval_start"][started], fill_open(col["approval_end"], horizon)[started], horizon
-        )
+        """The share of places in use: time they were in use over time they were available."""
+        stage = self.key.removesuffix("_capacity")
+        begun = col[f"{stage}_start"]
+        started = ~np.isnan(begun)
+        busy = busy_time(begun[started], fill_open(col[f"{stage}_end"], horizon)[started], horizon)
         available = level_years(self.changes, float(warmup_years), horizon)
-        return {cols.APPROVAL_UTILISATION.name: _utilisation(busy, available)}
+        return {self.utilisation.name: _utilisation(busy, available)}
 
     def check(self, col: dict[str, FloatArray]) -> None:
         """No place was given back twice."""
         if self.in_use < 0:
-            raise ModelCheckError(f"approval places in use went negative ({self.in_use})")
+            raise ModelCheckError(
+                f"{self.key.removesuffix('_capacity')} places in use went negative ({self.in_use})"
+            )
 
     def release_waiting(self) -> None:
         """Forget the projects still waiting (the replication is over)."""

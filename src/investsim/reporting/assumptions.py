@@ -128,6 +128,7 @@ def _resources(scn: dict[str, Any], labels: Labels) -> list[str]:
         ("approval_capacity", plain(res.get("approval_capacity")) or unlimited),
         ("service_secretaries", plain(res.get("service_secretaries"))),
         ("secretary_effect", plain(res.get("secretary_effect"))),
+        ("land_capacity", plain(res.get("land_capacity")) or unlimited),
         ("land_budget", plain(res.get("land_budget")) or unlimited),
         ("land_cost_share", pct(res.get("land_cost_share"), 0, False)),
         ("key_threshold", plain(scn.get("key_project_threshold"))),

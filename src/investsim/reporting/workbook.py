@@ -47,6 +47,7 @@ ANNUAL_KEYS = (
 
 RESOURCE_KEYS = (
     "approval_utilisation_mean",
+    "land_utilisation_mean",
     "secretary_utilisation_mean",
     "land_budget_supply_mean",
     "land_budget_demand_mean",

@@ -167,6 +167,9 @@ class Resources(StrictModel):
     )
     service_secretaries: int = Field(0, ge=0)
     secretary_effect: float = Field(1.0, gt=0, le=1)
+    land_capacity: int | None = Field(
+        None, ge=1, description="land acquisitions worked on at once; null = unlimited"
+    )
     land_budget: float | None = Field(None, ge=0, allow_inf_nan=False)
     land_cost_share: float = Field(0.0, ge=0, lt=1)
 
