@@ -8,36 +8,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
-import investsim
-
-
-def fixed(months: float) -> dict[str, Any]:
-    return {"dist": "fixed", "value": months}
-
-
-SECTOR = {"size": fixed(1), "construction": fixed(12)}
+from helpers import FIXED_SECTOR as SECTOR
+from helpers import base, fixed, simulate_file, write_scenario
 
 
 def scenario(tmp_path: Path, sectors: dict[str, Any], rows: list[str], **extra: Any) -> Path:
-    """Write a scenario with in-flight projects ``rows`` ('id,sector,cost,stage,progress')."""
-    (tmp_path / "p.csv").write_text("id,sector,total_investment,stage,progress\n" + "\n".join(rows) + "\n")
-    data = {
-        "name": "t",
-        "start_year": 2020,
-        "horizon_years": 4,
-        "projects": "p.csv",
-        "sectors": sectors,
-        **extra,
-    }
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    """Write the scenario ``base(**sectors)`` plus ``extra`` with in-flight projects ``rows``
+    ('id,sector,cost,stage,progress')."""
+    return write_scenario(tmp_path, base(**sectors) | extra, rows)
 
 
 def log_of(path: Path, overrides: list[str] | None = None, reps: int = 1) -> Any:
-    f = investsim.simulate(investsim.load_scenario(path, overrides or []), reps, 0, project_log=True)
+    f = simulate_file(path, reps, 0, overrides=overrides or [])
     return f.projects.set_index("project"), f
 
 
@@ -215,9 +198,7 @@ def test_attraction_campaign_raises_the_arrival_rate_from_its_date(tmp_path: Pat
         "sectors": {"a": sector},
         "policies": [policy],
     }
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(data))
-    f = investsim.simulate(investsim.load_scenario(path), 400, 1)
+    f = simulate_file(write_scenario(tmp_path, data), 400, 1, project_log=False)
     stats = f.replications.groupby("year")["arrivals"].agg(["mean", "sem"])
     expected = [10, 0.5 * 10 + 0.5 * 30, 30]
     assert (abs(stats["mean"] - expected) < 4 * stats["sem"]).all(), stats
@@ -251,9 +232,7 @@ def test_land_dispute_adds_its_delay_to_disputed_projects(tmp_path: Path) -> Non
         "construction": fixed(1),
     }
     data = {"name": "d", "start_year": 2020, "horizon_years": 3, "sectors": {"a": maybe}}
-    path = tmp_path / "d.yaml"
-    path.write_text(yaml.safe_dump(data))
-    log = investsim.simulate(investsim.load_scenario(path), 5, 3, project_log=True).projects
+    log = simulate_file(write_scenario(tmp_path, data, name="d.yaml"), 5, 3).projects
     # only projects that started land a year before the horizon: both kinds have finished
     early = log[log["land_start"] < 2]
     months = ((early["land_end"] - early["land_start"]) * 12).round(9)

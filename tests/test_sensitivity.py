@@ -9,17 +9,14 @@ a key project. With common random numbers the inert parameter's indices are exac
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from helpers import run_cli
 from investsim.analyses.sensitivity import parse_param, plan_sensitivity, run_sensitivity
 from investsim.errors import InputError
-
-INVESTSIM = Path(sys.executable).parent / "investsim"
 
 KNOWN = """\
 name: known
@@ -101,24 +98,19 @@ def test_bad_requests_are_refused_before_running(known: Path) -> None:
 
 
 def test_the_command_writes_a_ranked_table(known: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            str(INVESTSIM),
-            "sensitivity",
-            str(known),
-            *[x for p in PARAMS for x in ("--param", p)],
-            "--samples",
-            "3",
-            "-n",
-            "2",
-            "--jobs",
-            "2",
-            "--out",
-            "sens",
-        ],
+    proc = run_cli(
+        "sensitivity",
+        str(known),
+        *[x for p in PARAMS for x in ("--param", p)],
+        "--samples",
+        "3",
+        "-n",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        "sens",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "sens" / "sensitivity.csv")
@@ -131,12 +123,7 @@ def test_the_command_writes_a_ranked_table(known: Path, tmp_path: Path) -> None:
     assert manifest["method"] == "morris"
     assert manifest["parameter_sets"] == 12
     assert "sectors.a.arrivals.rate" in proc.stdout
-    bad = subprocess.run(
-        [str(INVESTSIM), "sensitivity", str(known), "--param", "nope.key=1:2", "--out", "bad"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    bad = run_cli("sensitivity", str(known), "--param", "nope.key=1:2", "--out", "bad", cwd=tmp_path)
     assert bad.returncode == 2
     assert "nope" in bad.stderr
     assert "Traceback" not in bad.stderr
