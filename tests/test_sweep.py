@@ -108,7 +108,16 @@ def test_every_point_is_the_scenario_run_with_the_same_seed(tmp_path: Path) -> N
     starts = base.replications[base.replications["year"] == 2020]["starts"]
     assert row["starts:2020_mean"] == pytest.approx(starts.mean(), rel=1e-12)
     # less bank credit: less investment, replication by replication (common random numbers)
-    assert (result.table["cumulative_investment_mean"].iloc[0] < row["cumulative_investment_mean"]).all()
+    less, more = (
+        pd.read_parquet(tmp_path / "s" / "points" / f"{key}.parquet")
+        .groupby("replication")["investment"]
+        .sum()
+        for key in plan.keys
+    )
+    np.testing.assert_array_equal(more.to_numpy(), total.to_numpy())
+    assert len(less) == 3
+    assert (less.to_numpy() < more.to_numpy()).all(), (less, more)
+    assert result.table["cumulative_investment_mean"].iloc[0] < row["cumulative_investment_mean"]
     assert result.ran == 2
     assert result.reused == 0
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
