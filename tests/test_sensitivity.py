@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import run_cli
+from helpers import run_cli, simulate_file
 from investsim.analyses.sensitivity import parse_param, plan_sensitivity, run_sensitivity
 from investsim.errors import InputError
 
@@ -56,9 +57,26 @@ def test_morris_ranks_the_larger_analytic_effect_first_and_the_inert_one_at_zero
     assert table.loc["sectors.a.size.value", "rank"] == 2
     assert table.loc["resources.service_secretaries", "mu_star"] == 0
     assert table.loc["resources.service_secretaries", "sigma"] == 0
-    # mu* of the size: investment is proportional to size, so its elementary effect over
-    # the range is about the mean investment x 0.2 / 1.1
-    assert table.loc["sectors.a.size.value", "mu_star"] > 0
+    # mu* of the size: investment is proportional to size, so a trajectory's step in size
+    # changes it by the step times g(rate), the investment at size 1 and that trajectory's
+    # arrival rate; SALib divides the change by the step as a share of the range (0.2 wide),
+    # so |EE| = 0.2 g(rate): mu* is 0.2 x the mean of g, exactly under common random numbers
+    paths = [p.path for p in plan.params]
+    d, size, rate = len(paths), paths.index("sectors.a.size.value"), paths.index("sectors.a.arrivals.rate")
+    rates = []
+    for k in range(plan.samples):
+        trajectory = plan.sample[k * (d + 1) : (k + 1) * (d + 1)]
+        steps = np.flatnonzero(np.diff(trajectory[:, size]))
+        assert len(steps) == 1
+        rates.append(float(trajectory[steps[0], rate]))
+
+    def g(r: float) -> float:
+        overrides = [f"sectors.a.arrivals.rate={r!r}", "sectors.a.size.value=1.0"]
+        reps = simulate_file(known, 2, plan.seed, overrides=overrides, project_log=False).replications
+        return float(reps.groupby("replication")["investment"].sum().mean())
+
+    expected = 0.2 * np.mean([g(r) for r in rates])
+    assert table.loc["sectors.a.size.value", "mu_star"] == pytest.approx(expected, rel=1e-9)
     assert (table["mu_star_conf"] >= 0).all()
     assert (table["sigma_conf"] >= 0).all()
 
