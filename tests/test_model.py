@@ -149,13 +149,16 @@ def test_max_wait_cancels_and_a_waiting_project_holds_no_money(tmp_path: Path) -
     # W's government share (1 > 0.5 a year) can never be met: it waits, holding none of the
     # bank money, and is cancelled after 6 months. X reaches financing at 3 months and
     # takes the bank money at once.
-    log = simulate_file(
-        write_scenario(tmp_path, data, "W,a,2,financing,0\nX,b,1,land,0.5\n")
-    ).projects.set_index("project")
+    f = simulate_file(write_scenario(tmp_path, data, "W,a,2,financing,0\nX,b,1,land,0.5\n"))
+    log = f.projects.set_index("project")
     assert log.loc["W", "cancelled_stage"] == "financing"
     assert log.loc["X", "land_end"] == pytest.approx(0.25)
     assert log.loc["X", "construction_start"] == pytest.approx(0.25)
-    assert log.loc["W", "cancelled_stage"] == "financing"
+    # W never starts, and gives up after exactly max_wait: of the two leaving financing in
+    # 2020, W waited 6 months (0 to its cancellation) and X none
+    assert math.isnan(log.loc["W", "construction_start"])
+    np.testing.assert_array_equal(f.replications["cancelled_financing"], [1, 0, 0, 0])
+    assert f.replications["financing_wait_months"].iloc[0] == pytest.approx((6 + 0) / 2, abs=1e-12)
 
 
 def test_background_and_last_observed_growth(tmp_path: Path) -> None:
