@@ -4,19 +4,16 @@ backtest, and bad input."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from helpers import run_cli
 from investsim.analyses.calibrate import calibrate, calibrated_yaml, plan_calibration, read_history
 from investsim.errors import InputError
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
-
-INVESTSIM = Path(sys.executable).parent / "investsim"
 
 TOY = """\
 name: toy
@@ -162,25 +159,15 @@ def test_plan_refuses_what_cannot_work(toy: tuple[Path, Path], tmp_path: Path) -
 
 def test_the_command_writes_the_folder_or_exits_2(toy: tuple[Path, Path], tmp_path: Path) -> None:
     scenario, history = toy
-    args = [str(INVESTSIM), "calibrate", str(scenario), "--history", str(history), "--param", PARAMS[0]]
-    proc = subprocess.run(
-        [*args, "-n", "3", "--design", "6", "--out", "cal", "--jobs", "2"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    args = ["calibrate", str(scenario), "--history", str(history), "--param", PARAMS[0]]
+    proc = run_cli(*args, "-n", "3", "--design", "6", "--out", "cal", "--jobs", "2", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     for name in ("parameters.csv", "fit.csv", "design.csv", "calibrated.yaml", "manifest.json"):
         assert (tmp_path / "cal" / name).is_file(), name
     manifest = json.loads((tmp_path / "cal" / "manifest.json").read_text())
     assert "sectors.a.arrivals.rate" in manifest["estimate"]
     assert load_scenario(tmp_path / "cal" / "calibrated.yaml").name == "toy-calibrated"
-    bad = subprocess.run(
-        [*args[:-1], "sectors.a.arrivals.rate=-3:5", "--out", "bad"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    bad = run_cli(*args[:-1], "sectors.a.arrivals.rate=-3:5", "--out", "bad", cwd=tmp_path)
     assert bad.returncode == 2
     assert "arrivals.rate" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import investsim
+from helpers import LIBRARY, run_cli
 from investsim.analyses.attribution import attribute_policies
 from investsim.analyses.compare import COLUMNS, Run, compare_runs, compare_scenarios
-
-LIBRARY = investsim.default_scenario_path().parent
-INVESTSIM = Path(sys.executable).parent / "investsim"
 
 
 def toy(values: list[list[float]]) -> pd.DataFrame:
@@ -83,10 +78,6 @@ def test_common_random_numbers_narrow_the_interval() -> None:
     assert set(paired["pairing"]) == {"paired"}
     assert set(independent["pairing"]) == {"unpaired"}
     assert width(independent) > 2 * width(paired), (width(independent), width(paired))
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(INVESTSIM), *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def test_compare_results_folders_paired_or_not(tmp_path: Path) -> None:

@@ -47,11 +47,9 @@ import contextlib
 import copy
 import functools
 import math
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,13 +61,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import investsim
+from helpers import LIBRARY, run_cli
 from investsim.errors import InputError
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import MAX_SCENARIO_BYTES, load_scenario
 
-INVESTSIM = Path(sys.executable).parent / "investsim"
-LIBRARY = investsim.default_scenario_path().parent
 LIBRARY_FILES = sorted(p.name for p in LIBRARY.glob("*.yaml"))
 CHILDREN = [name for name in LIBRARY_FILES if name != "baseline.yaml"]
 
@@ -789,14 +785,6 @@ def test_the_library_csv_saved_as_gbk(work: Path) -> None:
 # the command line: a few cases (each is an interpreter start-up)
 
 
-def _env() -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "CLICOLOR_FORCE")
-    }
-    env["NO_COLOR"] = "1"
-    return env
-
-
 def _cli_small(folder: Path, text: str | bytes, csv: bytes | None = None) -> Path:
     (folder / "data").mkdir(parents=True)
     (folder / "data" / "projects.csv").write_bytes(csv if csv is not None else PROJECTS.encode())
@@ -827,17 +815,7 @@ def cli_results(
 
     def run(case: str) -> tuple[subprocess.CompletedProcess[str], str]:
         path, expected = CLI_CASES[case](root / case)
-        proc = subprocess.run(
-            [str(INVESTSIM), "validate", str(path)],
-            cwd=root / case,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=300,
-            check=False,
-        )
+        proc = run_cli("validate", str(path), cwd=root / case, errors="replace")
         return proc, expected
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -17,18 +17,9 @@ from pathlib import Path
 
 import pytest
 
-import investsim
+from helpers import LIBRARY, cli_env, investsim_cmd
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc, signals process groups")
-
-INVESTSIM = Path(sys.executable).parent / "investsim"
-LIBRARY = investsim.default_scenario_path().parent
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env["NO_COLOR"] = "1"
-    return env
 
 
 def _children(pid: int) -> list[str]:
@@ -61,9 +52,9 @@ def _default_sigint() -> None:
 
 def _stop_midway(args: list[str], cwd: Path, sig: signal.Signals, group: bool) -> tuple[int, str, str]:
     proc = subprocess.Popen(
-        [str(INVESTSIM), *args],
+        investsim_cmd(*args),
         cwd=cwd,
-        env=_env(),
+        env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

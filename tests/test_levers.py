@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
-import yaml
 
-import investsim
-
-
-def fixed(months: float) -> dict[str, Any]:
-    return {"dist": "fixed", "value": months}
-
-
-SECTOR = {"size": fixed(1), "construction": fixed(12)}
+from helpers import FIXED_SECTOR as SECTOR
+from helpers import base, fixed, simulate_file, write_scenario
 
 
 def scenario(tmp_path: Path, sectors: dict[str, Any], rows: list[str], **extra: Any) -> Path:
-    """Write a scenario with in-flight projects ``rows`` ('id,sector,cost,stage,progress')."""
-    (tmp_path / "p.csv").write_text("id,sector,total_investment,stage,progress\n" + "\n".join(rows) + "\n")
-    data = {
-        "name": "t",
-        "start_year": 2020,
-        "horizon_years": 4,
-        "projects": "p.csv",
-        "sectors": sectors,
-        **extra,
-    }
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    """Write the scenario ``base(**sectors)`` plus ``extra`` with in-flight projects ``rows``
+    ('id,sector,cost,stage,progress')."""
+    return write_scenario(tmp_path, base(**sectors) | extra, rows)
 
 
 def log_of(path: Path, overrides: list[str] | None = None, reps: int = 1) -> Any:
-    f = investsim.simulate(investsim.load_scenario(path, overrides or []), reps, 0, project_log=True)
+    f = simulate_file(path, reps, 0, overrides=overrides or [])
     return f.projects.set_index("project"), f
 
 
@@ -96,21 +81,56 @@ def test_capacity_rise_starts_waiting_approvals_at_once(tmp_path: Path) -> None:
     np.testing.assert_allclose(log.loc[["P2", "P3"], "approval_start"], 0.5)
 
 
+def secretaries_by_replay(log: pd.DataFrame, in_force: Callable[[float], int]) -> pd.Series:
+    """Who gets a secretary, replayed from the log: in order of arrival, a key project takes
+    one if fewer than ``in_force(arrival)`` are held, and holds it until construction starts."""
+    held_until: list[float] = []
+    got = {}
+    for name, p in log.sort_values("arrived", kind="stable").iterrows():
+        t = p["arrived"]
+        held_until = [u for u in held_until if u > t]
+        got[name] = bool(p["key"]) and len(held_until) < in_force(t)
+        if got[name]:
+            start = p["construction_start"]
+            held_until.append(math.inf if math.isnan(start) else start)
+    return pd.Series(got)[log.index]
+
+
 def test_more_secretaries_by_policy(tmp_path: Path) -> None:
     sector = {**SECTOR, "approval": fixed(8)}
     rows = ["K1,a,2,approval,0", "K2,a,2,land,0.5", "K3,a,2,approval,0"]
+    # key projects keep arriving in sector b, before and after the policy
+    arriving = {**sector, "arrivals": {"rate": 12}}
     policy = {"name": "more", "from": "2020-04", "set": {"resources.service_secretaries": 2}}
     extra = {
         "key_project_threshold": 1,
         "resources": {"service_secretaries": 1, "secretary_effect": 0.5},
         "policies": [policy],
     }
-    log, f = log_of(scenario(tmp_path, {"a": sector}, rows, **extra))
+    log, f = log_of(scenario(tmp_path, {"a": sector, "b": arriving}, rows, **extra))
     # K1 takes the only secretary at 0: its fixed 8-month approval is halved
     assert log.loc["K1", "approval_end"] == pytest.approx(4 / 12)
     assert not log.loc["K3", "secretary"]
     assert log.loc["K3", "approval_end"] == pytest.approx(8 / 12)
-    assert f.manifest["key_projects_with_secretary_mean"] == 1
+    # the policy hands no secretary to a project already in the pipeline
+    assert list(log.index[log["secretary"] & log["in_flight"]]) == ["K1"]
+    # from April 2020 two secretaries serve the projects arriving, one before
+    new = log[~log["in_flight"]]
+    assert len(new) > 20
+    assert new["key"].all()
+    one_then_two = secretaries_by_replay(log, lambda t: 1 if t < 0.25 else 2)
+    pd.testing.assert_series_equal(log["secretary"], one_then_two, check_names=False)
+    helped = log[log["secretary"]]
+    in_use = [
+        ((helped["arrived"] <= t) & (t < helped["construction_start"].fillna(math.inf))).sum()
+        for t in helped["arrived"]
+    ]
+    assert max(in_use) == 2
+    assert max(n for n, t in zip(in_use, helped["arrived"], strict=True) if t < 0.25) == 1
+    done = new[new["approval_end"].notna()]
+    months = ((done["approval_end"] - done["approval_start"]) * 12).round(9)
+    assert (months == np.where(done["secretary"], 4.0, 8.0)).all()
+    assert f.manifest["key_projects_with_secretary_mean"] == log["secretary"].sum()
 
 
 def test_land_budget_queues_projects_and_land_cost_is_investment(tmp_path: Path) -> None:
@@ -215,9 +235,7 @@ def test_attraction_campaign_raises_the_arrival_rate_from_its_date(tmp_path: Pat
         "sectors": {"a": sector},
         "policies": [policy],
     }
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(data))
-    f = investsim.simulate(investsim.load_scenario(path), 400, 1)
+    f = simulate_file(write_scenario(tmp_path, data), 400, 1, project_log=False)
     stats = f.replications.groupby("year")["arrivals"].agg(["mean", "sem"])
     expected = [10, 0.5 * 10 + 0.5 * 30, 30]
     assert (abs(stats["mean"] - expected) < 4 * stats["sem"]).all(), stats
@@ -251,9 +269,7 @@ def test_land_dispute_adds_its_delay_to_disputed_projects(tmp_path: Path) -> Non
         "construction": fixed(1),
     }
     data = {"name": "d", "start_year": 2020, "horizon_years": 3, "sectors": {"a": maybe}}
-    path = tmp_path / "d.yaml"
-    path.write_text(yaml.safe_dump(data))
-    log = investsim.simulate(investsim.load_scenario(path), 5, 3, project_log=True).projects
+    log = simulate_file(write_scenario(tmp_path, data, name="d.yaml"), 5, 3).projects
     # only projects that started land a year before the horizon: both kinds have finished
     early = log[log["land_start"] < 2]
     months = ((early["land_end"] - early["land_start"]) * 12).round(9)

@@ -5,8 +5,6 @@ difference from the baseline."""
 from __future__ import annotations
 
 import functools
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,8 @@ import pandas as pd
 import pytest
 
 import investsim
+from helpers import LIBRARY, run_cli
 
-LIBRARY = investsim.default_scenario_path().parent
 SCENARIOS = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
 REPS = 24
 SEED = 11
@@ -49,12 +47,9 @@ def test_every_shipped_scenario_validates_and_extends_the_baseline(name: str) ->
         assert scn.changes, "a library scenario states its levers as policies"
 
 
-def test_validate_command_on_every_shipped_scenario() -> None:
-    exe = Path(sys.executable).parent / "investsim"
+def test_validate_command_on_every_shipped_scenario(tmp_path: Path) -> None:
     for name in SCENARIOS:
-        proc = subprocess.run(
-            [str(exe), "validate", str(LIBRARY / f"{name}.yaml")], capture_output=True, text=True, check=False
-        )
+        proc = run_cli("validate", str(LIBRARY / f"{name}.yaml"), cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
         assert "valid" in proc.stdout
 

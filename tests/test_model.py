@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import special
 
 import investsim
+from helpers import FIXED_SECTOR, base, fixed, simulate_file, write_scenario
 from investsim.model.pipeline import simulate_replication
 from investsim.runs.runner import batches, run_replications
-
-
-def write(tmp_path: Path, data: dict[str, Any], csv: str | None = None, name: str = "s.yaml") -> Path:
-    """Write a scenario (and optionally its projects CSV) into tmp_path."""
-    if csv is not None:
-        (tmp_path / "p.csv").write_text("id,sector,total_investment,stage,progress\n" + csv)
-        data = {**data, "projects": "p.csv"}
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
-
-
-def base(**sectors: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "t", "start_year": 2020, "horizon_years": 4, "sectors": sectors}
-
-
-FIXED_SECTOR = {
-    "size": {"dist": "fixed", "value": 1},
-    "construction": {"dist": "fixed", "value": 12},
-}
-
-
-def fixed(months: float) -> dict[str, Any]:
-    return {"dist": "fixed", "value": months}
-
-
-def run(path: Path, reps: int = 1, seed: int = 0, log: bool = True, **kw: Any) -> investsim.Forecast:
-    return investsim.simulate(
-        investsim.load_scenario(path, kw.pop("overrides", [])), reps, seed, project_log=log, **kw
-    )
 
 
 def test_secretary_halves_fixed_approval_and_land(tmp_path: Path) -> None:
@@ -53,7 +22,9 @@ def test_secretary_halves_fixed_approval_and_land(tmp_path: Path) -> None:
         "key_project_threshold": 5,
         "resources": {"service_secretaries": 1, "secretary_effect": 0.5},
     }
-    f = run(write(tmp_path, data, "K1,a,6,approval,0\nK2,a,7,approval,0\nS,a,2,approval,0\n"))
+    f = simulate_file(
+        write_scenario(tmp_path, data, "K1,a,6,approval,0\nK2,a,7,approval,0\nS,a,2,approval,0\n")
+    )
     log = f.projects.set_index("project")
     # K1 gets the only secretary: 4 + 2 months; K2 (key, none free) and S (not key): 8 + 4
     assert log.loc["K1", "secretary"]
@@ -72,7 +43,7 @@ def test_one_secretary_serves_one_key_project_at_a_time(tmp_path: Path) -> None:
         "key_project_threshold": 1,
         "resources": {"service_secretaries": 1, "secretary_effect": 0.5},
     }
-    log = run(write(tmp_path, data), reps=3).projects
+    log = simulate_file(write_scenario(tmp_path, data), replications=3).projects
     for _, rep in log.groupby("replication"):
         helped = rep[rep["secretary"]].sort_values("arrived")
         assert len(helped) > 3  # the secretary is handed on when construction starts
@@ -87,7 +58,7 @@ def test_one_secretary_serves_one_key_project_at_a_time(tmp_path: Path) -> None:
 def test_in_flight_progress_shortens_the_current_stage(tmp_path: Path) -> None:
     data = base(a={**FIXED_SECTOR, "approval": fixed(12), "land": fixed(6)})
     csv = "A,a,1,approval,0.25\nL,a,1,land,0.5\nF,a,1,financing,0\nC,a,1,construction,0.25\n"
-    log = run(write(tmp_path, data, csv)).projects.set_index("project")
+    log = simulate_file(write_scenario(tmp_path, data, csv)).projects.set_index("project")
     assert log.loc["A", "construction_start"] == pytest.approx(0.75 + 0.5)
     assert log.loc["L", "construction_start"] == pytest.approx(0.25)
     assert log.loc["F", "construction_start"] == 0
@@ -96,7 +67,7 @@ def test_in_flight_progress_shortens_the_current_stage(tmp_path: Path) -> None:
 
 def test_s_curve_in_flight_construction_spends_the_rest_of_its_profile(tmp_path: Path) -> None:
     data = base(a={**FIXED_SECTOR, "construction": fixed(24), "spending": "s_curve"})
-    f = run(write(tmp_path, data, "C,a,10,construction,0.5\n"))
+    f = simulate_file(write_scenario(tmp_path, data, "C,a,10,construction,0.5\n"))
     # F = I_u(2, 2) is symmetric: half the money is spent at u = 0.5, one year left
     u0 = 0.5
     expected = [
@@ -113,7 +84,7 @@ def test_s_curve_in_flight_construction_spends_the_rest_of_its_profile(tmp_path:
 def test_overrun_multiplies_spending_not_funding_needs(tmp_path: Path) -> None:
     sector = {**FIXED_SECTOR, "overrun": fixed(1.5), "funding": {"bank": 1.0}}
     data = base(a=sector) | {"financing": {"sources": {"bank": {"supply": 2}}}}
-    f = run(write(tmp_path, data, "P1,a,2,financing,0\nP2,a,2,financing,0\n"))
+    f = simulate_file(write_scenario(tmp_path, data, "P1,a,2,financing,0\nP2,a,2,financing,0\n"))
     # the supply covers exactly one project's estimated cost a year
     log = f.projects.set_index("project")
     assert log.loc["P1", "construction_start"] == 0
@@ -132,7 +103,7 @@ def test_a_project_waiting_for_one_source_does_not_stop_another(tmp_path: Path) 
     # G takes the year's government money; I waits a year for government (holding no bank
     # money); J, behind I, still gets its bank loan at once
     csv = "G,public,1,financing,0\nI,infra,2,financing,0\nJ,industry,3,financing,0\n"
-    log = run(write(tmp_path, data, csv)).projects.set_index("project")
+    log = simulate_file(write_scenario(tmp_path, data, csv)).projects.set_index("project")
     assert log.loc["G", "construction_start"] == 0
     assert log.loc["I", "construction_start"] == 1
     assert log.loc["J", "construction_start"] == 0
@@ -141,7 +112,9 @@ def test_a_project_waiting_for_one_source_does_not_stop_another(tmp_path: Path) 
 def test_share_larger_than_a_years_supply_never_blocks_the_queue(tmp_path: Path) -> None:
     sector = {**FIXED_SECTOR, "funding": {"bank": 1.0}}
     data = base(a=sector) | {"financing": {"sources": {"bank": {"supply": 5}}}}
-    log = run(write(tmp_path, data, "BIG,a,6,financing,0\nS,a,1,financing,0\n")).projects.set_index("project")
+    log = simulate_file(
+        write_scenario(tmp_path, data, "BIG,a,6,financing,0\nS,a,1,financing,0\n")
+    ).projects.set_index("project")
     assert math.isnan(log.loc["BIG", "construction_start"])
     assert log.loc["S", "construction_start"] == 0
 
@@ -154,13 +127,13 @@ def test_key_first_priority(tmp_path: Path) -> None:
     }
     # year 0: N1 funded at once; N2 waits; K (key) arrives later in the queue but jumps N2
     csv = "N1,a,1,financing,0\nN2,a,1.5,financing,0\nK,a,2,financing,0\n"
-    log = run(write(tmp_path, data, csv)).projects.set_index("project")
+    log = simulate_file(write_scenario(tmp_path, data, csv)).projects.set_index("project")
     assert log.loc["N1", "construction_start"] == 0
     assert log.loc["K", "construction_start"] == 1
     assert log.loc["N2", "construction_start"] == 2
-    fifo = run(write(tmp_path, data, csv), overrides=["financing.priority=fifo"]).projects.set_index(
-        "project"
-    )
+    fifo = simulate_file(
+        write_scenario(tmp_path, data, csv), overrides=["financing.priority=fifo"]
+    ).projects.set_index("project")
     assert fifo.loc["N2", "construction_start"] == 1
     assert fifo.loc["K", "construction_start"] == 2
 
@@ -176,11 +149,16 @@ def test_max_wait_cancels_and_a_waiting_project_holds_no_money(tmp_path: Path) -
     # W's government share (1 > 0.5 a year) can never be met: it waits, holding none of the
     # bank money, and is cancelled after 6 months. X reaches financing at 3 months and
     # takes the bank money at once.
-    log = run(write(tmp_path, data, "W,a,2,financing,0\nX,b,1,land,0.5\n")).projects.set_index("project")
+    f = simulate_file(write_scenario(tmp_path, data, "W,a,2,financing,0\nX,b,1,land,0.5\n"))
+    log = f.projects.set_index("project")
     assert log.loc["W", "cancelled_stage"] == "financing"
     assert log.loc["X", "land_end"] == pytest.approx(0.25)
     assert log.loc["X", "construction_start"] == pytest.approx(0.25)
-    assert log.loc["W", "cancelled_stage"] == "financing"
+    # W never starts, and gives up after exactly max_wait: of the two leaving financing in
+    # 2020, W waited 6 months (0 to its cancellation) and X none
+    assert math.isnan(log.loc["W", "construction_start"])
+    np.testing.assert_array_equal(f.replications["cancelled_financing"], [1, 0, 0, 0])
+    assert f.replications["financing_wait_months"].iloc[0] == pytest.approx((6 + 0) / 2, abs=1e-12)
 
 
 def test_background_and_last_observed_growth(tmp_path: Path) -> None:
@@ -188,7 +166,7 @@ def test_background_and_last_observed_growth(tmp_path: Path) -> None:
         "background": {"level": 100, "growth": fixed(0.1)},
         "last_observed": {"year": 2019, "investment": 80},
     }
-    f = run(write(tmp_path, data, "P,a,20,approval,0\n"), log=False)
+    f = simulate_file(write_scenario(tmp_path, data, "P,a,20,approval,0\n"), project_log=False)
     r = f.replications
     np.testing.assert_allclose(r["investment_background"], [100, 110, 121, 133.1])
     np.testing.assert_allclose(r["investment"], [120, 110, 121, 133.1])
@@ -197,23 +175,23 @@ def test_background_and_last_observed_growth(tmp_path: Path) -> None:
 
 
 def test_first_growth_is_empty_without_last_observed(tmp_path: Path) -> None:
-    f = run(write(tmp_path, base(a=FIXED_SECTOR), "P,a,2,approval,0\n"), log=False)
+    f = simulate_file(write_scenario(tmp_path, base(a=FIXED_SECTOR), "P,a,2,approval,0\n"), project_log=False)
     assert f.annual["growth_p50"].isna().iloc[0]
 
 
 def test_approval_steps_serial_sum_and_parallel_max(tmp_path: Path) -> None:
     steps = {"filing": fixed(1), "eia": fixed(3), "planning": fixed(2)}
     sector = {**FIXED_SECTOR, "approval": {"mode": "serial", "steps": steps}}
-    path = write(tmp_path, base(a=sector), "P,a,1,approval,0\n")
-    assert run(path).projects["approval_end"].iloc[0] == pytest.approx(0.5)
-    par = run(path, overrides=["sectors.a.approval.mode=parallel"]).projects
+    path = write_scenario(tmp_path, base(a=sector), "P,a,1,approval,0\n")
+    assert simulate_file(path).projects["approval_end"].iloc[0] == pytest.approx(0.5)
+    par = simulate_file(path, overrides=["sectors.a.approval.mode=parallel"]).projects
     assert par["approval_end"].iloc[0] == pytest.approx(0.25)
 
 
 def test_warmup_fills_the_pipeline_and_reports_from_start_year(tmp_path: Path) -> None:
     sector = {"arrivals": {"rate": 20}, "size": fixed(1), "construction": fixed(24)}
-    path = write(tmp_path, base(a=sector) | {"warmup_years": 2})
-    f = run(path, reps=200, log=False)
+    path = write_scenario(tmp_path, base(a=sector) | {"warmup_years": 2})
+    f = simulate_file(path, replications=200, project_log=False)
     assert list(f.annual["year"]) == [2020, 2021, 2022, 2023]
     # M/G/inf already in steady state: lambda * S = 20 a year from the first year on
     means = f.replications.groupby("year")["investment"].agg(["mean", "sem"])
@@ -227,7 +205,7 @@ def test_cancellation_share_matches_probability(tmp_path: Path) -> None:
         "construction": fixed(1),
         "cancel": {"approval": 0.1, "land": 0.2, "financing": 0.25},
     }
-    f = run(write(tmp_path, base(a=sector)), reps=20, log=True)
+    f = simulate_file(write_scenario(tmp_path, base(a=sector)), replications=20, project_log=True)
     log = f.projects
     n = len(log)
     for stage, p, reached in (("approval", 0.1, 1.0), ("land", 0.2, 0.9), ("financing", 0.25, 0.72)):
@@ -278,9 +256,11 @@ def test_changing_one_sector_leaves_other_sectors_untouched(tmp_path: Path) -> N
         "construction": {"dist": "gamma", "mean": 12, "cv": 0.3},
         "cancel": {"approval": 0.1},
     }
-    path = write(tmp_path, base(a=sector, b=sector))
-    one = run(path, reps=3).projects
-    two = run(path, reps=3, overrides=["sectors.a.approval.mean=3", "sectors.a.arrivals.rate=45"]).projects
+    path = write_scenario(tmp_path, base(a=sector, b=sector))
+    one = simulate_file(path, replications=3).projects
+    two = simulate_file(
+        path, replications=3, overrides=["sectors.a.approval.mean=3", "sectors.a.arrivals.rate=45"]
+    ).projects
     b1 = one[one["sector"] == "b"].reset_index(drop=True)
     b2 = two[two["sector"] == "b"].reset_index(drop=True)
     pd.testing.assert_frame_equal(b1, b2)

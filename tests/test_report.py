@@ -226,6 +226,8 @@ def browser() -> Iterator[Any]:
 def test_report_opens_offline_with_every_chart(
     kind: str, folders: dict[str, Path], browser: Any, tmp_path: Path
 ) -> None:
+    from PIL import Image, ImageStat
+
     folder = folders[kind]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
@@ -237,7 +239,13 @@ def test_report_opens_offline_with_every_chart(
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url, wait_until="load")
     images = page.eval_on_selector_all(
-        "img", "els => els.map(e => ({chart: e.dataset.chart, done: e.complete, width: e.naturalWidth}))"
+        "img",
+        """els => els.map(e => {
+            const r = e.getBoundingClientRect();
+            return {chart: e.dataset.chart, done: e.complete, width: e.naturalWidth,
+                    box: [r.left + window.scrollX, r.top + window.scrollY, r.right + window.scrollX,
+                          r.bottom + window.scrollY]};
+        })""",
     )
     shot = tmp_path / f"report-{kind}.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -255,6 +263,19 @@ def test_report_opens_offline_with_every_chart(
     assert {i["chart"] for i in images} == pngs
     assert all(i["done"] and i["width"] == 2000 for i in images), images
     assert shot.stat().st_size > 10_000
+    # the screenshot is the whole page at the viewport's width, and every chart is painted
+    # in it where the page put it (a chart hidden, empty or not drawn shows as a flat box)
+    with Image.open(shot) as image:
+        assert image.width == 1280
+        assert image.height >= max(900, *(math.ceil(i["box"][3]) for i in images))
+        gray = image.convert("L")
+    assert ImageStat.Stat(gray).stddev[0] > 10, "the page looks blank"
+    for i in images:
+        left, top, right, bottom = (round(v) for v in i["box"])
+        assert right - left >= 600, i
+        assert bottom - top >= 300, i
+        chart = gray.crop((left, top, right, bottom))
+        assert ImageStat.Stat(chart).stddev[0] > 10, f"chart {i['chart']} looks blank in the page"
     assert title
 
 

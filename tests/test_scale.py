@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import investsim
+from helpers import run_cli
 from investsim.results.forecast import replications_frame
 from investsim.runs.runner import Backend, run_replications
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
 
-INVESTSIM = Path(sys.executable).parent / "investsim"
 SHORT = ["horizon_years=3", "warmup_years=2"]
 
 
@@ -101,22 +99,12 @@ def test_results_hold_no_per_project_data_without_the_project_log(tmp_path: Path
 def test_the_command_line_takes_precision_and_scheduler(tmp_path: Path) -> None:
     scn = str(investsim.default_scenario_path())
     sets = [x for s in SHORT for x in ("--set", s)]
-    proc = subprocess.run(
-        [str(INVESTSIM), "run", scn, *sets, "--precision", "0.05", "--jobs", "2", "--out", "p"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    proc = run_cli("run", scn, *sets, "--precision", "0.05", "--jobs", "2", "--out", "p", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "precision:" in proc.stdout
     manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
     assert manifest["precision"]["reached"]
-    bad = subprocess.run(
-        [str(INVESTSIM), "run", scn, *sets, "--scheduler", "nowhere", "--out", "q"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    bad = run_cli("run", scn, *sets, "--scheduler", "nowhere", "--out", "q", cwd=tmp_path)
     assert bad.returncode == 2
     assert "--scheduler" in bad.stderr
     assert not (tmp_path / "q").exists()

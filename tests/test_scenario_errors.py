@@ -8,10 +8,8 @@ a representative set goes through the real console script.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,9 +18,8 @@ from pathlib import Path
 import pytest
 
 import investsim
+from helpers import run_cli
 from investsim.scenario.distributions import Fixed
-
-INVESTSIM = Path(sys.executable).parent / "investsim"
 
 SMALL = """\
 name: small
@@ -773,14 +770,6 @@ def test_extends_not_a_path(tmp_path: Path) -> None:
 # no traceback, nothing written
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    for key in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "CLICOLOR_FORCE"):
-        env.pop(key, None)
-    env["NO_COLOR"] = "1"
-    return env
-
-
 Setup = Callable[[Path], tuple[list[str], list[str]]]
 """Writes a case's files into a folder; returns (command-line arguments, expected parts of stderr)."""
 
@@ -903,16 +892,7 @@ def _run_case(root: Path, case: str) -> CliCase:
     if args[0] == "run":
         args += ["-n", "2", "--jobs", "1", "--out", "out"]
     before = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
-    proc = subprocess.run(
-        [str(INVESTSIM), *args],
-        cwd=work,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
+    proc = run_cli(*args, cwd=work)
     return CliCase(work, expected, before, proc)
 
 

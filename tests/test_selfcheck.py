@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
+from helpers import write_scenario
 from investsim.errors import ModelCheckError
 from investsim.model import checks, pipeline, resources, spending
 from investsim.model.pipeline import simulate_replication
@@ -38,7 +38,6 @@ SCENARIO: dict[str, Any] = {
     "horizon_years": 3,
     "warmup_years": 1,
     "key_project_threshold": 1.5,
-    "projects": "inflight.csv",
     "sectors": {
         "industry": {
             "arrivals": {"rate": 40, "growth": 0.05},
@@ -75,10 +74,7 @@ Captured = tuple[Any, dict[str, np.ndarray], np.ndarray]
 
 @pytest.fixture
 def scenario(tmp_path: Path) -> Scenario:
-    (tmp_path / "inflight.csv").write_text(IN_FLIGHT)
-    path = tmp_path / "selfcheck.yaml"
-    path.write_text(yaml.safe_dump(SCENARIO))
-    return load_scenario(path)
+    return load_scenario(write_scenario(tmp_path, SCENARIO, IN_FLIGHT))
 
 
 @pytest.fixture

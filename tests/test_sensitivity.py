@@ -9,17 +9,15 @@ a key project. With common random numbers the inert parameter's indices are exac
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import run_cli, simulate_file
 from investsim.analyses.sensitivity import parse_param, plan_sensitivity, run_sensitivity
 from investsim.errors import InputError
-
-INVESTSIM = Path(sys.executable).parent / "investsim"
 
 KNOWN = """\
 name: known
@@ -59,9 +57,26 @@ def test_morris_ranks_the_larger_analytic_effect_first_and_the_inert_one_at_zero
     assert table.loc["sectors.a.size.value", "rank"] == 2
     assert table.loc["resources.service_secretaries", "mu_star"] == 0
     assert table.loc["resources.service_secretaries", "sigma"] == 0
-    # mu* of the size: investment is proportional to size, so its elementary effect over
-    # the range is about the mean investment x 0.2 / 1.1
-    assert table.loc["sectors.a.size.value", "mu_star"] > 0
+    # mu* of the size: investment is proportional to size, so a trajectory's step in size
+    # changes it by the step times g(rate), the investment at size 1 and that trajectory's
+    # arrival rate; SALib divides the change by the step as a share of the range (0.2 wide),
+    # so |EE| = 0.2 g(rate): mu* is 0.2 x the mean of g, exactly under common random numbers
+    paths = [p.path for p in plan.params]
+    d, size, rate = len(paths), paths.index("sectors.a.size.value"), paths.index("sectors.a.arrivals.rate")
+    rates = []
+    for k in range(plan.samples):
+        trajectory = plan.sample[k * (d + 1) : (k + 1) * (d + 1)]
+        steps = np.flatnonzero(np.diff(trajectory[:, size]))
+        assert len(steps) == 1
+        rates.append(float(trajectory[steps[0], rate]))
+
+    def g(r: float) -> float:
+        overrides = [f"sectors.a.arrivals.rate={r!r}", "sectors.a.size.value=1.0"]
+        reps = simulate_file(known, 2, plan.seed, overrides=overrides, project_log=False).replications
+        return float(reps.groupby("replication")["investment"].sum().mean())
+
+    expected = 0.2 * np.mean([g(r) for r in rates])
+    assert table.loc["sectors.a.size.value", "mu_star"] == pytest.approx(expected, rel=1e-9)
     assert (table["mu_star_conf"] >= 0).all()
     assert (table["sigma_conf"] >= 0).all()
 
@@ -101,24 +116,19 @@ def test_bad_requests_are_refused_before_running(known: Path) -> None:
 
 
 def test_the_command_writes_a_ranked_table(known: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            str(INVESTSIM),
-            "sensitivity",
-            str(known),
-            *[x for p in PARAMS for x in ("--param", p)],
-            "--samples",
-            "3",
-            "-n",
-            "2",
-            "--jobs",
-            "2",
-            "--out",
-            "sens",
-        ],
+    proc = run_cli(
+        "sensitivity",
+        str(known),
+        *[x for p in PARAMS for x in ("--param", p)],
+        "--samples",
+        "3",
+        "-n",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        "sens",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "sens" / "sensitivity.csv")
@@ -131,12 +141,7 @@ def test_the_command_writes_a_ranked_table(known: Path, tmp_path: Path) -> None:
     assert manifest["method"] == "morris"
     assert manifest["parameter_sets"] == 12
     assert "sectors.a.arrivals.rate" in proc.stdout
-    bad = subprocess.run(
-        [str(INVESTSIM), "sensitivity", str(known), "--param", "nope.key=1:2", "--out", "bad"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    bad = run_cli("sensitivity", str(known), "--param", "nope.key=1:2", "--out", "bad", cwd=tmp_path)
     assert bad.returncode == 2
     assert "nope" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
+from helpers import write_scenario
 from investsim.errors import ModelCheckError
 from investsim.model.pipeline import simulate_replication
 from investsim.scenario.loading import load_scenario
@@ -354,21 +354,13 @@ def random_scenario(rng: np.random.Generator, name: str) -> tuple[dict[str, Any]
     return data, csv
 
 
-def write(tmp_path: Path, data: dict[str, Any], csv: str | None) -> tuple[Path, str]:
-    if csv is not None:
-        (tmp_path / "projects.csv").write_text(csv)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text)
-    return path, text
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("number", range(SCENARIOS), ids=lambda n: f"scenario-{n:03d}")
 def test_random_scenarios_pass_the_self_checks(tmp_path: Path, number: int) -> None:
     rng = np.random.default_rng([SOAK_SEED, number])
     data, csv = random_scenario(rng, f"soak-{number:03d}")
-    path, text = write(tmp_path, data, csv)
+    path = write_scenario(tmp_path, data, csv)
+    text = path.read_text(encoding="utf-8")
     scenario = load_scenario(path)  # a ScenarioError here is a bug of the generator
     seed = int(rng.integers(0, 2**31))
     for replication in range(REPLICATIONS):
@@ -397,7 +389,7 @@ def test_listed_source_no_sector_uses(tmp_path: Path) -> None:
         },
         "financing": {"sources": {"bank": {"supply": 10}, "bonds": {"supply": 5}}},
     }
-    path, _ = write(tmp_path, data, None)
+    path = write_scenario(tmp_path, data)
     result = simulate_replication(load_scenario(path), 0, 0)
     scenario = load_scenario(path)
     assert scenario.source_names == ["own", "bank", "bonds"]
@@ -427,7 +419,7 @@ def test_policy_cuts_secretaries_below_those_in_use(tmp_path: Path) -> None:
         ],
     }
     csv = "id,sector,total_investment,stage,progress\nA,s,1,approval,0\nB,s,1,approval,0\n"
-    path, _ = write(tmp_path, data, csv)
+    path = write_scenario(tmp_path, data, csv)
     result = simulate_replication(load_scenario(path), 0, 0)
     # both keep their secretaries: utilisation in 2021 is 2 in use over 1 there is
     assert result.yearly["secretary_utilisation"][1] == pytest.approx(2.0)

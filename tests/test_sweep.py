@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 import investsim
+from helpers import cli_env, investsim_cmd, run_cli
 from investsim.analyses.metrics import parse_metric, summarise
 from investsim.analyses.sweep import grid_points, parse_grid, plan_sweep, run_sweep
 from investsim.errors import InputError
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
 
-INVESTSIM = Path(sys.executable).parent / "investsim"
 BASELINE = investsim.default_scenario_path()
 SHORT = ["horizon_years=3", "warmup_years=2"]
 
@@ -108,7 +108,16 @@ def test_every_point_is_the_scenario_run_with_the_same_seed(tmp_path: Path) -> N
     starts = base.replications[base.replications["year"] == 2020]["starts"]
     assert row["starts:2020_mean"] == pytest.approx(starts.mean(), rel=1e-12)
     # less bank credit: less investment, replication by replication (common random numbers)
-    assert (result.table["cumulative_investment_mean"].iloc[0] < row["cumulative_investment_mean"]).all()
+    less, more = (
+        pd.read_parquet(tmp_path / "s" / "points" / f"{key}.parquet")
+        .groupby("replication")["investment"]
+        .sum()
+        for key in plan.keys
+    )
+    np.testing.assert_array_equal(more.to_numpy(), total.to_numpy())
+    assert len(less) == 3
+    assert (less.to_numpy() < more.to_numpy()).all(), (less, more)
+    assert result.table["cumulative_investment_mean"].iloc[0] < row["cumulative_investment_mean"]
     assert result.ran == 2
     assert result.reused == 0
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
@@ -122,15 +131,8 @@ def test_every_point_is_the_scenario_run_with_the_same_seed(tmp_path: Path) -> N
     assert again.reused == 2
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def _sweep_cmd(out: str) -> list[str]:
+def _sweep_args(out: str) -> list[str]:
     return [
-        str(INVESTSIM),
         "sweep",
         str(BASELINE),
         "--grid",
@@ -152,9 +154,9 @@ def _sweep_cmd(out: str) -> list[str]:
 @pytest.mark.skipif(sys.platform != "linux", reason="signals a process group")
 def test_an_interrupted_sweep_keeps_its_points_and_resumes(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        _sweep_cmd("s"),
+        investsim_cmd(*_sweep_args("s")),
         cwd=tmp_path,
-        env=_env(),
+        env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -184,10 +186,10 @@ def test_an_interrupted_sweep_keeps_its_points_and_resumes(tmp_path: Path) -> No
     assert not (tmp_path / "s" / "manifest.json").exists()
     assert not list(points.glob(".*"))  # no half-written point
 
-    resumed = subprocess.run(_sweep_cmd("s"), cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    resumed = run_cli(*_sweep_args("s"), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{kept} of 20 points already done" in resumed.stdout
-    fresh = subprocess.run(_sweep_cmd("fresh"), cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    fresh = run_cli(*_sweep_args("fresh"), cwd=tmp_path)
     assert fresh.returncode == 0, fresh.stderr
     a = pd.read_csv(tmp_path / "s" / "sweep.csv")
     b = pd.read_csv(tmp_path / "fresh" / "sweep.csv")
@@ -205,13 +207,7 @@ def test_a_bad_sweep_exits_2_and_runs_nothing(tmp_path: Path) -> None:
         (["--grid", "resources.nope=1,2"], "nope"),
         (["--grid", "resources.approval_capacity=5,10", "--metric", "starts:1990"], "outside"),
     ]:
-        proc = subprocess.run(
-            [str(INVESTSIM), "sweep", str(BASELINE), *extra, "--out", "s"],
-            cwd=tmp_path,
-            env=_env(),
-            capture_output=True,
-            text=True,
-        )
+        proc = run_cli("sweep", str(BASELINE), *extra, "--out", "s", cwd=tmp_path)
         assert proc.returncode == 2, (extra, proc.stderr)
         assert words in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr

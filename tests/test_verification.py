@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import optimize, special, stats
 
 import investsim
+from helpers import simulate_file, write_scenario
 from investsim.scenario.distributions import (
     Empirical,
     Exponential,
@@ -43,17 +43,6 @@ Z = 4.0  # tolerance in standard errors for the statistical checks
 # helpers
 
 
-def write_scenario(tmp_path: Path, config: dict[str, Any], projects: str | None = None) -> Path:
-    """Write ``config`` (and the in-flight projects CSV text) into ``tmp_path``; return the YAML path."""
-    config = dict(config)
-    if projects is not None:
-        (tmp_path / "projects.csv").write_text(projects, encoding="utf-8")
-        config["projects"] = "projects.csv"
-    path = tmp_path / f"{config['name']}.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def run(
     tmp_path: Path,
     config: dict[str, Any],
@@ -62,8 +51,9 @@ def run(
     projects: str | None = None,
     project_log: bool = False,
 ) -> investsim.Forecast:
-    scn = investsim.load_scenario(write_scenario(tmp_path, config, projects))
-    return investsim.simulate(scn, replications=replications, seed=seed, jobs=1, project_log=project_log)
+    """Write ``config`` (with the in-flight projects CSV text) into ``tmp_path`` and simulate it."""
+    path = write_scenario(tmp_path, config, projects, name=f"{config['name']}.yaml")
+    return simulate_file(path, replications, seed, project_log=project_log)
 
 
 def mean_and_se(x: Any) -> tuple[float, float]:
