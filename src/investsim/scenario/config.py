@@ -254,7 +254,7 @@ class Policy(StrictModel):
 
 
 class ScenarioConfig(StrictModel):
-    """A scenario file, validated. See SPEC.md for the meaning of every key."""
+    """A scenario file, validated. See docs/model.md (appendix) for the meaning of every key."""
 
     name: str = Field(min_length=1, description="also the default results folder's name")
     description: str = ""

@@ -13,7 +13,7 @@ parameters when a scenario is loaded, and then offers
 - ``low_bound``: the smallest value the distribution can take (used to refuse negative
   durations at load time).
 
-The exact meaning of every form is fixed by SPEC.md ("Their exact meaning").
+The exact meaning of every form is fixed by docs/model.md (section 6.1, "Distribution forms").
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from scipy import special
 
 from investsim.scenario.base import StrictModel
 
-# z such that Phi(z) = 0.9; SPEC.md fixes the lognormal's sigma with this constant.
+# z such that Phi(z) = 0.9; docs/model.md (6.1) fixes the lognormal's sigma with this constant.
 Z90 = 1.2815516
 
 FloatArray = NDArray[np.float64]
