@@ -132,7 +132,7 @@ def make_small(folder: Path, text: str = SMALL) -> Path:
 
 
 def check_results_folder(folder: Path, *, years: list[int], sectors: list[str], sources: list[str]) -> None:
-    """The folder holds the SPEC files with their columns (and no projects.parquet)."""
+    """The folder holds the documented files with their columns (and no projects.parquet)."""
     assert folder.is_dir()
     names = {p.name for p in folder.iterdir()}
     assert names >= RESULT_FILES, names
@@ -320,7 +320,7 @@ def test_set_changes_the_result(small_runs: dict[str, tuple[Path, str]]) -> None
 
 
 def test_project_log(small_runs: dict[str, tuple[Path, str]]) -> None:
-    """--project-log adds projects.parquet with the SPEC columns; without it there is none."""
+    """--project-log adds projects.parquet with the documented columns; without it there is none."""
     folder, _ = small_runs["project_log"]
     check_results_folder(folder, years=SMALL_YEARS, sectors=SMALL_SECTORS, sources=SMALL_SOURCES)
     log = pd.read_parquet(folder / "projects.parquet")

@@ -1,6 +1,6 @@
 """Bad input: every mistake in a scenario, its projects CSV or a ``--set`` is one clear message.
 
-The contract (SPEC.md): ``file[:line]: key.path: what is wrong`` (``--set: key.path: ...``
+The contract (docs/errors.md): ``file[:line]: key.path: what is wrong`` (``--set: key.path: ...``
 for overrides), exit status 2, no traceback, and no results folder. Most cases go through
 the library (``investsim.load_scenario`` raising ``investsim.ScenarioError``) for speed;
 a representative set goes through the real console script.

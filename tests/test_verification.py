@@ -458,7 +458,7 @@ APPROVAL_FORMS = [
 
 @pytest.mark.parametrize("approval", APPROVAL_FORMS, ids=[a["dist"] for a in APPROVAL_FORMS])
 def test_approval_takes_every_distribution_form(tmp_path: Path, approval: dict[str, Any]) -> None:
-    # SPEC.md: approval is "either one duration distribution, or named sub-steps"; any of the
+    # docs/model.md: approval is "either one duration distribution, or named sub-steps"; any of the
     # eight forms is a duration distribution (triangular and pert have a key named `mode`)
     config = {
         "name": "approval",
