@@ -12,7 +12,7 @@ from golden import SCENARIOS, files, read
 from investsim import columns
 from investsim.results.forecast import annual_summary, replications_frame
 from investsim.runs.simulate import simulate
-from investsim.scenario.loading import load_scenario
+from investsim.scenario.config import Scenario
 
 
 def _stored_columns() -> set[str]:
@@ -68,9 +68,8 @@ def test_headings_and_formats_come_from_the_registry() -> None:
 
 
 @pytest.fixture(scope="module")
-def forecast_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    path = next(p for p in SCENARIOS if p.stem == "baseline")
-    scenario = load_scenario(path, ["horizon_years=3", "large_project_threshold=10"])
+def forecast_tables(baseline: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    scenario = baseline.with_overrides({"horizon_years": 3, "large_project_threshold": 10})
     replications = simulate(scenario, 3, 1).replications
     return replications, annual_summary(replications)
 
@@ -116,9 +115,8 @@ def test_counts_are_whole_numbers_where_the_registry_says_so(
         ), name
 
 
-def test_an_unregistered_output_is_refused_not_left_unsummarised() -> None:
-    path = next(p for p in SCENARIOS if p.stem == "baseline")
-    scenario = load_scenario(path, ["horizon_years=2"])
+def test_an_unregistered_output_is_refused_not_left_unsummarised(baseline: Scenario) -> None:
+    scenario = baseline.with_overrides({"horizon_years": 2})
     from investsim.runs.runner import run_replications
 
     [result] = run_replications(scenario, 1, 0)

@@ -215,8 +215,8 @@ def test_cancellation_share_matches_probability(tmp_path: Path) -> None:
         assert abs(share - expected) < 4 * se, (stage, share, expected)
 
 
-def test_same_seed_same_numbers_and_jobs_do_not_matter(tmp_path: Path) -> None:
-    scn = investsim.load_scenario(investsim.default_scenario_path(), ["warmup_years=2"])
+def test_same_seed_same_numbers_and_jobs_do_not_matter(tmp_path: Path, baseline: investsim.Scenario) -> None:
+    scn = baseline.with_overrides({"warmup_years": 2})
     one = run_replications(scn, 6, seed=5, jobs=1)
     two = run_replications(scn, 6, seed=5, jobs=2)
     again = simulate_replication(scn, 5, 3)

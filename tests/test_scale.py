@@ -16,38 +16,38 @@ from investsim.runs.runner import Backend, run_replications
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
 
-SHORT = ["horizon_years=3", "warmup_years=2"]
+SHORT = {"horizon_years": 3, "warmup_years": 2}
 
 
 @pytest.fixture(scope="module")
-def baseline() -> investsim.Scenario:
-    return load_scenario(investsim.default_scenario_path(), SHORT)
+def short(baseline: investsim.Scenario) -> investsim.Scenario:
+    return baseline.with_overrides(SHORT)
 
 
 def _frame(scenario: investsim.Scenario, jobs: int | Backend) -> pd.DataFrame:
     return replications_frame(scenario, run_replications(scenario, 6, 11, jobs=jobs))
 
 
-def test_every_backend_gives_the_same_numbers(baseline: investsim.Scenario) -> None:
+def test_every_backend_gives_the_same_numbers(short: investsim.Scenario) -> None:
     """--jobs 1, --jobs 2, a Dask LocalCluster started by investsim (--scheduler local), and
     an already running Dask cluster reached by its address: identical tables."""
     from distributed import LocalCluster
 
-    one = _frame(baseline, 1)
-    pd.testing.assert_frame_equal(one, _frame(baseline, 2))
+    one = _frame(short, 1)
+    pd.testing.assert_frame_equal(one, _frame(short, 2))
     with Backend(2, "local") as local:
-        pd.testing.assert_frame_equal(one, _frame(baseline, local))
+        pd.testing.assert_frame_equal(one, _frame(short, local))
         assert local.workers() == 2
     with (
         LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster,
         Backend(1, cluster.scheduler_address) as remote,
     ):
         assert remote.workers() == 2
-        pd.testing.assert_frame_equal(one, _frame(baseline, remote))
+        pd.testing.assert_frame_equal(one, _frame(short, remote))
 
 
-def test_precision_stops_when_the_interval_is_narrow_enough(baseline: investsim.Scenario) -> None:
-    forecast = simulate(baseline, replications=400, seed=3, jobs=2, precision=0.02)
+def test_precision_stops_when_the_interval_is_narrow_enough(short: investsim.Scenario) -> None:
+    forecast = simulate(short, replications=400, seed=3, jobs=2, precision=0.02)
     reached = forecast.manifest["precision"]
     assert reached["reached"]
     assert reached["half_width_share"] <= 0.02
@@ -57,7 +57,7 @@ def test_precision_stops_when_the_interval_is_narrow_enough(baseline: investsim.
     assert forecast.manifest["replications"] == n
     # the same as a run of that many replications, and that run one batch shorter was
     # not yet precise enough
-    fixed = simulate(baseline, replications=n, seed=3, jobs=2)
+    fixed = simulate(short, replications=n, seed=3, jobs=2)
     pd.testing.assert_frame_equal(forecast.replications, fixed.replications)
     if n > reached["batch"]:
         totals = (
@@ -71,20 +71,21 @@ def test_precision_stops_when_the_interval_is_narrow_enough(baseline: investsim.
         assert half / totals.mean() > 0.02
 
 
-def test_precision_that_is_not_reached_says_so(baseline: investsim.Scenario) -> None:
-    forecast = simulate(baseline, replications=20, seed=3, jobs=1, precision=0.0001)
+def test_precision_that_is_not_reached_says_so(short: investsim.Scenario) -> None:
+    forecast = simulate(short, replications=20, seed=3, jobs=1, precision=0.0001)
     reached = forecast.manifest["precision"]
     assert not reached["reached"]
     assert reached["replications_needed"] == 20
 
 
-def test_results_hold_no_per_project_data_without_the_project_log(tmp_path: Path) -> None:
+def test_results_hold_no_per_project_data_without_the_project_log(
+    tmp_path: Path, baseline: investsim.Scenario
+) -> None:
     """What a replication returns is yearly arrays: its size does not grow with the number
     of projects (ten times the arrivals: the same size), unless the project log is asked for."""
-    small = load_scenario(investsim.default_scenario_path(), SHORT)
-    big = load_scenario(
-        investsim.default_scenario_path(),
-        [*SHORT, *(f"sectors.{s}.arrivals.rate={10 * r}" for s, r in (("industry", 38), ("services", 20)))],
+    small = baseline.with_overrides(SHORT)
+    big = small.with_overrides(
+        {f"sectors.{s}.arrivals.rate": 10 * r for s, r in (("industry", 38), ("services", 20))}
     )
     a = run_replications(small, 1, 1)[0]
     b = run_replications(big, 1, 1)[0]
@@ -98,7 +99,7 @@ def test_results_hold_no_per_project_data_without_the_project_log(tmp_path: Path
 
 def test_the_command_line_takes_precision_and_scheduler(tmp_path: Path) -> None:
     scn = str(investsim.default_scenario_path())
-    sets = [x for s in SHORT for x in ("--set", s)]
+    sets = [x for k, v in SHORT.items() for x in ("--set", f"{k}={v}")]
     proc = run_cli("run", scn, *sets, "--precision", "0.05", "--jobs", "2", "--out", "p", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "precision:" in proc.stdout
