@@ -38,6 +38,7 @@ from scipy.stats import qmc
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
+from investsim.results.stats import standard_error
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import apply_override, load_scenario
@@ -406,7 +407,7 @@ def calibrate(
     }
     # the surface is only a guide: when the simulation at the estimate misses what the
     # surface promised by more than its noise, say so rather than report a false fit
-    se = check[:, :k].std(axis=0, ddof=1) / math.sqrt(plan.replications)
+    se = standard_error(check[:, :k])
     summary["surface_misses"] = [
         t.label
         for j, t in enumerate(plan.targets)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from investsim.errors import InputError
+from investsim.results.stats import paired_difference, welch_difference
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
@@ -68,11 +68,10 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     """Difference statistics of one metric in one period (arrays: one value per replication)."""
     ok_b, ok_o = ~np.isnan(base), ~np.isnan(other)
     if paired:
+        interval = paired_difference(base, other)
+        n, mean, half = interval.n, interval.mean, interval.half
         ok = ok_b & ok_o
         diff = other[ok] - base[ok]
-        n = len(diff)
-        mean = float(diff.mean()) if n else np.nan
-        half = float(special.stdtrit(n - 1, 0.975) * diff.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         higher = float((diff > 0).mean()) if n else np.nan
         quantiles = np.quantile(diff, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
     elif min(ok_b.sum(), ok_o.sum()) < 2:
@@ -80,16 +79,13 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     else:
         b, o = base[ok_b], other[ok_o]
         n = min(len(b), len(o))
-        mean = float(o.mean() - b.mean())
-        vb, vo = b.var(ddof=1) / len(b), o.var(ddof=1) / len(o)
-        se = np.sqrt(vb + vo)
-        dof = (vb + vo) ** 2 / (vb**2 / (len(b) - 1) + vo**2 / (len(o) - 1)) if se > 0 else 1.0
-        half = float(special.stdtrit(dof, 0.975) * se) if n > 1 else np.nan
+        interval = welch_difference(b, o)
+        mean, half = interval.mean, interval.half
         # with no pairing, the distribution of the difference is that of O - B for
         # independent draws: every pair counts
         pairs = o[:, None] - b[None, :]
-        higher = float((pairs > 0).mean()) if n else np.nan
-        quantiles = np.quantile(pairs, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
+        higher = float((pairs > 0).mean())
+        quantiles = np.quantile(pairs, [0.1, 0.5, 0.9])
     return {
         "base_mean": float(np.nanmean(base)) if ok_b.any() else np.nan,
         "other_mean": float(np.nanmean(other)) if ok_o.any() else np.nan,

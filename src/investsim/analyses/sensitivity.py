@@ -22,12 +22,12 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-from scipy import special
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
+from investsim.results.stats import normal_quantile
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
@@ -155,8 +155,7 @@ def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
         rows = (pick[:, None] * (d + 1) + np.arange(d + 1)[None, :]).ravel()
         boot = morris_analyze.analyze(plan.problem, plan.design[rows], y[rows], num_levels=MORRIS_LEVELS)
         sigmas.append(np.asarray(boot["sigma"], dtype=float))
-    z = float(special.ndtri(0.975))
-    sigma_conf = z * np.nanstd(np.array(sigmas), axis=0, ddof=1)
+    sigma_conf = normal_quantile() * np.nanstd(np.array(sigmas), axis=0, ddof=1)
     table = pd.DataFrame(
         {
             "parameter": [p.path for p in plan.params],
