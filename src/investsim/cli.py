@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +19,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from investsim.analyses.attribution import attribute_policies, attribution_runs
-from investsim.analyses.compare import compare_scenarios, load_run
+from investsim.analyses.compare import plan_comparison, run_comparison
 from investsim.analyses.metrics import METRIC_HELP
 from investsim.errors import InputError
-from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
+from investsim.results.folders import check_out_dir
 from investsim.runs.runner import Backend, default_jobs
-from investsim.runs.simulate import package_versions, simulate
+from investsim.runs.simulate import simulate
 from investsim.scenario.config import Scenario, ScenarioConfig
 from investsim.scenario.loading import default_scenario_path, load_scenario
 
@@ -308,76 +306,16 @@ def compare(
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = _window(window)
-    names, files = [], 0
-    for item in (base, *others):  # check every input before any work starts
-        path = Path(item)
-        if path.is_dir():
-            names.append(load_run(path).name)
-        else:
-            scn = load_scenario(path)
-            names.append(scn.name)
-            files += 1
-            if replications is None:
-                replications = scn.config.replications
-    if attribute:
-        for item in others:
-            if Path(item).is_dir():
-                raise InputError("--attribute needs scenario files, not results folders", file=item)
-    default = f"{names[0]}-vs-{names[1]}" if len(names) == 2 else f"{names[0]}-vs-{len(names) - 1}-scenarios"
-    target = check_out_dir(Path(out) if out else Path("results") / default)
-    n = replications or 0
-    total = files * n
-    if attribute:
-        total += n * sum(attribution_runs(item, permutations, seed) for item in others)
-    started = time.perf_counter()
-    parts = []
-    backend = _backend(jobs, scheduler)
-    with backend, _progress() as bar:
-        task = bar.add_task("replications", total=total or None)
-        table, runs = compare_scenarios(
-            base,
-            others,
-            replications,
-            seed,
-            backend,
-            independent,
-            span,
-            on_progress=lambda k: bar.advance(task, k),
+    plan = plan_comparison(base, others, replications, seed, independent, span, attribute, permutations)
+    target = check_out_dir(Path(out) if out else Path("results") / plan.default_name)
+    with _backend(jobs, scheduler) as backend, _progress() as bar:
+        task = bar.add_task("replications", total=plan.simulations or None)
+        comparison = run_comparison(
+            plan, backend, on_progress=lambda k: bar.advance(task, k), command=["investsim", *sys.argv[1:]]
         )
-        if attribute:
-            for item, run in zip(others, runs[1:], strict=True):
-                part = attribute_policies(
-                    item,
-                    replications,
-                    seed,
-                    backend,
-                    span,
-                    permutations=permutations,
-                    on_progress=lambda k: bar.advance(task, k),
-                )
-                part.insert(0, "scenario", run.name)
-                parts.append(part)
-    manifest = {
-        "command": ["investsim", *sys.argv[1:]],
-        "base": runs[0].name,
-        "others": [r.name for r in runs[1:]],
-        "seeds": [r.seed for r in runs],
-        "replications": [int(r.replications["replication"].nunique()) for r in runs],
-        "pairing": sorted(set(table["pairing"])),
-        "window": list(span) if span else None,
-        "wall_time_s": round(time.perf_counter() - started, 3),
-        "versions": package_versions(),
-    }
-    with atomic_folder(target) as tmp:
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.10g")
-        if parts:
-            pd.concat(parts, ignore_index=True).to_csv(
-                tmp / "attribution.csv", index=False, float_format="%.10g"
-            )
-        write_manifest(tmp, manifest)
-    write_report_or_warn(target)
-    _print_comparison(table, runs[0].name, span)
-    for part in parts:
+    comparison.save(target)
+    _print_comparison(comparison.table, comparison.runs[0].name, span)
+    for part in comparison.attributions:
         _print_attribution(part)
     out_console.print(f"comparison written to {target}", highlight=False, markup=False, soft_wrap=True)
 
@@ -491,7 +429,6 @@ def sweep(
             on_progress=lambda k: bar.advance(task, k),
             command=["investsim", *sys.argv[1:]],
         )
-    write_report_or_warn(plan.out)
     _print_sweep(result, name)
     out_console.print(f"sweep written to {plan.out}", highlight=False, markup=False, soft_wrap=True)
 
@@ -573,29 +510,19 @@ def sensitivity(
     overrides: tuple[str, ...],
 ) -> None:
     """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
-    from investsim.analyses.sensitivity import manifest_of as sensitivity_manifest
     from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
 
     name = _load(scenario, overrides).name
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
     plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
-    started = time.perf_counter()
     with _backend(jobs, scheduler) as backend, _progress() as bar:
         task = bar.add_task(
             f"{name}: {len(plan.scenarios)} parameter sets", total=len(plan.scenarios) * plan.replications
         )
-        result = run_sensitivity(plan, backend, on_progress=lambda k: bar.advance(task, k))
-    manifest = {
-        "command": ["investsim", *sys.argv[1:]],
-        **sensitivity_manifest(plan),
-        "wall_time_s": round(time.perf_counter() - started, 3),
-        "versions": package_versions(),
-    }
-    with atomic_folder(target) as tmp:
-        result.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
-        result.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
-        write_manifest(tmp, manifest)
-    write_report_or_warn(target)
+        result = run_sensitivity(
+            plan, backend, on_progress=lambda k: bar.advance(task, k), command=["investsim", *sys.argv[1:]]
+        )
+    result.save(target)
     _print_tornado(result, plan.metric.name, name)
     out_console.print(f"sensitivity written to {target}", highlight=False, markup=False, soft_wrap=True)
 
@@ -673,35 +600,16 @@ def calibrate(
 ) -> None:
     """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
     from investsim.analyses.calibrate import calibrate as run_calibration
-    from investsim.analyses.calibrate import calibrated_yaml, plan_calibration
+    from investsim.analyses.calibrate import plan_calibration
 
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
-    started = time.perf_counter()
     with _backend(jobs, scheduler) as backend, _progress() as bar:
         task = bar.add_task(f"{plan.name}: calibrating", total=(2 * plan.design_size + 1) * plan.replications)
-        result = run_calibration(plan, backend, on_progress=lambda k: bar.advance(task, k))
-    manifest = {
-        "command": ["investsim", *sys.argv[1:]],
-        "scenario_file": plan.source,
-        "histories": list(histories),
-        "seed": plan.seed,
-        "replications_per_point": plan.replications,
-        "design_points_per_round": plan.design_size,
-        "holdout_years": holdout,
-        "estimate": result.estimate,
-        **result.summary,
-        "wall_time_s": round(time.perf_counter() - started, 3),
-        "versions": package_versions(),
-    }
-    with atomic_folder(target) as tmp:
-        result.parameters.to_csv(tmp / "parameters.csv", index=False, float_format="%.10g")
-        result.fit.to_csv(tmp / "fit.csv", index=False, float_format="%.10g")
-        result.design.to_csv(tmp / "design.csv", index=False, float_format="%.10g")
-        if result.backtest is not None:
-            result.backtest.to_csv(tmp / "backtest.csv", index=False, float_format="%.10g")
-        (tmp / "calibrated.yaml").write_text(calibrated_yaml(plan, result, target), encoding="utf-8")
-        write_manifest(tmp, manifest)
+        result = run_calibration(
+            plan, backend, on_progress=lambda k: bar.advance(task, k), command=["investsim", *sys.argv[1:]]
+        )
+    result.save(target)
     _print_calibration(result, plan.name)
     out_console.print(f"calibration written to {target}", highlight=False, markup=False, soft_wrap=True)
 

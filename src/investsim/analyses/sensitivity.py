@@ -10,8 +10,9 @@ metric over its replications.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ from SALib.sample import sobol as sobol_sample
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
 from investsim.errors import InputError
+from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import normal_quantile
 from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
 
@@ -116,17 +119,36 @@ def plan_sensitivity(
 
 @dataclass
 class SensitivityResult:
-    """Indices per parameter (``table``, most important first) and the model outputs."""
+    """Indices per parameter (``table``, most important first), the model outputs of every
+    parameter set, and the manifest."""
 
     table: pd.DataFrame
     outputs: pd.DataFrame
     method: str
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: str | Path, lang: str = "en") -> Path:
+        """Write the results folder atomically (``sensitivity.csv``, ``samples.csv``,
+        ``manifest.json``), then its report in ``lang``; returns its path. A report that
+        fails is a warning: the results are kept."""
+        target = check_out_dir(out)
+        with atomic_folder(target) as tmp:
+            self.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
+            self.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
+            write_manifest(tmp, self.manifest)
+        write_report_or_warn(target, lang)
+        return target
 
 
 def run_sensitivity(
-    plan: SensitivityPlan, jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
+    plan: SensitivityPlan,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+    command: Sequence[str] | None = None,
 ) -> SensitivityResult:
-    """Run every parameter set and analyse the outputs with SALib."""
+    """Run every parameter set and analyse the outputs with SALib; ``command`` is recorded
+    in the manifest."""
+    started = time.perf_counter()
     y = np.empty(len(plan.scenarios))
     work = [Job(scn, plan.replications, plan.seed) for scn in plan.scenarios]
     for k, results in run_jobs(work, jobs, on_progress):
@@ -139,7 +161,13 @@ def run_sensitivity(
     outputs = pd.DataFrame(plan.sample, columns=[p.path for p in plan.params])
     outputs[plan.metric.name] = y
     table = _morris(plan, y) if plan.method == "morris" else _sobol(plan, y)
-    return SensitivityResult(table, outputs, plan.method)
+    manifest = {
+        "command": list(command) if command is not None else None,
+        **manifest_of(plan),
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    return SensitivityResult(table, outputs, plan.method, manifest)
 
 
 def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
