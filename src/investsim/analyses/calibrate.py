@@ -35,9 +35,10 @@ from scipy.stats import qmc
 
 from investsim.analyses.history import Target, read_history
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.saving import save_folder
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
-from investsim.results.folders import atomic_folder, check_out_dir, write_manifest
+from investsim.results.folders import check_out_dir
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import standard_error
 from investsim.runs.runner import Backend, Job, run_jobs
@@ -171,15 +172,11 @@ class CalibrationResult:
         ``design.csv``, ``backtest.csv`` with held-out years, ``calibrated.yaml`` and
         ``manifest.json``); returns its path. It has no report: the tables are the result."""
         target = check_out_dir(out)
-        with atomic_folder(target) as tmp:
-            self.parameters.to_csv(tmp / "parameters.csv", index=False, float_format="%.10g")
-            self.fit.to_csv(tmp / "fit.csv", index=False, float_format="%.10g")
-            self.design.to_csv(tmp / "design.csv", index=False, float_format="%.10g")
-            if self.backtest is not None:
-                self.backtest.to_csv(tmp / "backtest.csv", index=False, float_format="%.10g")
-            (tmp / "calibrated.yaml").write_text(calibrated_yaml(self.plan, self, target), encoding="utf-8")
-            write_manifest(tmp, self.manifest)
-        return target
+        tables = {"parameters.csv": self.parameters, "fit.csv": self.fit, "design.csv": self.design}
+        if self.backtest is not None:
+            tables["backtest.csv"] = self.backtest
+        texts = {"calibrated.yaml": calibrated_yaml(self.plan, self, target)}
+        return save_folder(target, tables, self.manifest, lang=None, texts=texts)
 
 
 @dataclass

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from investsim.analyses.attribution import attribute_policies, attribution_runs
+from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
-from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.results.stats import paired_difference, welch_difference
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import package_versions, simulate
@@ -291,15 +291,10 @@ class Comparison:
         """Write the results folder atomically (``comparison.csv``, ``attribution.csv``
         with attributions, ``manifest.json``), then its report in ``lang``; returns its
         path. A report that fails is a warning: the results are kept."""
-        target = check_out_dir(out)
-        with atomic_folder(target) as tmp:
-            self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.10g")
-            if self.attributions:
-                attribution = pd.concat(self.attributions, ignore_index=True)
-                attribution.to_csv(tmp / "attribution.csv", index=False, float_format="%.10g")
-            write_manifest(tmp, self.manifest)
-        write_report_or_warn(target, lang)
-        return target
+        tables = {"comparison.csv": self.table}
+        if self.attributions:
+            tables["attribution.csv"] = pd.concat(self.attributions, ignore_index=True)
+        return save_folder(out, tables, self.manifest, lang)
 
 
 def run_comparison(

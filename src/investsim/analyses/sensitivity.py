@@ -26,8 +26,8 @@ from SALib.sample import sobol as sobol_sample
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
-from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import normal_quantile
 from investsim.runs.runner import Backend, Job, run_jobs
@@ -131,13 +131,8 @@ class SensitivityResult:
         """Write the results folder atomically (``sensitivity.csv``, ``samples.csv``,
         ``manifest.json``), then its report in ``lang``; returns its path. A report that
         fails is a warning: the results are kept."""
-        target = check_out_dir(out)
-        with atomic_folder(target) as tmp:
-            self.table.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.10g")
-            self.outputs.to_csv(tmp / "samples.csv", index=False, float_format="%.10g")
-            write_manifest(tmp, self.manifest)
-        write_report_or_warn(target, lang)
-        return target
+        tables = {"sensitivity.csv": self.table, "samples.csv": self.outputs}
+        return save_folder(out, tables, self.manifest, lang)
 
 
 def run_sensitivity(

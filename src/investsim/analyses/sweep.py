@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric, summarise
+from investsim.analyses.saving import FLOAT_FORMAT
 from investsim.errors import InputError
 from investsim.results.folders import write_file_atomic, write_report_or_warn
 from investsim.results.forecast import replications_frame
@@ -216,7 +217,9 @@ def run_sweep(
         "metrics": [m.name for m in plan.metrics],
         "versions": package_versions(),
     }
-    write_file_atomic(plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+    write_file_atomic(
+        plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format=FLOAT_FORMAT)
+    )
     write_file_atomic(
         plan.out / "manifest.json",
         lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
