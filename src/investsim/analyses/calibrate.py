@@ -91,15 +91,7 @@ def plan_calibration(
         raise InputError("give --history FILE.csv")
     if not params:
         raise InputError("give at least one --param path=low:high")
-    targets: list[Target] = []
-    min_size: float | None = None
-    for h in histories:
-        found, m = read_history(h)
-        if m is not None:
-            if min_size is not None and m != min_size:
-                raise InputError("every *_large target must use the same min_size", file=str(h))
-            min_size = m
-        targets.extend(found)
+    targets, min_size = _read_histories(histories)
     extra = list(overrides)
     if min_size is not None:
         extra.append(f"large_project_threshold={min_size!r}")
@@ -115,16 +107,7 @@ def plan_calibration(
     if len({p.path for p in parsed}) != len(parsed):
         raise InputError("--param: a path is given twice")
     checked = [check_param(scenario, extra, p) for p in parsed]
-    held: list[Target] = []
-    if holdout:
-        yearly_years = sorted({t.first for t in targets if t.first == t.last})
-        if holdout >= len(yearly_years):
-            raise InputError(
-                f"--holdout {holdout}: the history has {len(yearly_years)} years; keep at least one to fit"
-            )
-        cut = yearly_years[-holdout]
-        held = [t for t in targets if t.first == t.last and t.first >= cut]
-        targets = [t for t in targets if t not in held]
+    targets, held = _hold_out(targets, holdout)
     if len(targets) < len(checked):
         raise InputError(
             f"{len(targets)} figures cannot identify {len(checked)} parameters: give more history or fewer --param"
@@ -137,20 +120,38 @@ def plan_calibration(
             f"--design {m}: a quadratic surface in {d} parameters needs at least {terms + 2} points"
         )
     s = base.config.seed if seed is None else seed
+    sources = [str(h) for h in histories]
     return CalibrationPlan(
-        str(scenario),
-        extra,
-        checked,
-        targets,
-        held,
-        replications,
-        s,
-        m,
-        base.name,
-        years,
-        [str(h) for h in histories],
-        holdout,
+        str(scenario), extra, checked, targets, held, replications, s, m, base.name, years, sources, holdout
     )
+
+
+def _read_histories(histories: Sequence[str | Path]) -> tuple[list[Target], float | None]:
+    """The targets of every history file, and the one ``min_size`` of their large ones."""
+    targets: list[Target] = []
+    min_size: float | None = None
+    for h in histories:
+        found, m = read_history(h)
+        if m is not None:
+            if min_size is not None and m != min_size:
+                raise InputError("every *_large target must use the same min_size", file=str(h))
+            min_size = m
+        targets.extend(found)
+    return targets, min_size
+
+
+def _hold_out(targets: list[Target], holdout: int) -> tuple[list[Target], list[Target]]:
+    """The targets to fit, and those of the last ``holdout`` years to hold out."""
+    if not holdout:
+        return targets, []
+    yearly_years = sorted({t.first for t in targets if t.first == t.last})
+    if holdout >= len(yearly_years):
+        raise InputError(
+            f"--holdout {holdout}: the history has {len(yearly_years)} years; keep at least one to fit"
+        )
+    cut = yearly_years[-holdout]
+    held = [t for t in targets if t.first == t.last and t.first >= cut]
+    return [t for t in targets if t not in held], held
 
 
 @dataclass

@@ -77,33 +77,26 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     ok_b, ok_o = ~np.isnan(base), ~np.isnan(other)
     if paired:
         interval = paired_difference(base, other)
-        n, mean, half = interval.n, interval.mean, interval.half
-        ok = ok_b & ok_o
-        diff = other[ok] - base[ok]
-        higher = float((diff > 0).mean()) if n else np.nan
-        quantiles = np.quantile(diff, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
-    elif min(ok_b.sum(), ok_o.sum()) < 2:
-        n, mean, half, higher, quantiles = 0, np.nan, np.nan, np.nan, [np.nan] * 3
+        n = interval.n
+        diffs = other[ok_b & ok_o] - base[ok_b & ok_o]
     else:
+        interval = welch_difference(base, other)
         b, o = base[ok_b], other[ok_o]
-        n = min(len(b), len(o))
-        interval = welch_difference(b, o)
-        mean, half = interval.mean, interval.half
+        n = min(len(b), len(o)) if min(len(b), len(o)) >= 2 else 0
         # with no pairing, the distribution of the difference is that of O - B for
         # independent draws: every pair counts
-        pairs = o[:, None] - b[None, :]
-        higher = float((pairs > 0).mean())
-        quantiles = np.quantile(pairs, [0.1, 0.5, 0.9])
+        diffs = (o[:, None] - b[None, :]).ravel()
+    quantiles = np.quantile(diffs, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
     return {
         "base_mean": float(np.nanmean(base)) if ok_b.any() else np.nan,
         "other_mean": float(np.nanmean(other)) if ok_o.any() else np.nan,
-        "diff_mean": mean,
-        "diff_ci_low": mean - half,
-        "diff_ci_high": mean + half,
+        "diff_mean": interval.mean,
+        "diff_ci_low": interval.low,
+        "diff_ci_high": interval.high,
         "diff_p10": float(quantiles[0]),
         "diff_p50": float(quantiles[1]),
         "diff_p90": float(quantiles[2]),
-        "prob_other_higher": higher,
+        "prob_other_higher": float((diffs > 0).mean()) if n else np.nan,
         "replications": n,
     }
 
