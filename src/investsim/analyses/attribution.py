@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from investsim.errors import InputError
+from investsim.results.stats import mean_interval
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
@@ -125,21 +125,16 @@ def attribute(
             parts = sampled_shapley(values, len(names), permutations)
         everything = values[frozenset(range(len(names)))] - values[frozenset()]
         for name, phi in [*zip(names, parts, strict=True), ("total", everything)]:
-            ok = ~np.isnan(phi)
-            n = int(ok.sum())
-            mean = float(phi[ok].mean()) if n else np.nan
-            half = (
-                float(special.stdtrit(n - 1, 0.975) * phi[ok].std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-            )
+            interval = mean_interval(phi)
             rows.append(
                 {
                     "policy": name,
                     "period": label,
                     "metric": metric,
-                    "value_mean": mean,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
-                    "replications": n,
+                    "value_mean": interval.mean,
+                    "ci_low": interval.low,
+                    "ci_high": interval.high,
+                    "replications": interval.n,
                     "method": method,
                 }
             )

@@ -21,142 +21,32 @@ money and counts of projects weigh alike). Every simulation uses the same seed.
 from __future__ import annotations
 
 import copy
-import itertools
-import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
-from scipy import optimize
 from scipy.stats import qmc
 
+from investsim.analyses.history import Target, read_history
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.saving import save_folder
+from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
+from investsim.results.folders import check_out_dir
 from investsim.results.forecast import replications_frame
+from investsim.results.stats import standard_error
 from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import apply_override, load_scenario
 
-YEARLY_COLUMNS = ("investment", "starts", "completions", "started_investment")
-AGGREGATE_METRICS = (*YEARLY_COLUMNS, "starts_large", "started_investment_large")
 BOOTSTRAP = 200
-FloatArray = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Target:
-    """An observed figure: ``metric`` summed over the years ``first .. last``."""
-
-    metric: str
-    first: int
-    last: int
-    observed: float
-
-    @property
-    def label(self) -> str:
-        """``investment 2016`` or ``starts_large 2014-2018``."""
-        years = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-        return f"{self.metric} {years}"
-
-    def values(self, replications: pd.DataFrame) -> FloatArray:
-        """The simulated figure, one value per replication."""
-        rows = replications[(replications["year"] >= self.first) & (replications["year"] <= self.last)]
-        return rows.groupby("replication", sort=True)[self.metric].sum().to_numpy(dtype=float)
-
-
-def read_history(path: str | Path) -> tuple[list[Target], float | None]:
-    """Targets from a history CSV, and the project size its ``*_large`` targets count from.
-
-    Two layouts: yearly (``year`` and any of investment, starts, completions,
-    started_investment; blank cells are missing values) or aggregate
-    (``from_year, to_year, metric, value`` and optionally ``min_size``).
-    """
-    file = str(path)
-    try:
-        df = pd.read_csv(path, encoding="utf-8-sig", thousands=",", skip_blank_lines=True, dtype=str)
-    except FileNotFoundError:
-        raise InputError("no such history file", file=file) from None
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text: save the CSV as UTF-8", file=file) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise InputError(f"cannot read the CSV: {str(e).strip()}", file=file) from None
-    df.columns = [str(c).strip() for c in df.columns]
-
-    def number(value: Any, line: int, column: str) -> float:
-        try:
-            x = float(str(value).replace(",", "").strip())
-        except ValueError:
-            raise InputError(f"{column}: {value!r} is not a number", file=file, line=line) from None
-        if not math.isfinite(x) or x < 0:
-            raise InputError(f"{column}: {value!r} must be a finite number >= 0", file=file, line=line)
-        return x
-
-    def year(value: Any, line: int, column: str) -> int:
-        x = number(value, line, column)
-        if not x.is_integer():
-            raise InputError(f"{column}: {value!r} is not a year", file=file, line=line)
-        return int(x)
-
-    targets: list[Target] = []
-    min_size: float | None = None
-    if "year" in df.columns:
-        metrics = [c for c in df.columns if c != "year"]
-        unknown = [c for c in metrics if c not in YEARLY_COLUMNS]
-        if unknown or not metrics:
-            raise InputError(
-                f"yearly history columns are year and any of {', '.join(YEARLY_COLUMNS)}; got {list(df.columns)}",
-                file=file,
-            )
-        seen: set[int] = set()
-        for i, row in enumerate(df.to_dict("records")):
-            line = i + 2
-            y = year(row["year"], line, "year")
-            if y in seen:
-                raise InputError(f"year {y} appears twice", file=file, line=line)
-            seen.add(y)
-            for m in metrics:
-                if pd.isna(row[m]) or not str(row[m]).strip():
-                    continue
-                targets.append(Target(m, y, y, number(row[m], line, m)))
-    elif {"from_year", "to_year", "metric", "value"} <= set(df.columns):
-        extra = set(df.columns) - {"from_year", "to_year", "metric", "value", "min_size", "source"}
-        if extra:
-            raise InputError(f"unknown column(s) {sorted(extra)}", file=file)
-        for i, row in enumerate(df.to_dict("records")):
-            line = i + 2
-            metric = str(row["metric"]).strip()
-            if metric not in AGGREGATE_METRICS:
-                raise InputError(
-                    f"metric {metric!r}: use one of {', '.join(AGGREGATE_METRICS)}", file=file, line=line
-                )
-            first, last = year(row["from_year"], line, "from_year"), year(row["to_year"], line, "to_year")
-            if last < first:
-                raise InputError("to_year is before from_year", file=file, line=line)
-            size = row.get("min_size")
-            if metric.endswith("_large"):
-                if size is None or pd.isna(size) or not str(size).strip():
-                    raise InputError(
-                        f"{metric} needs min_size (the project size it counts from)", file=file, line=line
-                    )
-                s = number(size, line, "min_size")
-                if min_size is not None and s != min_size:
-                    raise InputError("every *_large target must use the same min_size", file=file, line=line)
-                min_size = s
-            targets.append(Target(metric, first, last, number(row["value"], line, "value")))
-    else:
-        raise InputError(
-            "a history CSV has a 'year' column (yearly figures) or from_year, to_year, metric, value "
-            f"(aggregates); got {list(df.columns)}",
-            file=file,
-        )
-    if not targets:
-        raise InputError("has no figures", file=file)
-    return targets, min_size
 
 
 @dataclass
@@ -173,6 +63,17 @@ class CalibrationPlan:
     design_size: int
     name: str
     years: list[int]
+    histories: list[str] = field(default_factory=list)
+    holdout_years: int = 0
+
+    def bounds(self) -> tuple[FloatArray, FloatArray]:
+        """The parameters' lower and upper bounds."""
+        return np.array([p.low for p in self.params]), np.array([p.high for p in self.params])
+
+    @property
+    def figures(self) -> list[Target]:
+        """Every figure simulated: the targets, then the held-out ones."""
+        return [*self.targets, *self.holdout]
 
 
 def plan_calibration(
@@ -190,15 +91,7 @@ def plan_calibration(
         raise InputError("give --history FILE.csv")
     if not params:
         raise InputError("give at least one --param path=low:high")
-    targets: list[Target] = []
-    min_size: float | None = None
-    for h in histories:
-        found, m = read_history(h)
-        if m is not None:
-            if min_size is not None and m != min_size:
-                raise InputError("every *_large target must use the same min_size", file=str(h))
-            min_size = m
-        targets.extend(found)
+    targets, min_size = _read_histories(histories)
     extra = list(overrides)
     if min_size is not None:
         extra.append(f"large_project_threshold={min_size!r}")
@@ -214,16 +107,7 @@ def plan_calibration(
     if len({p.path for p in parsed}) != len(parsed):
         raise InputError("--param: a path is given twice")
     checked = [check_param(scenario, extra, p) for p in parsed]
-    held: list[Target] = []
-    if holdout:
-        yearly_years = sorted({t.first for t in targets if t.first == t.last})
-        if holdout >= len(yearly_years):
-            raise InputError(
-                f"--holdout {holdout}: the history has {len(yearly_years)} years; keep at least one to fit"
-            )
-        cut = yearly_years[-holdout]
-        held = [t for t in targets if t.first == t.last and t.first >= cut]
-        targets = [t for t in targets if t not in held]
+    targets, held = _hold_out(targets, holdout)
     if len(targets) < len(checked):
         raise InputError(
             f"{len(targets)} figures cannot identify {len(checked)} parameters: give more history or fewer --param"
@@ -236,96 +120,154 @@ def plan_calibration(
             f"--design {m}: a quadratic surface in {d} parameters needs at least {terms + 2} points"
         )
     s = base.config.seed if seed is None else seed
-    return CalibrationPlan(str(scenario), extra, checked, targets, held, replications, s, m, base.name, years)
+    sources = [str(h) for h in histories]
+    return CalibrationPlan(
+        str(scenario), extra, checked, targets, held, replications, s, m, base.name, years, sources, holdout
+    )
 
 
-def _quadratic_features(x: FloatArray) -> FloatArray:
-    """1, x_i and x_i x_j (i <= j) for each row of ``x`` (scaled to [0, 1])."""
-    cols = [np.ones(len(x))] + [x[:, i] for i in range(x.shape[1])]
-    cols += [x[:, i] * x[:, j] for i, j in itertools.combinations_with_replacement(range(x.shape[1]), 2)]
-    return np.column_stack(cols)
+def _read_histories(histories: Sequence[str | Path]) -> tuple[list[Target], float | None]:
+    """The targets of every history file, and the one ``min_size`` of their large ones."""
+    targets: list[Target] = []
+    min_size: float | None = None
+    for h in histories:
+        found, m = read_history(h)
+        if m is not None:
+            if min_size is not None and m != min_size:
+                raise InputError("every *_large target must use the same min_size", file=str(h))
+            min_size = m
+        targets.extend(found)
+    return targets, min_size
 
 
-@dataclass
-class Surface:
-    """Quadratic response surfaces of every target over the unit box."""
-
-    coef: FloatArray  # (features, targets)
-
-    @classmethod
-    def fit(cls, u: FloatArray, y: FloatArray) -> Surface:
-        """Least squares fit of ``y`` (points x targets) on the points ``u`` (unit box)."""
-        coef, *_ = np.linalg.lstsq(_quadratic_features(u), y, rcond=None)
-        return cls(np.asarray(coef, dtype=float))
-
-    def predict(self, u: FloatArray) -> FloatArray:
-        """Predicted targets at the points ``u``."""
-        return _quadratic_features(np.atleast_2d(u)) @ self.coef
-
-
-def _objective(pred: FloatArray, observed: FloatArray) -> FloatArray:
-    scale = np.where(observed != 0, np.abs(observed), 1.0)
-    return (((pred - observed) / scale) ** 2).sum(axis=-1)
-
-
-def _minimise(
-    surface: Surface, observed: FloatArray, lo: FloatArray, hi: FloatArray, starts: FloatArray
-) -> FloatArray:
-    """The point of the box [lo, hi] (unit coordinates) where the surface fits best."""
-    best_u, best_f = starts[0], math.inf
-    for u0 in starts:
-        res = optimize.minimize(
-            lambda u: float(_objective(surface.predict(u)[0], observed)),
-            np.clip(u0, lo, hi),
-            method="L-BFGS-B",
-            bounds=list(zip(lo, hi, strict=True)),
+def _hold_out(targets: list[Target], holdout: int) -> tuple[list[Target], list[Target]]:
+    """The targets to fit, and those of the last ``holdout`` years to hold out."""
+    if not holdout:
+        return targets, []
+    yearly_years = sorted({t.first for t in targets if t.first == t.last})
+    if holdout >= len(yearly_years):
+        raise InputError(
+            f"--holdout {holdout}: the history has {len(yearly_years)} years; keep at least one to fit"
         )
-        if res.fun < best_f:
-            best_u, best_f = res.x, float(res.fun)
-    return np.asarray(best_u, dtype=float)
+    cut = yearly_years[-holdout]
+    held = [t for t in targets if t.first == t.last and t.first >= cut]
+    return [t for t in targets if t not in held], held
 
 
 @dataclass
 class CalibrationResult:
-    """Estimates (``parameters``), the fit at them (``fit``), the evaluated ``design``, and
-    the backtest when some years were held out."""
+    """Estimates (``parameters``), the fit at them (``fit``), the evaluated ``design``, the
+    backtest when some years were held out, and the manifest, for ``plan``."""
 
+    plan: CalibrationPlan
     parameters: pd.DataFrame
     fit: pd.DataFrame
     design: pd.DataFrame
     backtest: pd.DataFrame | None
     estimate: dict[str, float]
     summary: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the calibration folder atomically (``parameters.csv``, ``fit.csv``,
+        ``design.csv``, ``backtest.csv`` with held-out years, ``calibrated.yaml`` and
+        ``manifest.json``); returns its path. It has no report: the tables are the result."""
+        target = check_out_dir(out)
+        tables = {"parameters.csv": self.parameters, "fit.csv": self.fit, "design.csv": self.design}
+        if self.backtest is not None:
+            tables["backtest.csv"] = self.backtest
+        texts = {"calibrated.yaml": calibrated_yaml(self.plan, self, target)}
+        return save_folder(target, tables, self.manifest, lang=None, texts=texts)
+
+
+@dataclass
+class _Search:
+    """The two design rounds (unit-box points ``u``, simulated figures ``y``: points x
+    replications x figures), the local box, its surface and the best point on it."""
+
+    u1: FloatArray
+    y1: FloatArray
+    u2: FloatArray
+    y2: FloatArray
+    lo: FloatArray
+    hi: FloatArray
+    local: Surface
+    best: FloatArray
 
 
 def calibrate(
-    plan: CalibrationPlan, jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
+    plan: CalibrationPlan,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+    command: Sequence[str] | None = None,
 ) -> CalibrationResult:
-    """Fit ``plan``'s parameters to its targets (see the module docstring for the method)."""
-    d = len(plan.params)
-    low = np.array([p.low for p in plan.params])
-    high = np.array([p.high for p in plan.params])
+    """Fit ``plan``'s parameters to its targets (see the module docstring for the method);
+    ``command`` is recorded in the manifest."""
+    started = time.perf_counter()
+    low, high = plan.bounds()
+    evaluate = partial(_evaluate, plan, jobs, on_progress)
+    search = _search(plan, evaluate)
+    boot = _bootstrap(plan, search)
+    estimate_values = low + search.best * (high - low)
+    estimate_values = np.array(
+        [round(v) if p.whole else float(v) for p, v in zip(plan.params, estimate_values, strict=True)]
+    )
+    parameters = _parameters_table(plan, estimate_values, boot)
+    design = _design_table(plan, search)
+    # the check run: the estimate itself, simulated
+    check = evaluate(((estimate_values - low) / (high - low))[None, :])[0]
+    fit = _fit_table(plan, search, check)
+    summary = _summary(plan, search, fit, check)
+    backtest = _backtest(plan, fit) if plan.holdout else None
+    if backtest is not None:
+        summary["backtest_mape"] = {
+            c: float(backtest[f"{c}_relative_error"].abs().mean())
+            for c in ("calibrated", "last_value", "linear_trend")
+        }
+    estimate = {p.path: float(v) for p, v in zip(plan.params, estimate_values, strict=True)}
+    manifest = {
+        "command": list(command) if command is not None else None,
+        "scenario_file": plan.source,
+        "histories": list(plan.histories),
+        "seed": plan.seed,
+        "replications_per_point": plan.replications,
+        "design_points_per_round": plan.design_size,
+        "holdout_years": plan.holdout_years,
+        "estimate": estimate,
+        **summary,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    return CalibrationResult(plan, parameters, fit, design, backtest, estimate, summary, manifest)
+
+
+def _evaluate(
+    plan: CalibrationPlan, jobs: int | Backend, on_progress: Callable[[int], None] | None, units: FloatArray
+) -> FloatArray:
+    """Simulated figures (points x replications x figures) at unit-box points."""
+    low, high = plan.bounds()
+    figures = plan.figures
+    values = low + units * (high - low)
+    scenarios = [_scenario(plan, v) for v in values]
+    out = np.empty((len(units), plan.replications, len(figures)))
+    work = [Job(s, plan.replications, plan.seed) for s in scenarios]
+    for k, results in run_jobs(work, jobs, on_progress):
+        frame = replications_frame(scenarios[k], results)
+        out[k] = np.column_stack([t.values(frame) for t in figures])
+    return out
+
+
+def _search(plan: CalibrationPlan, evaluate: Callable[[FloatArray], FloatArray]) -> _Search:
+    """Steps 1-3 of the method: a global design, a local one around its estimate, and the
+    best point of the local surface."""
+    d, k = len(plan.params), len(plan.targets)
     observed = np.array([t.observed for t in plan.targets])
-    everything = [*plan.targets, *plan.holdout]
-
-    def evaluate(units: FloatArray) -> FloatArray:
-        """Simulated targets (points x replications x targets) at unit-box points."""
-        values = low + units * (high - low)
-        scenarios = [_scenario(plan, v) for v in values]
-        out = np.empty((len(units), plan.replications, len(everything)))
-        work = [Job(s, plan.replications, plan.seed) for s in scenarios]
-        for k, results in run_jobs(work, jobs, on_progress):
-            frame = replications_frame(scenarios[k], results)
-            out[k] = np.column_stack([t.values(frame) for t in everything])
-        return out
-
     sampler = qmc.LatinHypercube(d=d, seed=np.random.default_rng([plan.seed, 0xCA1]))
     u1 = sampler.random(plan.design_size)
     y1 = evaluate(u1)
-    k = len(plan.targets)
     first = Surface.fit(u1, y1[:, :, :k].mean(axis=1))
-    starts = np.vstack([u1[np.argmin(_objective(y1[:, :, :k].mean(axis=1), observed))], np.full(d, 0.5)])
-    centre = _minimise(first, observed, np.zeros(d), np.ones(d), starts)
+    starts = np.vstack([u1[np.argmin(objective(y1[:, :, :k].mean(axis=1), observed))], np.full(d, 0.5)])
+    centre = minimise(first, observed, np.zeros(d), np.ones(d), starts)
     # a local design, half as wide, around the first estimate (clipped to the box)
     lo = np.clip(centre - 0.25, 0.0, 1.0)
     hi = np.clip(centre + 0.25, 0.0, 1.0)
@@ -334,25 +276,32 @@ def calibrate(
     y2 = evaluate(u2)
     means = y2[:, :, :k].mean(axis=1)
     local = Surface.fit(u2, means)
-    best = _minimise(local, observed, lo, hi, np.vstack([centre, u2[np.argmin(_objective(means, observed))]]))
-    # bootstrap: resample replications, refit, re-minimise (no new simulation)
+    best = minimise(local, observed, lo, hi, np.vstack([centre, u2[np.argmin(objective(means, observed))]]))
+    return _Search(u1, y1, u2, y2, lo, hi, local, best)
+
+
+def _bootstrap(plan: CalibrationPlan, search: _Search) -> FloatArray:
+    """Step 4: the estimates (parameter values) of bootstrap resamples of the replications,
+    each surface re-fitted and re-minimised (no new simulation)."""
+    k = len(plan.targets)
+    low, high = plan.bounds()
+    observed = np.array([t.observed for t in plan.targets])
     rng = np.random.default_rng([plan.seed, 0xB007])
     boots = []
     for _ in range(BOOTSTRAP):
         pick = rng.integers(0, plan.replications, plan.replications)
-        surface = Surface.fit(u2, y2[:, pick, :k].mean(axis=1))
-        boots.append(_minimise(surface, observed, lo, hi, best[None, :]))
-    boot = low + np.array(boots) * (high - low)
-    estimate_values = low + best * (high - low)
-    estimate_values = np.array(
-        [round(v) if p.whole else float(v) for p, v in zip(plan.params, estimate_values, strict=True)]
-    )
-    # surface quality: leave-one-out R^2 on the local design, per target
-    r2 = _loo_r2(u2, means)
-    parameters = pd.DataFrame(
+        surface = Surface.fit(search.u2, search.y2[:, pick, :k].mean(axis=1))
+        boots.append(minimise(surface, observed, search.lo, search.hi, search.best[None, :]))
+    return low + np.array(boots) * (high - low)
+
+
+def _parameters_table(plan: CalibrationPlan, estimate: FloatArray, boot: FloatArray) -> pd.DataFrame:
+    """parameters.csv: each estimate with its bootstrap interval and the range searched."""
+    low, high = plan.bounds()
+    return pd.DataFrame(
         {
             "parameter": [p.path for p in plan.params],
-            "estimate": estimate_values,
+            "estimate": estimate,
             "ci_low": np.quantile(boot, 0.025, axis=0),
             "ci_high": np.quantile(boot, 0.975, axis=0),
             "bootstrap_se": boot.std(axis=0, ddof=1),
@@ -360,25 +309,36 @@ def calibrate(
             "high": high,
             "at_bound": [
                 bool(np.isclose(v, lo_) or np.isclose(v, hi_))
-                for v, lo_, hi_ in zip(estimate_values, low, high, strict=True)
+                for v, lo_, hi_ in zip(estimate, low, high, strict=True)
             ],
         }
     )
-    design_rows = []
-    for stage, units, ys in (("global", u1, y1), ("local", u2, y2)):
+
+
+def _design_table(plan: CalibrationPlan, search: _Search) -> pd.DataFrame:
+    """design.csv: every design point run, with the mean of each figure there."""
+    low, high = plan.bounds()
+    rows = []
+    for stage, units, ys in (("global", search.u1, search.y1), ("local", search.u2, search.y2)):
         for u, y in zip(units, ys, strict=True):
             row: dict[str, Any] = {"design": stage}
             row.update({p.path: float(v) for p, v in zip(plan.params, low + u * (high - low), strict=True)})
-            row.update({t.label: float(y[:, j].mean()) for j, t in enumerate(everything)})
-            design_rows.append(row)
-    design = pd.DataFrame(design_rows)
-    # the check run: the estimate itself, simulated
-    check = evaluate(((estimate_values - low) / (high - low))[None, :])[0]
-    predicted = local.predict(best)[0]
-    fit_rows = []
-    for j, t in enumerate(everything):
+            row.update({t.label: float(y[:, j].mean()) for j, t in enumerate(plan.figures)})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fit_table(plan: CalibrationPlan, search: _Search, check: FloatArray) -> pd.DataFrame:
+    """fit.csv: each figure observed against simulated at the estimate (``check``: the
+    replications x figures of the check run), with what the surface predicted."""
+    k = len(plan.targets)
+    # surface quality: leave-one-out R^2 on the local design, per target
+    r2 = loo_r2(search.u2, search.y2[:, :, :k].mean(axis=1))
+    predicted = search.local.predict(search.best)[0]
+    rows = []
+    for j, t in enumerate(plan.figures):
         v = check[:, j]
-        fit_rows.append(
+        rows.append(
             {
                 "target": t.label,
                 "metric": t.metric,
@@ -396,47 +356,34 @@ def calibrate(
                 "surface_loo_r2": float(r2[j]) if j < k else np.nan,
             }
         )
-    fit = pd.DataFrame(fit_rows)
+    return pd.DataFrame(rows)
+
+
+def _summary(plan: CalibrationPlan, search: _Search, fit: pd.DataFrame, check: FloatArray) -> dict[str, Any]:
+    """Step 5's figures of merit, and the targets where the surface misled the search."""
+    k = len(plan.targets)
     used = fit[fit["used"] == "fit"]
-    summary = {
+    summary: dict[str, Any] = {
         "rmse_by_metric": {m: float(np.sqrt((g["error"] ** 2).mean())) for m, g in used.groupby("metric")},
         "mape": float(used["relative_error"].abs().mean()),
-        "objective": float(_objective(used["simulated_mean"].to_numpy(), used["observed"].to_numpy())),
+        "objective": float(objective(used["simulated_mean"].to_numpy(), used["observed"].to_numpy())),
         "simulations": int((2 * plan.design_size + 1) * plan.replications),
     }
     # the surface is only a guide: when the simulation at the estimate misses what the
     # surface promised by more than its noise, say so rather than report a false fit
-    se = check[:, :k].std(axis=0, ddof=1) / math.sqrt(plan.replications)
+    predicted = search.local.predict(search.best)[0]
+    se = standard_error(check[:, :k])
     summary["surface_misses"] = [
         t.label
         for j, t in enumerate(plan.targets)
         if abs(check[:, j].mean() - predicted[j]) > 4 * se[j] + 1e-9
     ]
     summary["targets_reached"] = bool(float(used["relative_error"].abs().mean()) < 0.05)
-    backtest = _backtest(plan, fit) if plan.holdout else None
-    if backtest is not None:
-        summary["backtest_mape"] = {
-            c: float(backtest[f"{c}_relative_error"].abs().mean())
-            for c in ("calibrated", "last_value", "linear_trend")
-        }
-    estimate = {p.path: float(v) for p, v in zip(plan.params, estimate_values, strict=True)}
-    return CalibrationResult(parameters, fit, design, backtest, estimate, summary)
+    return summary
 
 
 def _scenario(plan: CalibrationPlan, values: FloatArray) -> Scenario:
     return load_scenario(plan.source, [*plan.overrides, *param_overrides(plan.params, values)])
-
-
-def _loo_r2(u: FloatArray, y: FloatArray) -> FloatArray:
-    """Leave-one-out R^2 of the quadratic surface, per target column of ``y``."""
-    x = _quadratic_features(u)
-    hat = x @ np.linalg.pinv(x)
-    resid = y - hat @ y
-    leverage = np.clip(1 - np.diag(hat), 1e-12, None)
-    press = ((resid / leverage[:, None]) ** 2).sum(axis=0)
-    total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, 1 - press / total, np.nan)
 
 
 def _backtest(plan: CalibrationPlan, fit: pd.DataFrame) -> pd.DataFrame:

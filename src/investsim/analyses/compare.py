@@ -6,22 +6,30 @@ other and the interval of the difference comes from the paired differences — m
 narrower than from two independent runs. When the runs are not paired (different seeds
 or replication counts, or ``independent=True``), the interval is Welch's and the table
 says ``unpaired``.
+
+>>> plan = plan_comparison("baseline.yaml", ["reform.yaml"], replications=100, attribute=True)
+>>> comparison = run_comparison(plan, jobs=2)
+>>> comparison.save(f"results/{plan.default_name}")  # what `investsim compare` writes
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from investsim.analyses.attribution import attribute_policies, attribution_runs
+from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
+from investsim.results.stats import paired_difference, welch_difference
 from investsim.runs.runner import Backend
-from investsim.runs.simulate import simulate
+from investsim.runs.simulate import package_versions, simulate
 from investsim.scenario.loading import load_scenario
 
 METRICS = ("investment", "growth", "starts", "completions")
@@ -68,38 +76,27 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     """Difference statistics of one metric in one period (arrays: one value per replication)."""
     ok_b, ok_o = ~np.isnan(base), ~np.isnan(other)
     if paired:
-        ok = ok_b & ok_o
-        diff = other[ok] - base[ok]
-        n = len(diff)
-        mean = float(diff.mean()) if n else np.nan
-        half = float(special.stdtrit(n - 1, 0.975) * diff.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-        higher = float((diff > 0).mean()) if n else np.nan
-        quantiles = np.quantile(diff, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
-    elif min(ok_b.sum(), ok_o.sum()) < 2:
-        n, mean, half, higher, quantiles = 0, np.nan, np.nan, np.nan, [np.nan] * 3
+        interval = paired_difference(base, other)
+        n = interval.n
+        diffs = other[ok_b & ok_o] - base[ok_b & ok_o]
     else:
+        interval = welch_difference(base, other)
         b, o = base[ok_b], other[ok_o]
-        n = min(len(b), len(o))
-        mean = float(o.mean() - b.mean())
-        vb, vo = b.var(ddof=1) / len(b), o.var(ddof=1) / len(o)
-        se = np.sqrt(vb + vo)
-        dof = (vb + vo) ** 2 / (vb**2 / (len(b) - 1) + vo**2 / (len(o) - 1)) if se > 0 else 1.0
-        half = float(special.stdtrit(dof, 0.975) * se) if n > 1 else np.nan
+        n = min(len(b), len(o)) if min(len(b), len(o)) >= 2 else 0
         # with no pairing, the distribution of the difference is that of O - B for
         # independent draws: every pair counts
-        pairs = o[:, None] - b[None, :]
-        higher = float((pairs > 0).mean()) if n else np.nan
-        quantiles = np.quantile(pairs, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
+        diffs = (o[:, None] - b[None, :]).ravel()
+    quantiles = np.quantile(diffs, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
     return {
         "base_mean": float(np.nanmean(base)) if ok_b.any() else np.nan,
         "other_mean": float(np.nanmean(other)) if ok_o.any() else np.nan,
-        "diff_mean": mean,
-        "diff_ci_low": mean - half,
-        "diff_ci_high": mean + half,
+        "diff_mean": interval.mean,
+        "diff_ci_low": interval.low,
+        "diff_ci_high": interval.high,
         "diff_p10": float(quantiles[0]),
         "diff_p50": float(quantiles[1]),
         "diff_p90": float(quantiles[2]),
-        "prob_other_higher": higher,
+        "prob_other_higher": float((diffs > 0).mean()) if n else np.nan,
         "replications": n,
     }
 
@@ -197,3 +194,144 @@ def compare_scenarios(
         forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
         runs.append(Run(scn.name, s, forecast.replications))
     return compare_runs(runs[0], runs[1:], window), runs
+
+
+@dataclass(frozen=True)
+class ComparisonPlan:
+    """A checked comparison, ready to run: every input was loaded once, nothing has run."""
+
+    base: str | Path
+    others: list[str | Path]
+    names: list[str]
+    """The scenarios' names, base first."""
+    replications: int | None
+    """Per scenario file: as given, else the first scenario file's (``None``: only folders)."""
+    seed: int | None
+    independent: bool = False
+    window: tuple[int, int] | None = None
+    attribute: bool = False
+    permutations: int = 12
+    simulations: int = 0
+    """Replications that running the plan simulates (for progress bars)."""
+
+    @property
+    def default_name(self) -> str:
+        """The results folder's default name: ``base-vs-other`` or ``base-vs-K-scenarios``."""
+        if len(self.names) == 2:
+            return f"{self.names[0]}-vs-{self.names[1]}"
+        return f"{self.names[0]}-vs-{len(self.names) - 1}-scenarios"
+
+
+def plan_comparison(
+    base: str | Path,
+    others: Sequence[str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    independent: bool = False,
+    window: tuple[int, int] | None = None,
+    attribute: bool = False,
+    permutations: int = 12,
+) -> ComparisonPlan:
+    """Check every input (scenario files or results folders) before any work starts;
+    ``InputError`` on the first problem. ``attribute`` also splits each other scenario
+    file's difference across its policies (see :func:`attribute_policies`)."""
+    names, files = [], 0
+    for item in (base, *others):
+        path = Path(item)
+        if path.is_dir():
+            names.append(load_run(path).name)
+        else:
+            scn = load_scenario(path)
+            names.append(scn.name)
+            files += 1
+            if replications is None:
+                replications = scn.config.replications
+    if attribute:
+        for item in others:
+            if Path(item).is_dir():
+                raise InputError("--attribute needs scenario files, not results folders", file=str(item))
+    n = replications or 0
+    simulations = files * n
+    if attribute:
+        simulations += n * sum(attribution_runs(item, permutations, seed) for item in others)
+    return ComparisonPlan(
+        base,
+        list(others),
+        names,
+        replications,
+        seed,
+        independent,
+        window,
+        attribute,
+        permutations,
+        simulations,
+    )
+
+
+@dataclass
+class Comparison:
+    """A finished comparison: the differences from the base (``table``, see
+    :func:`compare_runs`), the runs compared (base first), per other scenario file the
+    attribution of its difference to its policies, and the manifest."""
+
+    table: pd.DataFrame
+    runs: list[Run]
+    window: tuple[int, int] | None = None
+    attributions: list[pd.DataFrame] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: str | Path, lang: str = "en") -> Path:
+        """Write the results folder atomically (``comparison.csv``, ``attribution.csv``
+        with attributions, ``manifest.json``), then its report in ``lang``; returns its
+        path. A report that fails is a warning: the results are kept."""
+        tables = {"comparison.csv": self.table}
+        if self.attributions:
+            tables["attribution.csv"] = pd.concat(self.attributions, ignore_index=True)
+        return save_folder(out, tables, self.manifest, lang)
+
+
+def run_comparison(
+    plan: ComparisonPlan,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+    command: Sequence[str] | None = None,
+) -> Comparison:
+    """Run ``plan`` (see :func:`compare_scenarios` and :func:`attribute_policies`);
+    ``command`` is recorded in the manifest."""
+    started = time.perf_counter()
+    table, runs = compare_scenarios(
+        plan.base,
+        plan.others,
+        plan.replications,
+        plan.seed,
+        jobs,
+        plan.independent,
+        plan.window,
+        on_progress=on_progress,
+    )
+    parts = []
+    if plan.attribute:
+        for item, run in zip(plan.others, runs[1:], strict=True):
+            part = attribute_policies(
+                item,
+                plan.replications,
+                plan.seed,
+                jobs,
+                plan.window,
+                permutations=plan.permutations,
+                on_progress=on_progress,
+            )
+            part.insert(0, "scenario", run.name)
+            parts.append(part)
+    manifest = {
+        "command": list(command) if command is not None else None,
+        "base": runs[0].name,
+        "others": [r.name for r in runs[1:]],
+        "seeds": [r.seed for r in runs],
+        "replications": [int(r.replications["replication"].nunique()) for r in runs],
+        "pairing": sorted(set(table["pairing"])),
+        "window": list(plan.window) if plan.window else None,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    return Comparison(table, runs, plan.window, parts, manifest)

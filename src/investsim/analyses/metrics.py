@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import special
 
 from investsim.errors import InputError
+from investsim.results.stats import mean_interval
 from investsim.scenario.config import Scenario
 
 YEARLY = ("investment", "growth", "starts", "completions", "financing_gap")
@@ -85,20 +85,16 @@ def parse_metric(text: str, years: list[int], columns: set[str] | None = None) -
 
 def summarise(values: NDArray[np.float64]) -> dict[str, float]:
     """Mean, P10/P50/P90 and the 95% t-interval of the mean of per-replication values."""
-    v = values[~np.isnan(values)]
-    n = len(v)
-    if n == 0:
+    interval = mean_interval(values)
+    if interval.n == 0:
         return dict.fromkeys(("mean", "p10", "p50", "p90", "ci_low", "ci_high", "se"), float("nan"))
-    mean = float(v.mean())
-    se = float(v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    half = float(special.stdtrit(n - 1, 0.975) * se) if n > 1 else float("nan")
-    p10, p50, p90 = (float(x) for x in np.quantile(v, [0.1, 0.5, 0.9]))
+    p10, p50, p90 = (float(x) for x in np.quantile(values[~np.isnan(values)], [0.1, 0.5, 0.9]))
     return {
-        "mean": mean,
+        "mean": interval.mean,
         "p10": p10,
         "p50": p50,
         "p90": p90,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
-        "se": se,
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "se": interval.se,
     }

@@ -10,8 +10,9 @@ metric over its replications.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,15 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-from scipy import special
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
+from investsim.results.stats import normal_quantile
 from investsim.runs.runner import Backend, Job, run_jobs
+from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
 
@@ -116,17 +119,31 @@ def plan_sensitivity(
 
 @dataclass
 class SensitivityResult:
-    """Indices per parameter (``table``, most important first) and the model outputs."""
+    """Indices per parameter (``table``, most important first), the model outputs of every
+    parameter set, and the manifest."""
 
     table: pd.DataFrame
     outputs: pd.DataFrame
     method: str
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: str | Path, lang: str = "en") -> Path:
+        """Write the results folder atomically (``sensitivity.csv``, ``samples.csv``,
+        ``manifest.json``), then its report in ``lang``; returns its path. A report that
+        fails is a warning: the results are kept."""
+        tables = {"sensitivity.csv": self.table, "samples.csv": self.outputs}
+        return save_folder(out, tables, self.manifest, lang)
 
 
 def run_sensitivity(
-    plan: SensitivityPlan, jobs: int | Backend = 1, on_progress: Callable[[int], None] | None = None
+    plan: SensitivityPlan,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+    command: Sequence[str] | None = None,
 ) -> SensitivityResult:
-    """Run every parameter set and analyse the outputs with SALib."""
+    """Run every parameter set and analyse the outputs with SALib; ``command`` is recorded
+    in the manifest."""
+    started = time.perf_counter()
     y = np.empty(len(plan.scenarios))
     work = [Job(scn, plan.replications, plan.seed) for scn in plan.scenarios]
     for k, results in run_jobs(work, jobs, on_progress):
@@ -139,7 +156,13 @@ def run_sensitivity(
     outputs = pd.DataFrame(plan.sample, columns=[p.path for p in plan.params])
     outputs[plan.metric.name] = y
     table = _morris(plan, y) if plan.method == "morris" else _sobol(plan, y)
-    return SensitivityResult(table, outputs, plan.method)
+    manifest = {
+        "command": list(command) if command is not None else None,
+        **manifest_of(plan),
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "versions": package_versions(),
+    }
+    return SensitivityResult(table, outputs, plan.method, manifest)
 
 
 def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
@@ -155,8 +178,7 @@ def _morris(plan: SensitivityPlan, y: NDArray[np.float64]) -> pd.DataFrame:
         rows = (pick[:, None] * (d + 1) + np.arange(d + 1)[None, :]).ravel()
         boot = morris_analyze.analyze(plan.problem, plan.design[rows], y[rows], num_levels=MORRIS_LEVELS)
         sigmas.append(np.asarray(boot["sigma"], dtype=float))
-    z = float(special.ndtri(0.975))
-    sigma_conf = z * np.nanstd(np.array(sigmas), axis=0, ddof=1)
+    sigma_conf = normal_quantile() * np.nanstd(np.array(sigmas), axis=0, ddof=1)
     table = pd.DataFrame(
         {
             "parameter": [p.path for p in plan.params],

@@ -25,8 +25,9 @@ import pandas as pd
 import yaml
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric, summarise
+from investsim.analyses.saving import FLOAT_FORMAT
 from investsim.errors import InputError
-from investsim.results.folders import write_file_atomic
+from investsim.results.folders import write_file_atomic, write_report_or_warn
 from investsim.results.forecast import replications_frame
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.scenario.config import Scenario
@@ -172,9 +173,15 @@ def run_sweep(
     jobs: int | Backend = 1,
     on_progress: Callable[[int], None] | None = None,
     command: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> SweepResult:
     """Run the points of ``plan`` not saved yet, save each as it finishes, then write
-    ``sweep.csv`` and ``manifest.json`` (last)."""
+    ``sweep.csv``, ``manifest.json`` (last: the sweep is done) and the report in ``lang``
+    (a report that fails is a warning). ``command`` is recorded in the manifest.
+
+    A sweep folder is written in place as the sweep runs (that is what lets a stopped
+    sweep resume), so unlike the other analyses' results there is nothing left to save.
+    """
     from investsim.runs.simulate import package_versions
 
     folder = plan.out / POINTS
@@ -210,9 +217,12 @@ def run_sweep(
         "metrics": [m.name for m in plan.metrics],
         "versions": package_versions(),
     }
-    write_file_atomic(plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+    write_file_atomic(
+        plan.out / "sweep.csv", lambda p: table.to_csv(p, index=False, float_format=FLOAT_FORMAT)
+    )
     write_file_atomic(
         plan.out / "manifest.json",
         lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
     )
+    write_report_or_warn(plan.out, lang)
     return SweepResult(table, plan.metrics, paths, len(todo), len(plan.points) - len(todo), manifest)

@@ -19,11 +19,11 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from investsim.errors import InputError
 from investsim.model.collect import ReplicationResult
 from investsim.results.forecast import Forecast, project_frame, replications_frame
+from investsim.results.stats import mean_interval
 from investsim.runs.runner import Backend, run_replications
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import scenario_sha256
@@ -141,9 +141,9 @@ def _to_precision(
         k = min(batch, maximum - len(results))
         results += run_replications(scenario, k, seed, jobs, project_log, on_progress, first=len(results))
         totals = np.array([r.investment_by_sector.sum() + r.background.sum() for r in results])
-        if len(totals) >= 10 and totals.mean() != 0:
-            half = special.stdtrit(len(totals) - 1, 0.975) * totals.std(ddof=1) / math.sqrt(len(totals))
-            share = float(half / abs(totals.mean()))
+        interval = mean_interval(totals)
+        if len(totals) >= 10 and interval.mean != 0:
+            share = interval.half / abs(interval.mean)
             if share <= precision:
                 break
     return results, {

@@ -1,0 +1,263 @@
+"""The tables and lines the commands print (rich); they only read results."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from rich.markup import escape
+from rich.table import Table
+
+from investsim.cli.common import out_console, say
+from investsim.results.forecast import Forecast
+from investsim.scenario.config import Scenario
+
+if TYPE_CHECKING:  # the analyses are imported only by the commands that run them
+    from investsim.analyses.calibrate import CalibrationResult
+    from investsim.analyses.compare import Comparison
+    from investsim.analyses.sensitivity import SensitivityResult
+    from investsim.analyses.sweep import SweepResult
+
+
+def print_precision(reached: dict[str, Any], precision: float, maximum: int) -> None:
+    """How precise ``run --precision`` got, and after how many replications."""
+    out_console.print(
+        f"precision: the 95% interval of cumulative investment is ±{reached['half_width_share']:.2%} "
+        f"of its mean after {reached['replications_needed']} replications (target ±{precision:.2%}"
+        + ("" if reached["reached"] else f"; not reached within {maximum}")
+        + ")",
+        highlight=False,
+    )
+
+
+def print_forecast(forecast: Forecast) -> None:
+    """The yearly forecast: investment quantiles, growth, starts and completions."""
+    scn, manifest = forecast.scenario, forecast.manifest
+    annual: Any = forecast.annual  # its rows' fields are columns, which pandas-stubs cannot know
+    unit = scn.config.money_unit
+    table = Table(
+        title=escape(
+            f"{scn.name}: annual investment ({unit}), {manifest['replications']} replications, "
+            f"seed {manifest['seed']}"
+        ),
+        title_justify="left",
+    )
+    for col in ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"):
+        table.add_column(col, justify="right")
+    for row in annual.itertuples():
+        growth = "" if row.growth_p50 != row.growth_p50 else f"{row.growth_p50:+.1%}"
+        table.add_row(
+            str(row.year),
+            f"{row.investment_p10:,.1f}",
+            f"{row.investment_p50:,.1f}",
+            f"{row.investment_p90:,.1f}",
+            f"{row.investment_mean:,.1f}",
+            growth,
+            f"{row.starts_mean:,.1f}",
+            f"{row.completions_mean:,.1f}",
+        )
+    out_console.print(table)
+
+
+def print_scenario(scn: Scenario) -> None:
+    """What ``validate`` shows of a valid scenario: years, sectors and projects in flight."""
+    c = scn.config
+    unit = c.money_unit
+    say(f"{scn.source}: valid")
+    out_console.print(
+        f"  {c.name}: {c.start_year}-{c.start_year + c.horizon_years - 1}, "
+        f"{c.replications} replications, seed {c.seed}",
+        highlight=False,
+        markup=False,
+    )
+    table = Table(show_edge=False)
+    for col in ("sector", "arrivals/yr", "mean size", "approval", "land", "construction"):
+        table.add_column(col, justify="right" if col != "sector" else "left")
+    total_rate = 0.0
+    for name, s in c.sectors.items():
+        total_rate += s.arrivals.rate
+        approval = s.approval
+        ap = f"{approval.mean:.1f} mo" if hasattr(approval, "mean") else f"{approval.mode} steps"
+        table.add_row(
+            escape(name),
+            f"{s.arrivals.rate:g}",
+            f"{s.size.mean:.2f} {unit}",
+            ap,
+            f"{s.land.mean:.1f} mo",
+            f"{s.construction.mean:.1f} mo",
+        )
+    out_console.print(table)
+    live = [p for p in scn.in_flight if p.stage != "completed"]
+    out_console.print(
+        f"  expected new projects a year: {total_rate:g} in {len(c.sectors)} sectors", highlight=False
+    )
+    out_console.print(
+        f"  in flight at the start: {len(live)} projects, {sum(p.total_investment for p in live):,.2f} {unit} "
+        f"total investment ({sum(p.total_investment * (1 - p.progress) for p in live if p.stage == 'construction'):,.2f} "
+        f"{unit} still to spend in construction)",
+        highlight=False,
+    )
+
+
+def print_comparison(comparison: Comparison) -> None:
+    """The difference of each scenario's investment from the base's, then each attribution."""
+    span = comparison.window
+    periods = ["total"] + ([f"{span[0]}-{span[1]}"] if span else [])
+    view = Table(
+        title=escape(f"investment difference from {comparison.runs[0].name} (95% interval)"),
+        title_justify="left",
+    )
+    view.add_column("scenario")
+    view.add_column("pairing")
+    for p in periods:
+        view.add_column(p, justify="right")
+    view.add_column("years where the interval excludes 0")
+    table = comparison.table
+    inv = table[table["metric"] == "investment"]
+    for name, rows in inv.groupby("scenario", sort=False):
+        cells = []
+        for p in periods:
+            r = rows[rows["period"] == p].iloc[0]
+            cells.append(f"{r.diff_mean:+,.1f} ({r.diff_ci_low:+,.1f} to {r.diff_ci_high:+,.1f})")
+        yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
+        sure = yearly[(yearly["diff_ci_low"] > 0) | (yearly["diff_ci_high"] < 0)]["period"].tolist()
+        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, ", ".join(sure) or "none")
+    out_console.print(view)
+    for part in comparison.attributions:
+        _print_attribution(part)
+
+
+def _print_attribution(part: pd.DataFrame) -> None:
+    rows = part[(part["period"] == "total") & (part["metric"] == "investment")]
+    view = Table(
+        title=escape(
+            f"{part['scenario'].iloc[0]}: investment over the horizon by policy "
+            f"(Shapley, {part['method'].iloc[0]}, 95% interval)"
+        ),
+        title_justify="left",
+    )
+    for col in ("policy", "share of the difference", "land wait months", "financing wait months"):
+        view.add_column(col, justify="left" if col == "policy" else "right")
+    waits = part[part["period"] == "total"].set_index(["policy", "metric"])["value_mean"]
+    for r in rows.itertuples():
+        view.add_row(
+            escape(str(r.policy)),
+            f"{r.value_mean:+,.1f} ({r.ci_low:+,.1f} to {r.ci_high:+,.1f})",
+            f"{waits.get((r.policy, 'land_wait_months'), float('nan')):+.2f}",
+            f"{waits.get((r.policy, 'financing_wait_months'), float('nan')):+.2f}",
+        )
+    out_console.print(view)
+
+
+def print_sweep(result: SweepResult, name: str) -> None:
+    """The points ranked by the first metric (the best and worst five of many)."""
+    metric = result.metrics[0].name
+    table = result.table.sort_values(f"{metric}_mean", ascending=False, kind="stable")
+    shown = table if len(table) <= 20 else pd.concat([table.head(5), table.tail(5)])
+    view = Table(
+        title=escape(
+            f"{name}: {metric} by point, best first ({len(table)} points, "
+            f"{result.manifest['replications']} replications each, seed {result.manifest['seed']})"
+        ),
+        title_justify="left",
+    )
+    view.add_column("")
+    for p in result.paths:
+        view.add_column(escape(p), justify="right")
+    for col in ("mean", "95% interval", "P10", "P90"):
+        view.add_column(col, justify="right")
+    for rank, rec in enumerate(shown.to_dict("records")):
+        label = "best" if rank == 0 else ("worst" if rank == len(shown) - 1 else "")
+        view.add_row(
+            label,
+            *(escape(json.dumps(rec[p], ensure_ascii=False)) for p in result.paths),
+            f"{rec[f'{metric}_mean']:,.1f}",
+            f"{rec[f'{metric}_ci_low']:,.1f} to {rec[f'{metric}_ci_high']:,.1f}",
+            f"{rec[f'{metric}_p10']:,.1f}",
+            f"{rec[f'{metric}_p90']:,.1f}",
+        )
+    out_console.print(view)
+    if result.reused:
+        out_console.print(
+            f"{result.reused} points reused from an earlier run, {result.ran} run now", highlight=False
+        )
+
+
+def print_tornado(result: SensitivityResult, metric: str, name: str) -> None:
+    """The parameters by importance, with a bar each (a text tornado chart)."""
+    key, conf = ("mu_star", "mu_star_conf") if result.method == "morris" else ("ST", "ST_conf")
+    label = "mu*" if result.method == "morris" else "total-order index ST"
+    table = result.table
+    top = float(table[key].abs().max()) or 1.0
+    view = Table(
+        title=escape(f"{name}: what moves {metric} ({result.method}, {label})"), title_justify="left"
+    )
+    view.add_column("#", justify="right")
+    view.add_column("parameter")
+    view.add_column("range", justify="right")
+    view.add_column(label, justify="right")
+    view.add_column("")
+    extra = ("sigma", "sigma_conf") if result.method == "morris" else ("S1", "S1_conf")
+    view.add_column(extra[0], justify="right")
+    for rec in table.to_dict("records"):
+        bar = "█" * round(30 * abs(rec[key]) / top)
+        view.add_row(
+            str(rec["rank"]),
+            escape(str(rec["parameter"])),
+            f"{rec['low']:g} to {rec['high']:g}",
+            f"{rec[key]:,.3g} ± {rec[conf]:,.2g}",
+            bar,
+            f"{rec[extra[0]]:,.3g} ± {rec[extra[1]]:,.2g}",
+        )
+    out_console.print(view)
+
+
+def print_calibration(result: CalibrationResult) -> None:
+    """The estimates, the fit at them, and warnings where the fit is doubtful."""
+    name = result.plan.name
+    view = Table(title=escape(f"{name}: fitted parameters (95% bootstrap interval)"), title_justify="left")
+    for col in ("parameter", "estimate", "interval", "range searched", ""):
+        view.add_column(col, justify="left" if col == "parameter" else "right")
+    for r in result.parameters.to_dict("records"):
+        view.add_row(
+            escape(str(r["parameter"])),
+            f"{r['estimate']:.4g}",
+            f"{r['ci_low']:.4g} to {r['ci_high']:.4g}",
+            f"{r['low']:g} to {r['high']:g}",
+            "at a bound: widen the range" if r["at_bound"] else "",
+        )
+    out_console.print(view)
+    fit = Table(title="fit: observed against simulated at the estimate", title_justify="left")
+    for col in ("figure", "used", "observed", "P10", "P50", "P90", "error"):
+        fit.add_column(col, justify="left" if col in ("figure", "used") else "right")
+    for r in result.fit.to_dict("records"):
+        fit.add_row(
+            escape(str(r["target"])),
+            str(r["used"]),
+            f"{r['observed']:,.1f}",
+            f"{r['simulated_p10']:,.1f}",
+            f"{r['simulated_p50']:,.1f}",
+            f"{r['simulated_p90']:,.1f}",
+            f"{r['relative_error']:+.1%}",
+        )
+    out_console.print(fit)
+    _print_calibration_notes(result)
+
+
+def _print_calibration_notes(result: CalibrationResult) -> None:
+    summary = result.summary
+    out_console.print(f"MAPE of the fitted figures: {summary['mape']:.2%}", highlight=False)
+    misses = summary["surface_misses"]
+    if misses:
+        say(
+            f"warning: at the estimate the simulation misses what the fitted surface predicted for "
+            f"{', '.join(misses)}: these parameters may not be able to reach the targets within their "
+            "ranges (see design.csv), or need a wider or narrower range"
+        )
+    if result.backtest is not None:
+        out_console.print(
+            "held-out years, MAPE: calibrated model {calibrated:.2%}, last value {last_value:.2%}, "
+            "linear trend {linear_trend:.2%}".format(**summary["backtest_mape"]),
+            highlight=False,
+        )

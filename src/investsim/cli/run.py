@@ -1,0 +1,113 @@
+"""The commands on one scenario or one results folder: run, validate, report, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from investsim.cli.common import (
+    backend,
+    command_line,
+    jobs_option,
+    lang_option,
+    load,
+    out_option,
+    overrides_option,
+    progress,
+    replications_option,
+    say,
+    scenario_argument,
+    scheduler_option,
+    seed_option,
+)
+from investsim.cli.printing import print_forecast, print_precision, print_scenario
+from investsim.results.folders import check_out_dir
+from investsim.runs.simulate import simulate
+from investsim.scenario.config import ScenarioConfig
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@replications_option(1, "Replications (default: the scenario's).")
+@seed_option()
+@out_option("Results folder (default: results/<scenario name>).")
+@jobs_option
+@scheduler_option
+@overrides_option
+@click.option(
+    "--project-log", is_flag=True, help="Also write projects.parquet (one row per project and replication)."
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    metavar="P",
+    help="Add replications in batches until the 95%% interval of cumulative investment is within "
+    "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
+)
+@lang_option
+def run(
+    scenario: str | None,
+    replications: int | None,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    overrides: tuple[str, ...],
+    project_log: bool,
+    scheduler: str | None,
+    precision: float | None,
+    lang: str,
+) -> None:
+    """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast."""
+    scn = load(scenario, overrides)
+    n = replications or (10_000 if precision else scn.config.replications)
+    workers = backend(jobs, scheduler, n)
+    target = check_out_dir(Path(out) if out else Path("results") / scn.name)
+    with progress(workers, f"{scn.name}: replications", None if precision else n) as advance:
+        forecast = simulate(
+            scn,
+            replications=n,
+            seed=seed,
+            jobs=workers,
+            project_log=project_log,
+            on_progress=advance,
+            command=command_line(),
+            precision=precision,
+        )
+    written = forecast.save(target, lang=lang)
+    reached = forecast.manifest.get("precision")
+    if reached and precision:
+        print_precision(reached, precision, n)
+    print_forecast(forecast)
+    say(f"results written to {written}")
+
+
+@click.command()
+@scenario_argument
+@overrides_option
+def validate(scenario: str, overrides: tuple[str, ...]) -> None:
+    """Check SCENARIO and print a short summary of it."""
+    print_scenario(load(scenario, overrides))
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@lang_option
+def report(folder: str, lang: str) -> None:
+    """(Re)write the report of a results FOLDER: report.html and charts/ (and forecast.xlsx
+    for a forecast). The kind of folder (run, compare, sweep, sensitivity) is found from its
+    files."""
+    from investsim.reporting.report import write_report  # matplotlib only when a report is written
+
+    written = write_report(Path(folder), lang)
+    say(f"report written to {written[0]}")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    doc = ScenarioConfig.model_json_schema(by_alias=True)
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "investsim scenario"
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -1,0 +1,184 @@
+"""The analyses that vary a scenario's parameters: sweep, sensitivity and calibrate.
+
+Each imports its analysis when it runs (SALib and scipy.stats are slow to import), so
+that the other commands start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from investsim.analyses.metrics import METRIC_HELP
+from investsim.cli.common import (
+    INTERRUPT_NOTE,
+    analysis_options,
+    backend,
+    command_line,
+    load,
+    out_option,
+    param_option,
+    progress,
+    replications_option,
+    say,
+    scenario_argument,
+    seed_option,
+)
+from investsim.cli.printing import print_calibration, print_sweep, print_tornado
+from investsim.results.folders import check_out_dir
+
+
+@click.command()
+@scenario_argument
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...|PATH=LOW:HIGH:STEPS",
+    help="Values of one scenario key; repeat for a full factorial.",
+)
+@replications_option(2, "Replications per point.")
+@seed_option("Seed of every point (default: the scenario's).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="M",
+    help=f"Repeatable; the first ranks the points. {METRIC_HELP} (default: cumulative_investment).",
+)
+@out_option("Sweep folder (default: results/<name>-sweep).")
+@analysis_options
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    scenario: str,
+    grids: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    metrics: tuple[str, ...],
+    out: str | None,
+    jobs: int | None,
+    scheduler: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Run SCENARIO at every combination of the --grid values (common random numbers).
+
+    Each point is saved as it finishes: after an interruption, the same command runs only
+    the points still missing.
+    """
+    from investsim.analyses.sweep import plan_sweep, run_sweep
+
+    name = load(scenario, overrides).name
+    target = Path(out) if out else Path("results") / f"{name}-sweep"
+    plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides)
+    missing = plan.missing()
+    if len(missing) < len(plan.points):
+        say(
+            f"{len(plan.points) - len(missing)} of {len(plan.points)} points already done in {plan.out}; "
+            f"running {len(missing)}"
+        )
+    ctx.meta[INTERRUPT_NOTE] = (
+        f"the points finished so far are kept in {plan.out / 'points'}; "
+        "run the same command again to run only the missing ones"
+    )
+    workers = backend(jobs, scheduler)
+    with progress(workers, f"{name}: {len(missing)} points", len(missing) * plan.replications) as advance:
+        result = run_sweep(plan, workers, advance, command_line())
+    print_sweep(result, name)
+    say(f"sweep written to {plan.out}")
+
+
+@click.command()
+@scenario_argument
+@param_option("A scenario key and its range; repeatable.")
+@click.option("--method", type=click.Choice(["morris", "sobol"]), default="morris", show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    help="Morris trajectories (default 10) or Sobol base size, a power of two (default 64).",
+)
+@click.option("--metric", default="cumulative_investment", show_default=True, help=METRIC_HELP)
+@replications_option(1, "Per parameter set.", default=10)
+@seed_option()
+@out_option("Folder (default: results/<name>-sensitivity).")
+@analysis_options
+def sensitivity(
+    scenario: str,
+    params: tuple[str, ...],
+    method: str,
+    samples: int | None,
+    metric: str,
+    replications: int,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    scheduler: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
+    from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
+
+    name = load(scenario, overrides).name
+    target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
+    plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
+    workers = backend(jobs, scheduler)
+    sets = len(plan.scenarios)
+    with progress(workers, f"{name}: {sets} parameter sets", sets * plan.replications) as advance:
+        result = run_sensitivity(plan, workers, advance, command_line())
+    result.save(target)
+    print_tornado(result, plan.metric.name, name)
+    say(f"sensitivity written to {target}")
+
+
+@click.command()
+@scenario_argument
+@click.option(
+    "--history",
+    "histories",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of observed figures: yearly (year, investment, starts, ...) or aggregate "
+    "(from_year, to_year, metric, value[, min_size]); repeatable.",
+)
+@param_option("A parameter to fit.")
+@replications_option(2, "Per point.", default=20)
+@click.option(
+    "--design",
+    type=click.IntRange(min=3),
+    help="Points per design round (default: 2 x the surface's terms, >= 10).",
+)
+@click.option(
+    "--holdout", type=click.IntRange(min=0), default=0, show_default=True, help="Hold out the last K years."
+)
+@seed_option()
+@out_option("Folder (default: results/<name>-calibration).")
+@analysis_options
+def calibrate(
+    scenario: str,
+    histories: tuple[str, ...],
+    params: tuple[str, ...],
+    replications: int,
+    design: int | None,
+    holdout: int,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    scheduler: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
+    from investsim.analyses.calibrate import calibrate as run_calibration
+    from investsim.analyses.calibrate import plan_calibration
+
+    plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
+    target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
+    workers = backend(jobs, scheduler)
+    total = (2 * plan.design_size + 1) * plan.replications
+    with progress(workers, f"{plan.name}: calibrating", total) as advance:
+        result = run_calibration(plan, workers, advance, command_line())
+    result.save(target)
+    print_calibration(result)
+    say(f"calibration written to {target}")

@@ -1,0 +1,272 @@
+"""The library behind the commands: interval statistics (``investsim.results.stats``) and
+the analyses' result objects, which write the same folders as the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+import investsim
+from investsim.analyses.calibrate import calibrate, plan_calibration
+from investsim.analyses.compare import plan_comparison, run_comparison
+from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
+from investsim.analyses.sweep import plan_sweep, run_sweep
+from investsim.cli import cli
+from investsim.errors import InputError
+from investsim.results.stats import (
+    mean_interval,
+    normal_quantile,
+    paired_difference,
+    standard_error,
+    t_quantile,
+    welch_difference,
+)
+
+# --------------------------------------------------------------------------------------
+# intervals, against textbook values and scipy.stats
+
+
+def test_mean_interval_textbook_example() -> None:
+    """2, 4, 4, 4, 5, 5, 7, 9: mean 5, s = sqrt(32/7), t(7, 0.975) = 2.365 from the table."""
+    x = [2, 4, 4, 4, 5, 5, 7, 9]
+    interval = mean_interval(x)
+    assert interval.mean == 5
+    assert interval.n == 8
+    assert interval.dof == 7
+    assert interval.se == pytest.approx(math.sqrt(32 / 7) / math.sqrt(8), rel=1e-14)
+    assert interval.half == pytest.approx(2.365 * math.sqrt(32 / 7) / math.sqrt(8), rel=1e-3)
+    assert interval.low == 5 - interval.half
+    assert interval.high == 5 + interval.half
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 57, 400])
+def test_mean_interval_is_scipys_one_sample_t_interval(n: int) -> None:
+    x = np.random.default_rng(n).lognormal(3, 0.6, n)
+    interval = mean_interval(x)
+    expected = stats.ttest_1samp(x, 0).confidence_interval(0.95)
+    assert interval.low == pytest.approx(expected.low, rel=1e-12)
+    assert interval.high == pytest.approx(expected.high, rel=1e-12)
+    assert interval.se == pytest.approx(stats.sem(x), rel=1e-12)
+    ninety = mean_interval(x, level=0.9)
+    assert ninety.half < interval.half
+    assert ninety.low == pytest.approx(stats.ttest_1samp(x, 0).confidence_interval(0.9).low, rel=1e-12)
+
+
+def test_mean_interval_skips_nans_and_needs_two_values() -> None:
+    assert mean_interval([1.0, np.nan, 3.0]) == mean_interval([1.0, 3.0])
+    one = mean_interval([np.nan, 4.0])
+    assert (one.mean, one.n) == (4.0, 1)
+    assert np.isnan([one.half, one.se, one.low, one.high]).all()
+    none = mean_interval([np.nan])
+    assert none.n == 0
+    assert math.isnan(none.mean)
+    constant = mean_interval([3.0, 3.0, 3.0])
+    assert (constant.low, constant.high) == (3.0, 3.0)
+
+
+def test_paired_difference_is_scipys_paired_t_interval() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(100, 10, 30)
+    other = base + rng.normal(2, 1, 30)
+    interval = paired_difference(base, other)
+    expected = stats.ttest_rel(other, base).confidence_interval(0.95)
+    assert interval.low == pytest.approx(expected.low, rel=1e-12)
+    assert interval.high == pytest.approx(expected.high, rel=1e-12)
+    assert interval.n == 30
+    # a pair with a missing side is left out, whole
+    base[3], other[7] = np.nan, np.nan
+    kept = paired_difference(base, other)
+    assert kept.n == 28
+    assert kept == mean_interval(np.delete(other - base, [3, 7]))
+
+
+def test_welch_difference_is_scipys_welch_interval() -> None:
+    base, other = [10, 12, 11, 9], [15, 13, 17, 16, 14]
+    interval = welch_difference(base, other)
+    welch = stats.ttest_ind(other, base, equal_var=False)
+    expected = welch.confidence_interval(0.95)
+    assert interval.mean == 4.5
+    assert interval.dof == pytest.approx(welch.df, rel=1e-12)
+    assert interval.low == pytest.approx(expected.low, rel=1e-12)
+    assert interval.high == pytest.approx(expected.high, rel=1e-12)
+    assert interval.n == 9
+    # Welch-Satterthwaite by hand: s2 = 5/3 and 5/2, n = 4 and 5
+    vb, vo = (5 / 3) / 4, (5 / 2) / 5
+    assert interval.dof == pytest.approx((vb + vo) ** 2 / (vb**2 / 3 + vo**2 / 4), rel=1e-14)
+    assert interval.se == pytest.approx(math.sqrt(vb + vo), rel=1e-14)
+
+
+def test_welch_difference_edge_cases() -> None:
+    same = welch_difference([2.0, 2.0], [5.0, 5.0, 5.0])
+    assert (same.mean, same.half, same.dof) == (3.0, 0.0, 1.0)
+    short = welch_difference([1.0, np.nan], [2.0, 3.0])
+    assert np.isnan([short.mean, short.half, short.low]).all()
+    assert welch_difference([1.0, np.nan, 2.0, 4.0], [2.0, 3.0]) == welch_difference(
+        [1.0, 2.0, 4.0], [2.0, 3.0]
+    )
+
+
+def test_quantiles_are_scipys() -> None:
+    for dof in (1, 2, 7, 29.5, 1000):
+        assert t_quantile(dof) == stats.t.ppf(0.975, dof)
+    assert t_quantile(7) == pytest.approx(2.365, abs=5e-4)  # the textbook table
+    assert t_quantile(7, 0.99) == stats.t.ppf(0.995, 7)
+    assert normal_quantile() == stats.norm.ppf(0.975)
+    assert normal_quantile() == pytest.approx(1.96, abs=5e-5)
+
+
+def test_standard_error_along_an_axis() -> None:
+    x = np.random.default_rng(2).normal(size=(12, 3))
+    np.testing.assert_allclose(standard_error(x), stats.sem(x, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(standard_error(x, axis=1), stats.sem(x, axis=1), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# every results folder is written by the library: the same from Python as from the CLI
+
+TOY = """\
+name: toy
+start_year: 2020
+horizon_years: 3
+warmup_years: 1
+seed: 5
+replications: 4
+sectors:
+  a:
+    arrivals: {rate: 20}
+    size: {dist: lognormal, median: 1.0, p90: 3.0}
+    approval: {dist: fixed, value: 3}
+    land: {dist: fixed, value: 2}
+    construction: {dist: gamma, mean: 12, cv: 0.3}
+    funding: {own: 0.6, bank: 0.4}
+financing:
+  sources:
+    bank: {supply: 5}
+"""
+REFORM = """\
+extends: toy.yaml
+name: toy-reform
+policies:
+  - name: faster approval
+    from: 2021
+    set: {sectors.a.approval: {dist: fixed, value: 1}}
+  - name: more credit
+    from: 2020
+    set: {financing.sources.bank.supply: 10}
+"""
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with toy.yaml, toy_reform.yaml (two policies) and history.csv."""
+    folder = tmp_path_factory.mktemp("toy")
+    (folder / "toy.yaml").write_text(TOY, encoding="utf-8")
+    (folder / "toy_reform.yaml").write_text(REFORM, encoding="utf-8")
+    (folder / "history.csv").write_text(
+        "year,investment,starts\n2020,24,20\n2021,30,21\n2022,33,19\n", encoding="utf-8"
+    )
+    return folder
+
+
+def _command(*args: object) -> None:
+    """Run ``investsim ARGS`` in this process, as the tests of the reports do."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def _same_folders(python: Path, command: Path, files: list[str]) -> None:
+    """The results files are byte-identical; the manifests differ only in timing and command."""
+    for name in files:
+        assert (python / name).read_bytes() == (command / name).read_bytes(), name
+    ours = json.loads((python / "manifest.json").read_text(encoding="utf-8"))
+    theirs = json.loads((command / "manifest.json").read_text(encoding="utf-8"))
+    assert list(ours) == list(theirs)
+    for key in ("command", "wall_time_s"):
+        ours.pop(key, None)
+        theirs.pop(key, None)
+    assert ours == theirs
+
+
+def test_comparison_folder_from_python_is_the_commands(toy: Path, tmp_path: Path) -> None:
+    base, reform = toy / "toy.yaml", toy / "toy_reform.yaml"
+    plan = plan_comparison(base, [reform], replications=3, window=(2020, 2021), attribute=True)
+    assert plan.names == ["toy", "toy-reform"]
+    assert plan.default_name == "toy-vs-toy-reform"
+    assert plan.simulations == 2 * 3 + 4 * 3  # two scenario files, four subsets of the policies
+    done: list[int] = []
+    comparison = run_comparison(plan, on_progress=done.append, command=["investsim", "compare"])
+    assert sum(done) == plan.simulations
+    assert comparison.manifest["command"] == ["investsim", "compare"]
+    assert comparison.manifest["window"] == [2020, 2021]
+    assert [r.name for r in comparison.runs] == plan.names
+    assert len(comparison.attributions) == 1
+    written = comparison.save(tmp_path / "python")
+    assert written == (tmp_path / "python").resolve()
+    _command("compare", base, reform, "-n", 3, "--window", "2020:2021", "--attribute", "--jobs", 1,
+             "--out", tmp_path / "command")  # fmt: skip
+    _same_folders(written, tmp_path / "command", ["comparison.csv", "attribution.csv"])
+    assert (written / "report.html").is_file()
+
+
+def test_plan_comparison_checks_every_input_before_running(toy: Path, tmp_path: Path) -> None:
+    base = toy / "toy.yaml"
+    forecast = investsim.simulate(investsim.load_scenario(base), replications=2)
+    folder = forecast.save(tmp_path / "run")
+    plan = plan_comparison(folder, [base, toy / "toy_reform.yaml"])
+    assert plan.default_name == "toy-vs-2-scenarios"
+    assert plan.replications == 4  # the first scenario file's
+    assert plan.simulations == 2 * 4
+    with pytest.raises(InputError, match="--attribute needs scenario files"):
+        plan_comparison(base, [folder], attribute=True)
+    with pytest.raises(InputError, match="not a results folder"):
+        plan_comparison(base, [tmp_path])
+
+
+def test_sensitivity_folder_from_python_is_the_commands(toy: Path, tmp_path: Path) -> None:
+    params = ["sectors.a.arrivals.rate=10:30", "financing.sources.bank.supply=3:8"]
+    plan = plan_sensitivity(toy / "toy.yaml", params, samples=2, replications=2)
+    result = run_sensitivity(plan, command=["investsim", "sensitivity"])
+    assert result.manifest["command"] == ["investsim", "sensitivity"]
+    assert result.manifest["parameter_sets"] == len(plan.scenarios)
+    written = result.save(tmp_path / "python")
+    _command("sensitivity", toy / "toy.yaml", "--param", params[0], "--param", params[1],
+             "--samples", 2, "-n", 2, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
+    _same_folders(written, tmp_path / "command", ["sensitivity.csv", "samples.csv"])
+    assert (written / "report.html").is_file()
+
+
+def test_calibration_folder_from_python_is_the_commands(toy: Path, tmp_path: Path) -> None:
+    param = "sectors.a.arrivals.rate=10:30"
+    history = toy / "history.csv"
+    plan = plan_calibration(toy / "toy.yaml", [history], [param], replications=3, holdout=1, design=6)
+    assert plan.histories == [str(history)]
+    assert plan.holdout_years == 1
+    result = calibrate(plan)
+    assert result.plan is plan
+    assert result.manifest["histories"] == [str(history)]
+    assert result.manifest["holdout_years"] == 1
+    assert result.manifest["estimate"] == result.estimate
+    written = result.save(tmp_path / "python")
+    _command("calibrate", toy / "toy.yaml", "--history", history, "--param", param, "-n", 3,
+             "--holdout", 1, "--design", 6, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
+    files = ["parameters.csv", "fit.csv", "design.csv", "backtest.csv", "calibrated.yaml"]
+    _same_folders(written, tmp_path / "command", files)
+    assert not (written / "report.html").exists()  # a calibration folder has no report
+
+
+def test_run_sweep_finishes_the_folder_with_its_report(toy: Path, tmp_path: Path) -> None:
+    grid = ["financing.sources.bank.supply=3,8"]
+    plan = plan_sweep(toy / "toy.yaml", grid, [], tmp_path / "python", replications=2)
+    result = run_sweep(plan, command=["investsim", "sweep"])
+    assert result.manifest["command"] == ["investsim", "sweep"]
+    _command(
+        "sweep", toy / "toy.yaml", "--grid", grid[0], "-n", 2, "--jobs", 1, "--out", tmp_path / "command"
+    )
+    _same_folders(tmp_path / "python", tmp_path / "command", ["sweep.csv"])
+    assert (tmp_path / "python" / "report.html").is_file()
