@@ -3,7 +3,6 @@ across its policies by Shapley values, every coalition run with common random nu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from math import factorial
 from pathlib import Path
@@ -181,8 +180,7 @@ def attribute_policies(
         coalitions = sorted(prefix_coalitions(orders), key=lambda c: (len(c), sorted(c)))
     runs: dict[frozenset[int], pd.DataFrame] = {}
     for subset in coalitions:
-        chosen = json.dumps([raw[i] for i in sorted(subset)], ensure_ascii=False)
-        scn = load_scenario(scenario, [*overrides, f"policies={chosen}"])
+        scn = full.with_overrides({"policies": [raw[i] for i in sorted(subset)]})
         runs[subset] = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress).replications
     years = full.years
     periods = [("total", years)]

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from investsim.analyses.history import Target, read_history
-from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.params import Param, check_param, param_values, parse_param
 from investsim.analyses.saving import save_folder
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
@@ -65,6 +65,8 @@ class CalibrationPlan:
     years: list[int]
     histories: list[str] = field(default_factory=list)
     holdout_years: int = 0
+    base: Scenario | None = None
+    """The scenario with ``overrides``, loaded once: every design point derives from it."""
 
     def bounds(self) -> tuple[FloatArray, FloatArray]:
         """The parameters' lower and upper bounds."""
@@ -106,7 +108,7 @@ def plan_calibration(
     parsed = [parse_param(p) for p in params]
     if len({p.path for p in parsed}) != len(parsed):
         raise InputError("--param: a path is given twice")
-    checked = [check_param(scenario, extra, p) for p in parsed]
+    checked = [check_param(base, p) for p in parsed]
     targets, held = _hold_out(targets, holdout)
     if len(targets) < len(checked):
         raise InputError(
@@ -122,7 +124,19 @@ def plan_calibration(
     s = base.config.seed if seed is None else seed
     sources = [str(h) for h in histories]
     return CalibrationPlan(
-        str(scenario), extra, checked, targets, held, replications, s, m, base.name, years, sources, holdout
+        str(scenario),
+        extra,
+        checked,
+        targets,
+        held,
+        replications,
+        s,
+        m,
+        base.name,
+        years,
+        sources,
+        holdout,
+        base,
     )
 
 
@@ -383,7 +397,8 @@ def _summary(plan: CalibrationPlan, search: _Search, fit: pd.DataFrame, check: F
 
 
 def _scenario(plan: CalibrationPlan, values: FloatArray) -> Scenario:
-    return load_scenario(plan.source, [*plan.overrides, *param_overrides(plan.params, values)])
+    base = plan.base if plan.base is not None else load_scenario(plan.source, plan.overrides)
+    return base.with_overrides(param_values(plan.params, values))
 
 
 def _backtest(plan: CalibrationPlan, fit: pd.DataFrame) -> pd.DataFrame:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from investsim.errors import InputError
-from investsim.scenario.loading import load_scenario
+from investsim.scenario.config import Scenario
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,20 @@ def parse_param(text: str) -> Param:
     return Param(path, low, high)
 
 
-def check_param(scenario: str | Path, overrides: Sequence[str], p: Param) -> Param:
-    """Check the scenario accepts ``p``'s bounds, and find whether it needs whole numbers."""
+def check_param(base: Scenario, p: Param) -> Param:
+    """Check that the scenario ``base`` accepts ``p``'s bounds, and find whether it needs
+    whole numbers."""
     for value in (p.low, p.high):
-        text = int(value) if float(value).is_integer() else value
+        number = int(value) if float(value).is_integer() else value
         try:
-            load_scenario(scenario, [*overrides, f"{p.path}={text}"])
+            base.with_overrides({p.path: number})
         except InputError as e:
-            raise InputError(f"--param {p.path}: at {text}: {e}") from None
+            raise InputError(f"--param {p.path}: at {number}: {e}") from None
     middle = p.low + 0.37 * (p.high - p.low)
     if float(middle).is_integer():
         middle += 0.01
     try:
-        load_scenario(scenario, [*overrides, f"{p.path}={middle}"])
+        base.with_overrides({p.path: middle})
     except InputError as e:
         if "valid integer" not in str(e):
             raise
@@ -64,8 +64,7 @@ def check_param(scenario: str | Path, overrides: Sequence[str], p: Param) -> Par
     return p
 
 
-def param_overrides(params: Sequence[Param], values: Sequence[float] | NDArray[np.float64]) -> list[str]:
-    """The ``--set`` overrides that give ``params`` these ``values`` (whole ones rounded)."""
-    return [
-        f"{p.path}={round(v) if p.whole else repr(float(v))}" for p, v in zip(params, values, strict=True)
-    ]
+def param_values(params: Sequence[Param], values: Sequence[float] | NDArray[np.float64]) -> dict[str, float]:
+    """The scenario values that give ``params`` these ``values`` (whole ones rounded), for
+    :meth:`~investsim.scenario.config.Scenario.with_overrides`."""
+    return {p.path: round(v) if p.whole else float(v) for p, v in zip(params, values, strict=True)}

@@ -25,7 +25,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
-from investsim.analyses.params import Param, check_param, param_overrides, parse_param
+from investsim.analyses.params import Param, check_param, param_values, parse_param
 from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
@@ -86,7 +86,7 @@ def plan_sensitivity(
     if method == "sobol" and len(parsed) < 2:
         raise InputError("--method sobol needs at least two --param")
     base = load_scenario(scenario, overrides)
-    checked = [check_param(scenario, overrides, p) for p in parsed]
+    checked = [check_param(base, p) for p in parsed]
     wanted = parse_metric(metric, base.years, metric_columns(base))
     s = base.config.seed if seed is None else seed
     problem = {
@@ -109,9 +109,8 @@ def plan_sensitivity(
     for j, p in enumerate(checked):
         if p.whole:
             x[:, j] = np.round(x[:, j])
-    scenarios = []
-    for row in x:
-        scenarios.append(load_scenario(scenario, [*overrides, *param_overrides(checked, row)]))
+    # validated values, not text: the file is read once
+    scenarios = [base.with_overrides(param_values(checked, row)) for row in x]
     return SensitivityPlan(
         str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n
     )

@@ -81,11 +81,6 @@ def grid_points(grids: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
     return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in grids))]
 
 
-def point_overrides(point: dict[str, Any]) -> list[str]:
-    """The ``--set`` overrides of a point (values as JSON, which YAML reads back as is)."""
-    return [f"{path}={json.dumps(value, ensure_ascii=False)}" for path, value in point.items()]
-
-
 def point_key(scenario: Scenario, seed: int, replications: int) -> str:
     """Name of a point's saved replications: what determines them, hashed."""
     text = f"{scenario_sha256(scenario)}:{seed}:{replications}"
@@ -157,8 +152,8 @@ def plan_sweep(
     s = base.config.seed if seed is None else seed
     scenarios = []
     for point in points:
-        try:
-            scenarios.append(load_scenario(scenario, [*overrides, *point_overrides(point)]))
+        try:  # validated values, not text: the file is read once
+            scenarios.append(base.with_overrides(point))
         except InputError as e:
             raise InputError(f"grid point {json.dumps(point, ensure_ascii=False)}: {e}") from None
     wanted = [
