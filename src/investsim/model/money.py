@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from bisect import insort
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
 
@@ -48,28 +49,19 @@ class ClaimStatus(Enum):
 WAITING, MET, DROPPED_OUT, GAVE_UP = ClaimStatus
 
 
+@dataclass(slots=True)
 class Claim:
     """A project's request for money that could not be met at once, one amount per source.
 
     ``then(owner, status)`` is called when it stops waiting (see :meth:`MoneyDesk.request`).
     """
 
-    __slots__ = ("key", "needs", "owner", "pool_ok", "status", "then")
-
-    def __init__(
-        self,
-        owner: Any,
-        needs: list[float],
-        key: bool,
-        pool_ok: bool,
-        then: Callable[[Any, ClaimStatus], None],
-    ) -> None:
-        self.owner = owner
-        self.needs = needs
-        self.key = key
-        self.pool_ok = pool_ok
-        self.then = then
-        self.status = WAITING
+    owner: Any
+    needs: list[float]
+    key: bool
+    pool_ok: bool
+    then: Callable[[Any, ClaimStatus], None]
+    status: ClaimStatus = WAITING
 
 
 def source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:

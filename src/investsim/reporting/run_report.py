@@ -11,19 +11,9 @@ from typing import Any
 import pandas as pd
 
 from investsim import columns
+from investsim.reporting import charts
 from investsim.reporting.assumptions import assumptions_html
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
-from investsim.reporting.charts import (
-    DPI,
-    fan_chart,
-    financing_gap_chart,
-    growth_chart,
-    in_flight_summary,
-    sector_chart,
-    source_chart,
-    stage_months_chart,
-    stages_chart,
-)
 from investsim.reporting.html import esc, figure, heading, num, page, pct, plain, table
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import command_text, installed_version, read_manifest
@@ -90,7 +80,7 @@ def _cards(annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels, sta
             labels.word("p50_range", p10=num(total.quantile(0.1), 0), p90=num(total.quantile(0.9), 0)),
         )
     )
-    flight = in_flight_summary(replications)
+    flight = charts.in_flight_summary(replications)
     if flight is not None and len(flight):
         out.append(
             _card(
@@ -103,7 +93,7 @@ def _cards(annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels, sta
 
 
 def _annual_row(r: dict[Any, Any], flight: Any, gap: dict[Any, float] | None) -> list[str]:
-    """One year of the annual figures; ``flight`` is its row of :func:`in_flight_summary`
+    """One year of the annual figures; ``flight`` is its row of :func:`charts.in_flight_summary`
     (or ``None``), ``gap`` the financing gap's P50 by year (``None`` without one)."""
     year = int(r["year"])
     band = (
@@ -133,7 +123,7 @@ def _annual_row(r: dict[Any, Any], flight: Any, gap: dict[Any, float] | None) ->
 
 
 def _annual_table(annual: pd.DataFrame, replications: pd.DataFrame, labels: Labels) -> str:
-    flight = in_flight_summary(replications)
+    flight = charts.in_flight_summary(replications)
     flight_by_year = (
         {}
         if flight is None
@@ -165,26 +155,31 @@ def _run_charts(
             "fan",
             t("fan_title"),
             w("cap_fan"),
-            lambda: fan_chart(annual, replications, labels, last_observed, name),
+            lambda: charts.fan_chart(annual, replications, labels, last_observed, name),
         ),
-        ("growth", t("growth_title"), w("cap_growth"), lambda: growth_chart(annual, labels)),
-        ("by_sector", t("sector_title"), w("cap_sector"), lambda: sector_chart(replications, labels)),
-        ("by_source", t("source_title"), w("cap_source"), lambda: source_chart(replications, labels)),
-        ("stages", t("stages_title"), w("cap_stages"), lambda: stages_chart(annual, labels)),
+        ("growth", t("growth_title"), w("cap_growth"), lambda: charts.growth_chart(annual, labels)),
+        ("by_sector", t("sector_title"), w("cap_sector"), lambda: charts.sector_chart(replications, labels)),
+        ("by_source", t("source_title"), w("cap_source"), lambda: charts.source_chart(replications, labels)),
+        ("stages", t("stages_title"), w("cap_stages"), lambda: charts.stages_chart(annual, labels)),
         (
             "stage_months",
             t("months_title"),
             w("cap_months"),
-            lambda: stage_months_chart(replications, labels),
+            lambda: charts.stage_months_chart(replications, labels),
         ),
-        ("financing_gap", t("gap_title"), w("cap_gap"), lambda: financing_gap_chart(replications, labels)),
+        (
+            "financing_gap",
+            t("gap_title"),
+            w("cap_gap"),
+            lambda: charts.financing_gap_chart(replications, labels),
+        ),
     ]
     return [c for c in (make_chart(n, ti, ca, mk, labels) for n, ti, ca, mk in specs) if c is not None]
 
 
 def _files_note(labels: Labels) -> str:
     files = "annual.csv, replications.csv, forecast.xlsx, manifest.json"
-    text = labels.word("files_text", files=files, px=f"{int(10 * DPI)} × {int(5.6 * DPI)}")
+    text = labels.word("files_text", files=files, px=f"{int(10 * charts.DPI)} × {int(5.6 * charts.DPI)}")
     return f"{heading(labels.word('files'))}<p>{esc(text)}</p>"
 
 
