@@ -53,15 +53,15 @@ def test_precision_stops_when_the_interval_is_narrow_enough(short: investsim.Sce
     assert reached["half_width_share"] <= 0.02
     n = reached["replications_needed"]
     assert 20 <= n < 400
-    assert n % reached["batch"] == 0
+    assert n % reached["checked_every"] == 0
     assert forecast.manifest["replications"] == n
-    # the same as a run of that many replications, and that run one batch shorter was
+    # the same as a run of that many replications, and that run one step shorter was
     # not yet precise enough
     fixed = simulate(short, replications=n, seed=3, jobs=2)
     pd.testing.assert_frame_equal(forecast.replications, fixed.replications)
-    if n > reached["batch"]:
+    if n > reached["checked_every"]:
         totals = (
-            fixed.replications[fixed.replications["replication"] < n - reached["batch"]]
+            fixed.replications[fixed.replications["replication"] < n - reached["checked_every"]]
             .groupby("replication")["investment"]
             .sum()
         )
@@ -69,6 +69,16 @@ def test_precision_stops_when_the_interval_is_narrow_enough(short: investsim.Sce
 
         half = stats.t.ppf(0.975, len(totals) - 1) * totals.std(ddof=1) / len(totals) ** 0.5
         assert half / totals.mean() > 0.02
+
+
+def test_precision_gives_the_same_answer_whatever_the_number_of_workers(short: investsim.Scenario) -> None:
+    # the stopping rule is checked at the same counts whatever the batches the workers take
+    one = simulate(short, replications=200, seed=3, jobs=1, precision=0.03)
+    three = simulate(short, replications=200, seed=3, jobs=3, precision=0.03)
+    assert (
+        one.manifest["precision"]["replications_needed"] == three.manifest["precision"]["replications_needed"]
+    )
+    pd.testing.assert_frame_equal(one.replications, three.replications)
 
 
 def test_precision_that_is_not_reached_says_so(short: investsim.Scenario) -> None:

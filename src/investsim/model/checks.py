@@ -77,17 +77,22 @@ def _check_stage_order(pipe: Pipeline, col: dict[str, FloatArray]) -> None:
 
 
 def _owed(pipe: Pipeline, col: dict[str, FloatArray]) -> FloatArray:
-    """What each project owes by the horizon, from its stage times alone."""
-    horizon = pipe.cfg.horizon_years
+    """What each project owes by the horizon (or by when it left the pipeline, for one a
+    register project stood in for), from its stage times alone."""
+    until = np.where(col["replaced"] > 0, col["cancelled_at"], float(pipe.cfg.horizon_years))
     owed = np.zeros(len(col["cost"]))
     land_rows = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))
     if len(land_rows):
         cost = col["land_cost"][land_rows]
         duration = col["land_duration"][land_rows]
         u0 = col["land_u0"][land_rows]
-        finished = ~np.isnan(col["land_end"][land_rows]) | (duration == 0)
+        start = col["land_start"][land_rows]
+        # an instant land acquisition pays at its start, if that is before ``until``
+        finished = ~np.isnan(col["land_end"][land_rows]) | ((duration == 0) & (start < until[land_rows]))
         with np.errstate(divide="ignore", invalid="ignore"):
-            part = np.minimum(1.0, (horizon - col["land_start"][land_rows]) / duration / (1 - u0))
+            part = np.where(
+                duration > 0, np.minimum(1.0, (until[land_rows] - start) / duration / (1 - u0)), 0.0
+            )
         owed[land_rows] += np.where(finished, cost, cost * part)
     done = ~np.isnan(col["completed"])
     started = ~np.isnan(col["construction_start"])
@@ -97,7 +102,7 @@ def _owed(pipe: Pipeline, col: dict[str, FloatArray]) -> FloatArray:
         u0 = col["u0"][idx]
         finished = done[idx] | (duration == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            at = np.where(finished, 1.0, u0 + (horizon - col["construction_start"][idx]) / duration)
+            at = np.where(finished, 1.0, u0 + (until[idx] - col["construction_start"][idx]) / duration)
         if np.any(at > 1.0 + 1e-9):
             k = int(idx[np.flatnonzero(at > 1.0 + 1e-9)[0]])
             raise ModelCheckError(

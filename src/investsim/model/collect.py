@@ -41,6 +41,7 @@ class ReplicationResult:
     key_with_secretary: int
     events: int
     project_log: dict[str, Any] | None = None
+    register_replaced: int = 0  # warm-up projects the register's projects stood for
 
 
 def collect(
@@ -85,6 +86,7 @@ def collect(
         key_with_secretary=int((col["secretary"] > 0).sum()),
         events=_events_processed(pipe.env),
         project_log=_project_log(pipe, col) if project_log else None,
+        register_replaced=pipe.replaced,
     )
 
 
@@ -123,8 +125,9 @@ def _flows(col: dict[str, FloatArray], horizon: int, large_threshold: float | No
         out[cols.STARTS_LARGE.name] = count_by_year(begun[large], horizon).astype(float)
         out[cols.STARTED_INVESTMENT_LARGE.name] = sum_by_year(begun[large], planned[large], horizon)
     out[cols.COMPLETIONS.name] = count_by_year(col["completed"], horizon).astype(float)
+    replaced = col["replaced"] > 0  # left when a register project stood in: not cancellations
     for stage in CANCEL_STAGES:
-        when = col["cancelled_at"][cancelled_in == stage]
+        when = col["cancelled_at"][(cancelled_in == stage) & ~replaced]
         out[cols.CANCELLED.of(cancel_stage=stage.label)] = count_by_year(when, horizon).astype(float)
     return out
 
@@ -151,7 +154,7 @@ def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArr
         begin, end = ends[stage]
         # a project that gave up waiting for money waited until it was cancelled
         if stage is Stage.FINANCING:
-            gave_up = cancelled_in == k
+            gave_up = (cancelled_in == k) & (col["replaced"] == 0)
             end = np.where(gave_up, col["cancelled_at"], end)
             begin = end
         finished = ~np.isnan(end) & ~np.isnan(into[:, k])
@@ -183,13 +186,17 @@ def _project_log(pipe: Pipeline, col: dict[str, FloatArray]) -> dict[str, Any]:
         "sector": [pipe.sector_names[p.sector] for p in projects],
         # the actual cost (after overrun) once construction started, else the estimate
         "cost": np.where(
-            col["construction_cost"] != 0, col["land_cost"] + col["construction_cost"], col["cost"]
+            col["construction_cost"] != 0, col["land_total"] + col["construction_cost"], col["cost"]
         ),
         "key": col["key"] > 0,
         "in_flight": col["in_flight"] > 0,
         "secretary": col["secretary"] > 0,
         **{k: col[k] for k in LOG_TIMES},
-        "cancelled_stage": [STAGES[k] if k >= 0 else None for k in cancelled_in.tolist()],
+        "cancelled_stage": [
+            STAGES[k] if k >= 0 and not r else None
+            for k, r in zip(cancelled_in.tolist(), col["replaced"].tolist(), strict=True)
+        ],
+        "replaced": col["replaced"] > 0,
     }
 
 

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from investsim import columns as cols
 from investsim.errors import ModelCheckError
+from investsim.model.clock import SERVE, YEAR_START, At
 from investsim.model.sources import FundingSource, GuaranteePool, SourceTerms
 from investsim.scenario.config import ScenarioConfig
 
@@ -61,7 +62,9 @@ class Claim:
     key: bool
     pool_ok: bool
     then: Callable[[Any, ClaimStatus], None]
+    since: float  # when it started waiting
     status: ClaimStatus = WAITING
+    timer: object = None  # the give-up timer in force (a policy changing max_wait replaces it)
 
 
 def source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
@@ -99,6 +102,7 @@ class MoneyDesk:
         self.env = env
         self.years = years
         self.key_first = key_first
+        self.max_wait: float | None = None  # years a claim waits before it gives up
         self.year = 0
         # every commitment is recorded when a debt ceiling is or will be set
         track = track_debt or any(t.debt_ceiling is not None for t in terms)
@@ -123,7 +127,8 @@ class MoneyDesk:
     # -- supply -------------------------------------------------------------------------
     def _refill(self) -> Generator[simpy.Event, Any, None]:
         for k in range(1, self.years):
-            yield self.env.timeout(k - self.env.now)
+            # first at its instant: claims made on 1 January see the new year's money
+            yield At(self.env, k - self.env.now, YEAR_START)
             self.year = k
             pool = self.pool
             for source in self.sources:
@@ -131,10 +136,14 @@ class MoneyDesk:
             pool.refill()
             for j, source in enumerate(self.sources):
                 source.supplied[k] = source.full + (pool.full if j == pool.source else 0.0)
+            # the claims waiting are served after the policies of the day (model.clock)
+            yield At(self.env, 0.0, SERVE)
             self.serve_all()
 
     def change_terms(self, terms: list[SourceTerms], pool: GuaranteePool) -> None:
-        """A policy changed the sources: new supplies count pro rata for the rest of the year."""
+        """A policy changed the sources: new supplies count pro rata for the rest of the year.
+        The claims waiting are served afterwards, once every policy of the instant is in
+        force (the pipeline calls :meth:`serve_all` at ``SERVE``)."""
         left = max(0.0, self.year + 1 - self.env.now)
         for source, new in zip(self.sources, terms, strict=True):
             source.change(new, self.year, left)
@@ -143,7 +152,6 @@ class MoneyDesk:
         self.pool.sectors = pool.sectors
         if pool.source >= 0:
             self.sources[pool.source].supplied[self.year] += delta
-        self.serve_all()
 
     # -- claims -------------------------------------------------------------------------
     def request(
@@ -154,14 +162,13 @@ class MoneyDesk:
         pool_ok: bool = False,
         *,
         then: Callable[[Any, ClaimStatus], None],
-        max_wait: float | None = None,
     ) -> ClaimStatus:
         """Ask for ``needs`` (one amount per source) on behalf of ``owner``.
 
         Returns MET when the claim is met at once, DROPPED_OUT when the owner drops out as
         it would be met, else WAITING: the claim then waits, and ``then(owner, status)`` is
         called once it is met (MET), its owner drops out as it is met (DROPPED_OUT), or it
-        has waited ``max_wait`` years (GAVE_UP; it holds no money meanwhile).
+        has waited the desk's ``max_wait`` years (GAVE_UP; it holds no money meanwhile).
         """
         year = self.year
         sources = self.sources
@@ -169,21 +176,56 @@ class MoneyDesk:
             sources[j].demanded[year] += need
         if self._fits(needs, pool_ok):
             return MET if self._meet(owner, needs) else DROPPED_OUT
-        claim = Claim(owner, needs, key, pool_ok, then)
+        claim = Claim(owner, needs, key, pool_ok, then, self.env.now)
         self.seq += 1
         # (priority, arrival number) is unique: the claim itself is never compared
         insort(self.queue, (0 if (self.key_first and key) else 1, self.seq, claim))
         if self.ceilings:
             self._wake_for(claim)
-        if max_wait is not None:
-            self.env.timeout(max_wait, claim).callbacks.append(self._give_up)
+        if self.max_wait is not None:
+            self._set_timer(claim, self.max_wait)
         return WAITING
 
+    def _set_timer(self, claim: Claim, delay: float) -> None:
+        claim.timer = timer = object()
+        self.env.timeout(delay, (claim, timer)).callbacks.append(self._give_up)
+
     def _give_up(self, ev: simpy.Event) -> None:
-        claim = cast(Claim, ev.value)
-        if claim.status is WAITING:  # still waiting after max_wait
+        claim, timer = cast(tuple[Claim, object], ev.value)
+        if claim.status is WAITING and claim.timer is timer:  # still waiting after max_wait
             claim.status = GAVE_UP
             claim.then(claim.owner, GAVE_UP)
+
+    def withdraw(self, owner: Any) -> bool:
+        """Drop ``owner``'s waiting claim without calling it back (it holds no money);
+        False if it has none."""
+        for _, _, claim in self.queue:
+            if claim.owner is owner and claim.status is WAITING:
+                claim.status = GAVE_UP
+                return True
+        return False
+
+    def waiting(self) -> list[Claim]:
+        """The claims waiting now, in the order they are served."""
+        return [claim for _, _, claim in self.queue if claim.status is WAITING]
+
+    def reconsider(self, eligible: Callable[[Any], bool], max_wait: float | None) -> None:
+        """New rules for the claims already waiting (a policy): their priority class under
+        ``key_first``, their eligibility for the guarantee pool, and their ``max_wait``
+        counted from when they started waiting (one already past it gives up now)."""
+        self.queue = sorted(
+            ((0 if (self.key_first and claim.key) else 1, seq, claim) for _, seq, claim in self.queue),
+            key=lambda entry: (entry[0], entry[1]),
+        )
+        for claim in self.waiting():
+            claim.pool_ok = eligible(claim.owner)
+        if max_wait != self.max_wait:
+            self.max_wait = max_wait
+            for claim in self.waiting():
+                if max_wait is None:
+                    claim.timer = None
+                else:
+                    self._set_timer(claim, max(0.0, claim.since + max_wait - self.env.now))
 
     def _fits(self, needs: list[float], pool_ok: bool) -> bool:
         sources = self.sources
@@ -326,6 +368,8 @@ class Financing(MoneyDesk):
         self, env: simpy.Environment, cfg: ScenarioConfig, years: int, first_year: int, track_debt: bool
     ) -> None:
         self.financing = cfg.financing
+        # whether a claim's owner may use the guarantee pool (the rules in force decide)
+        self.pool_eligible: Callable[[Any], bool] = lambda owner: False
         super().__init__(
             env,
             list(cfg.financing.sources),
@@ -336,13 +380,16 @@ class Financing(MoneyDesk):
             guarantee_pool(cfg),
             track_debt=track_debt,
         )
+        self.max_wait = _years(cfg.financing.max_wait)
 
     def take_effect(self, at: float, cfg: ScenarioConfig) -> None:
-        """A policy: new priority, supplies, ceilings or pool, from now on."""
+        """A policy: new priority, supplies, ceilings, pool or ``max_wait``, from now on,
+        for the claims already waiting too."""
         if cfg.financing == self.financing:
             return
         self.financing = cfg.financing
         self.key_first = cfg.financing.priority == "key_first"
+        self.reconsider(self.pool_eligible, _years(cfg.financing.max_wait))
         self.change_terms(source_terms(cfg), guarantee_pool(cfg))
 
     def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
@@ -356,6 +403,10 @@ class Financing(MoneyDesk):
             out[cols.FINANCING_COMMITTED.of(source=name)] = committed[:, j].copy()
         out[cols.FINANCING_GAP.name] = demanded.sum(axis=1) - supplied.sum(axis=1)
         return out
+
+
+def _years(months: float | None) -> float | None:
+    return None if months is None else months / 12
 
 
 def _land_terms(cfg: ScenarioConfig) -> list[SourceTerms]:

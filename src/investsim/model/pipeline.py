@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Generator
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -37,9 +38,11 @@ import simpy
 from investsim import columns as cols
 from investsim.errors import ModelCheckError
 from investsim.model.arrivals import arrival_times, delay_to
+from investsim.model.clock import POLICY, REGISTER, SERVE, At
 from investsim.model.collect import ReplicationResult, collect
 from investsim.model.money import MET, WAITING, ClaimStatus, Financing, LandBudget
 from investsim.model.project import Draws, Project
+from investsim.model.register import stand_in
 from investsim.model.resources import Lever, ServiceSecretaries, StageCapacity
 from investsim.model.streams import Streams
 from investsim.scenario.config import Scenario, ScenarioConfig, Sector, spending_profile
@@ -134,6 +137,7 @@ class Pipeline:
             )
             self.desk = Financing(self.env, cfg, years, -c.warmup_years, track_debt)
             self.desk.drops_out = self._drops_out_in_financing
+            self.desk.pool_eligible = self._pool_eligible
         # the distinct funding-share vectors and spending profiles projects refer to by number
         self.share_vectors: list[list[float]] = []
         self.profiles: list[SpendingProfile] = []
@@ -148,6 +152,7 @@ class Pipeline:
         # per block of new arrivals: its projects and their arrival times, in order
         self.arrivals: dict[str, tuple[list[Project], list[float]]] = {}
         self.policy_log: list[tuple[str, float]] = []
+        self.replaced = 0  # warm-up projects the register's projects stand for
         for change in pending:
             self.env.process(self._take_effect(change.name, change.time + self.warmup, change.config))
 
@@ -182,7 +187,8 @@ class Pipeline:
         self.draws[block] = {s: Draws(self.streams, n, prefix, self.sectors[s]) for s in sectors}
 
     def _take_effect(self, name: str, at: float, cfg: ScenarioConfig) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(at - self.env.now)
+        # after that day's refill, before anything else at its instant (model.clock)
+        yield At(self.env, at - self.env.now, POLICY)
         self.cfg = cfg
         self.policy_log.append((name, at))
         for s, sector in enumerate(cfg.sectors.values()):
@@ -192,10 +198,15 @@ class Pipeline:
                     if s in by_sector:
                         prefix, n = self.blocks[block]
                         by_sector[s] = Draws(self.streams, n, prefix, sector)
-        # the new rules first: a place or money freed below hands projects on at once
+        # the new rules first: a place freed below hands projects on at once
         self.rules = self._rules()
         for lever in self.levers:
             lever.take_effect(at, cfg)
+        # money is handed out once every policy of this instant is in force (model.clock)
+        yield At(self.env, 0.0, SERVE)
+        for desk in (self.desk, self.land_budget):
+            if desk is not None:
+                desk.serve_all()
 
     def _drops_out(self, p: Project, stage: int) -> bool:
         prob = self.rules[p.sector].cancel[stage]
@@ -203,6 +214,9 @@ class Pipeline:
 
     def _drops_out_in_financing(self, p: Project) -> bool:
         return self._drops_out(p, _FINANCING)
+
+    def _pool_eligible(self, p: Project) -> bool:
+        return self.rules[p.sector].pool_ok
 
     # -- the life of a project -------------------------------------------------------------
     def arrive(self, p: Project, stage: int, progress: float, delay: float) -> None:
@@ -241,6 +255,8 @@ class Pipeline:
         p.key = threshold is not None and p.cost >= threshold
         p.arrived = now
         stage = p.stage
+        if stage > _LAND:  # a register project past land paid its land part before the start
+            p.land_total = self.cfg.resources.land_cost_share * p.cost
         if p.key and stage < _CONSTRUCTION:
             self.secretaries.assign(p)
         if stage == _APPROVAL:
@@ -265,6 +281,8 @@ class Pipeline:
 
     def _end_approval(self, ev: simpy.Event) -> None:
         p = cast(Project, ev.value)
+        if p.replaced:  # a register project stands for it (its place was handed back then)
+            return
         self.approval.release()
         p.approval_end = self.env.now
         if self._drops_out(p, _APPROVAL):
@@ -275,6 +293,8 @@ class Pipeline:
 
     def _enter_land(self, p: Project) -> None:
         p.entered_land = self.env.now
+        p.land_total = self.cfg.resources.land_cost_share * p.cost
+        # a register project part-way through land has spent the rest before the start
         share = self.cfg.resources.land_cost_share * (1 - p.progress)
         if share > 0:
             p.land_cost = share * p.cost
@@ -303,6 +323,8 @@ class Pipeline:
 
     def _end_land(self, ev: simpy.Event) -> None:
         p = cast(Project, ev.value)
+        if p.replaced:
+            return
         if self.land_places is not None:
             self.land_places.release()
         p.land_end = self.env.now
@@ -317,18 +339,10 @@ class Pipeline:
         p.shares_no = rules.shares_no
         desk = self.desk
         if desk is not None:
-            amount = p.cost - p.land_cost
+            amount = p.cost - p.land_total
             needs = [amount * share for share in rules.desk_shares]
             if max(needs) > 0:
-                max_wait = self.cfg.financing.max_wait
-                status = desk.request(
-                    p,
-                    needs,
-                    p.key,
-                    rules.pool_ok,
-                    then=self._funded,
-                    max_wait=None if max_wait is None else max_wait / 12,
-                )
+                status = desk.request(p, needs, p.key, rules.pool_ok, then=self._funded)
                 if status is not WAITING:
                     self._funded(p, status)
                 return
@@ -360,7 +374,7 @@ class Pipeline:
             # in flight in construction: progress is the share of money already spent
             p.u0 = float(rules.profile.inverse(np.array(p.progress)))
         p.construction = draws.construction[p.index]
-        p.construction_cost = (p.cost - p.land_cost) * draws.overrun[p.index]
+        p.construction_cost = (p.cost - p.land_total) * draws.overrun[p.index]
         # construction needs no event: its spending is integrated after the run
         done = now + p.construction * (1 - p.u0)
         if done < self.horizon:
@@ -391,15 +405,20 @@ def simulate_replication(
 
 
 def _add_in_flight(scenario: Scenario, pipe: Pipeline, sector_index: dict[str, int]) -> None:
-    """Projects in flight at the start, in register order, enter first (they hold their places)."""
+    """Projects in flight at the start, in register order, enter first (they hold their
+    places), each standing for the closest warm-up project of its sector and stage."""
     live = [p for p in scenario.in_flight if p.stage != "completed"]
     if not live:
         return
     pipe.add_block("in_flight", ("in_flight",), len(live), sorted({sector_index[p.sector] for p in live}))
+    register = []
     for i, f in enumerate(live):
         proj = Project(f.id, sector_index[f.sector], "in_flight", i, f.total_investment, True)
+        register.append(proj)
         pipe.projects.append(proj)
         pipe.arrive(proj, int(Stage.of(f.stage)), f.progress, pipe.warmup)
+    if pipe.warmup > 0:
+        At(pipe.env, pipe.warmup, REGISTER).callbacks.append(partial(stand_in, pipe, register))
 
 
 def _add_arrivals(scenario: Scenario, pipe: Pipeline, streams: Streams, sector_index: dict[str, int]) -> None:
@@ -408,10 +427,13 @@ def _add_arrivals(scenario: Scenario, pipe: Pipeline, streams: Streams, sector_i
     for s_name in c.sectors:
         s = sector_index[s_name]
         rates = [(0.0, c.sectors[s_name].arrivals.rate, c.sectors[s_name].arrivals.growth)]
-        for ch in scenario.changes:
+        # a break only where a policy changes this sector's arrivals: a break that changes
+        # nothing would still move later arrival times by a rounding unit, and with them
+        # the pairing with the scenario without that policy
+        for ch in scenario.changes:  # in time order
             a = ch.config.sectors[s_name].arrivals
-            rates.append((max(0.0, ch.time + pipe.warmup), a.rate, a.growth))
-        rates.sort(key=lambda x: x[0])
+            if (a.rate, a.growth) != rates[-1][1:]:
+                rates.append((max(0.0, ch.time + pipe.warmup), a.rate, a.growth))
         times = arrival_times(
             rates,
             -c.warmup_years,

@@ -26,7 +26,17 @@ LOG_TIMES = (
     "completed",
 )
 """Stage times of the project log, in years since 1 January of start_year."""
-LOG_COLUMNS = ("project", "sector", "cost", "key", "in_flight", "secretary", *LOG_TIMES, "cancelled_stage")
+LOG_COLUMNS = (
+    "project",
+    "sector",
+    "cost",
+    "key",
+    "in_flight",
+    "secretary",
+    *LOG_TIMES,
+    "cancelled_stage",
+    "replaced",
+)
 """The columns of the project log (one row per project and replication)."""
 
 
@@ -61,10 +71,12 @@ class Project:
         "land_duration",
         "land_end",
         "land_start",
+        "land_total",
         "land_u0",
         "name",
         "profile_no",
         "progress",
+        "replaced",
         "secretary",
         "secretary_until",
         "sector",
@@ -90,7 +102,8 @@ class Project:
         self.entered_approval = self.entered_land = self.entered_financing = nan
         self.construction = 0.0
         self.construction_cost = 0.0
-        self.land_cost = 0.0
+        self.land_cost = 0.0  # land money spent in the simulation
+        self.land_total = 0.0  # the land part of its cost (some spent before the start)
         self.land_duration = 0.0
         self.land_u0 = 0.0
         self.u0 = 0.0
@@ -99,6 +112,7 @@ class Project:
         self.cancelled_in = -1  # the Stage it was cancelled in
         self.cancelled_at = nan
         self.carried = False  # in construction already at the start: not a start of the run
+        self.replaced = False  # a warm-up project a register project stands for (model.register)
         self.stage = 0  # the Stage it enters the pipeline at
         self.progress = 0.0  # how far through that stage it is then (a share)
 
@@ -147,6 +161,7 @@ FIELDS = (
     *TIMES,
     "cost",
     "land_cost",
+    "land_total",
     "land_duration",
     "land_u0",
     "construction",
@@ -160,6 +175,7 @@ FIELDS = (
     "carried",
     "secretary",
     "key",
+    "replaced",
 )
 """What is collected of every project at the end of a replication, as float columns
 (times in years since 1 January of start_year; flags as 0/1; numbers as -1 for none)."""

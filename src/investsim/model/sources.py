@@ -164,7 +164,9 @@ class FundingSource:
         if math.isinf(new_full):
             self.remaining = math.inf
         elif math.isinf(old_full):
+            # unlimited until now: the year's supply is what the new limit makes available
             self.remaining = new_full * left
+            self.supplied[year] = new_full * left
         else:
             self.remaining = max(0.0, self.remaining + (new_full - old_full) * left)
             self.supplied[year] += (new_full - old_full) * left

@@ -78,6 +78,10 @@ def project_spending(
             SpendingProfile(),
             horizon + before,
         )
+    # a warm-up project a register project stands for spends nothing from that day on
+    # (1 January of start_year: a year boundary, so whole years are dropped exactly)
+    for k in np.flatnonzero(col["replaced"] > 0):
+        spend[k, int(col["cancelled_at"][k]) + before :] = 0.0
     return spend
 
 

@@ -99,6 +99,7 @@ def simulate(
         "horizon_years": c.horizon_years,
         "key_projects_mean": sum(r.key_projects for r in results) / n,
         "key_projects_with_secretary_mean": sum(r.key_with_secretary for r in results) / n,
+        "register_projects_replaced_mean": sum(r.register_replaced for r in results) / n,
         "events_per_replication_mean": sum(r.events for r in results) / n,
         "policies": [
             {
@@ -122,6 +123,10 @@ def simulate(
     )
 
 
+PRECISION_STEP = 20
+"""With ``precision``, the stopping rule is checked after every this many replications."""
+
+
 def _to_precision(
     scenario: Scenario,
     precision: float,
@@ -134,23 +139,35 @@ def _to_precision(
     if not 0 < precision < 1:
         raise InputError(f"--precision {precision}: give a share of the mean, e.g. 0.005 for 0.5 %")
     workers = jobs.workers() if isinstance(jobs, Backend) else jobs
-    batch = max(20, 8 * workers)
+    # batches big enough to keep every worker busy; the stopping rule is checked every
+    # PRECISION_STEP replications whatever the batch, so the answer is the same for any
+    # number of workers (replications past the first count that meets it are dropped)
+    batch = PRECISION_STEP * max(1, math.ceil(8 * workers / PRECISION_STEP))
     results: list[ReplicationResult] = []
     share = math.inf
+    checked = 0
     while len(results) < maximum:
         k = min(batch, maximum - len(results))
         results += run_replications(scenario, k, seed, jobs, project_log, on_progress, first=len(results))
         totals = np.array([r.investment_by_sector.sum() + r.background.sum() for r in results])
-        interval = mean_interval(totals)
-        if len(totals) >= 10 and interval.mean != 0:
-            share = interval.half / abs(interval.mean)
-            if share <= precision:
-                break
+        counts = list(range(checked + PRECISION_STEP, len(results) + 1, PRECISION_STEP))
+        if len(results) == maximum and (not counts or counts[-1] != maximum):
+            counts.append(maximum)
+        for n in counts:
+            checked = n
+            interval = mean_interval(totals[:n])
+            if n >= 10 and interval.mean != 0:
+                share = interval.half / abs(interval.mean)
+                if share <= precision:
+                    results = results[:n]
+                    break
+        if share <= precision:
+            break
     return results, {
         "target": precision,
         "half_width_share": share,
         "replications_needed": len(results),
         "reached": share <= precision,
         "maximum": maximum,
-        "batch": batch,
+        "checked_every": PRECISION_STEP,
     }
