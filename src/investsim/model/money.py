@@ -115,6 +115,7 @@ class MoneyDesk:
         self.ceilings = any(t.debt_ceiling is not None for t in terms)
         for j, source in enumerate(self.sources):
             source.supplied[0] = source.full + (self.pool.full if j == self.pool.source else 0.0)
+        self._demanded = [source.demanded for source in self.sources]
         # decides, when a claim is met, whether its project drops out instead
         self.drops_out: Callable[[Any], bool] = lambda owner: False
         env.process(self._refill())
@@ -171,9 +172,9 @@ class MoneyDesk:
         has waited the desk's ``max_wait`` years (GAVE_UP; it holds no money meanwhile).
         """
         year = self.year
-        sources = self.sources
+        demanded = self._demanded  # the sources' own accounts, held here for speed
         for j, need in enumerate(needs):
-            sources[j].demanded[year] += need
+            demanded[j][year] += need
         if self._fits(needs, pool_ok):
             return MET if self._meet(owner, needs) else DROPPED_OUT
         claim = Claim(owner, needs, key, pool_ok, then, self.env.now)
@@ -187,12 +188,12 @@ class MoneyDesk:
         return WAITING
 
     def _set_timer(self, claim: Claim, delay: float) -> None:
-        claim.timer = timer = object()
-        self.env.timeout(delay, (claim, timer)).callbacks.append(self._give_up)
+        claim.timer = timer = self.env.timeout(delay, claim)
+        timer.callbacks.append(self._give_up)
 
     def _give_up(self, ev: simpy.Event) -> None:
-        claim, timer = cast(tuple[Claim, object], ev.value)
-        if claim.status is WAITING and claim.timer is timer:  # still waiting after max_wait
+        claim = cast(Claim, ev.value)
+        if claim.status is WAITING and claim.timer is ev:  # still waiting after max_wait
             claim.status = GAVE_UP
             claim.then(claim.owner, GAVE_UP)
 
@@ -230,13 +231,14 @@ class MoneyDesk:
     def _fits(self, needs: list[float], pool_ok: bool) -> bool:
         sources = self.sources
         pool = self.pool
+        pooled = pool.source if pool_ok else -1
         for j, need in enumerate(needs):
             if need > 0:
                 source = sources[j]
                 money = source.remaining
                 if self.ceilings:
                     money = min(money, source.room(self.env.now))
-                if j == pool.source and pool_ok:
+                if j == pooled:
                     money += pool.remaining
                 if need > money * (1 + _EPS):
                     return False

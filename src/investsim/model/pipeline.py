@@ -257,7 +257,7 @@ class Pipeline:
         stage = p.stage
         if stage > _LAND:  # a register project past land paid its land part before the start
             p.land_total = self.cfg.resources.land_cost_share * p.cost
-        if p.key and stage < _CONSTRUCTION:
+        if p.key and stage < _CONSTRUCTION and self.secretaries.free > 0:
             self.secretaries.assign(p)
         if stage == _APPROVAL:
             p.entered_approval = now
@@ -302,7 +302,9 @@ class Pipeline:
             budget = self.land_budget
             if budget is not None and budget.request(p, [p.land_cost], then=self._land_paid) is WAITING:
                 return  # waits for the land budget
-        self._land_ready(p)
+        places = self.land_places
+        if places is None or places.take(p):
+            self._start_land(p)  # else a freed place starts it
 
     def _land_paid(self, p: Project, status: ClaimStatus) -> None:
         self._land_ready(p)  # the land budget has no cancellation of its own

@@ -15,6 +15,7 @@ project of its sector in its stage replaces none (the manifest counts them).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import simpy
@@ -49,12 +50,12 @@ def stand_in(pipe: Pipeline, register: list[Project], ev: simpy.Event) -> None:
     project (same sector and stage)."""
     now = pipe.env.now
     candidates: dict[tuple[int, Stage], list[Project]] = {}
-    for p in pipe.projects:
-        if p.in_flight:
-            continue
-        stage = stage_at(p, now)
-        if stage is not None:
-            candidates.setdefault((p.sector, stage), []).append(p)
+    for projects, times in pipe.arrivals.values():
+        # each block arrives in time order: only those arrived by now can be in the pipeline
+        for p in projects[: bisect_right(times, now)]:
+            stage = stage_at(p, now)
+            if stage is not None:
+                candidates.setdefault((p.sector, stage), []).append(p)
     for r in register:
         pool = candidates.get((r.sector, Stage(r.stage)))
         if not pool:
