@@ -630,8 +630,8 @@ def test_spending_is_conserved(tmp_path: Path) -> None:
         "horizon_years": horizon,
         "sectors": {
             "a": {
-                # new projects in the first year only: (1 + growth)^k is ~1e-10 for k >= 1
-                "arrivals": {"rate": 30, "growth": -0.9999999999},
+                # new projects in the first year only (a policy stops them from 2021)
+                "arrivals": {"rate": 30},
                 "size": {"dist": "lognormal", "median": 2, "p90": 6},
                 "approval": {"dist": "lognormal", "median": 4, "p90": 9},
                 "land": {"dist": "pert", "low": 0, "mode": 2, "high": 8},
@@ -648,6 +648,7 @@ def test_spending_is_conserved(tmp_path: Path) -> None:
                 "spending": {"beta": [3, 1.5]},
             },
         },
+        "policies": [{"name": "no more arrivals", "from": 2021, "set": {"sectors.a.arrivals.rate": 0}}],
     }
     reps_n = 40
     fc = run(tmp_path, config, replications=reps_n, seed=17, projects=CONSERVATION_CSV, project_log=True)

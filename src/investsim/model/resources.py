@@ -56,7 +56,8 @@ def level_years(changes: list[tuple[float, float]], warmup: float, horizon: int)
     out = np.zeros(horizon)
     times = [t - warmup for t, _ in changes] + [math.inf]
     for (_, level), t0, t1 in zip(changes, times[:-1], times[1:], strict=True):
-        out += level * busy_time(np.array([t0]), np.array([t1]), horizon)
+        with np.errstate(invalid="ignore"):  # an unlimited level over no time is NaN: not reported
+            out += level * busy_time(np.array([t0]), np.array([t1]), horizon)
     return out
 
 

@@ -36,6 +36,49 @@ from investsim.scenario.distributions import (
     SpendingProfile,
 )
 
+MAX_MONTHS = 1200.0
+"""Longest duration a scenario may give (100 years, the longest horizon): more is a typo."""
+MAX_MONEY = 1e9
+"""Largest amount of money a key may hold: no region's yearly pipeline comes near 1e9
+(亿元, or any unit a planner uses), and sums over a million projects and 150 years of it
+stay exact to well below a unit."""
+MAX_FACTOR = 100.0
+"""Largest cost overrun factor and guarantee-pool leverage: a hundredfold is a typo."""
+MAX_GROWTH = 1.0
+"""Largest yearly growth (100 %): a growth of 100 means 10,000 % a year, a typo for 1.00
+or 0.01; compounded over 150 years even 100 % stays a finite number."""
+MIN_GROWTH = -0.9
+"""Largest yearly decline (−90 %): at −100 % or below a rate or a supply turns zero or
+negative."""
+MAX_COUNT = 1_000_000
+"""Largest number of places, secretaries and the like: more than any city has."""
+MAX_PROJECTS = 1_000_000
+"""Most new projects a replication may create, over warm-up and horizon together: each
+takes about a kilobyte while it runs, so a million is about 1 GB in every worker."""
+
+Growth = Annotated[float, Field(ge=MIN_GROWTH, le=MAX_GROWTH, allow_inf_nan=False)]
+"""A yearly growth rate, as a share (0.03 for 3 %)."""
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+"""An amount of money in the scenario's money_unit."""
+
+
+def _at_most(limit: float, what: str) -> Any:
+    def check(d: Any) -> Any:
+        if d.scale > limit:
+            raise ValueError(f"{what} must be at most {limit:g}: this distribution is given by {d.scale:g}")
+        return d
+
+    return AfterValidator(check)
+
+
+def _growth_rate(d: Any) -> Any:
+    if d.low_bound < MIN_GROWTH or d.scale > MAX_GROWTH:
+        raise ValueError(
+            f"a yearly growth must stay within {MIN_GROWTH:g} and {MAX_GROWTH:g} (−90 % to +100 %; "
+            f"write 0.03 for 3 %): this distribution spans {d.low_bound:g} to {d.scale:g}"
+        )
+    return d
+
 
 def _non_negative(d: Any) -> Any:
     if d.low_bound < 0:
@@ -50,10 +93,16 @@ def _positive(d: Any) -> Any:
     return d
 
 
-Duration = Annotated[Distribution, AfterValidator(_non_negative)]
+Duration = Annotated[
+    Distribution, AfterValidator(_non_negative), _at_most(MAX_MONTHS, "a duration in months")
+]
 """A distribution of months that can't go below zero (zero skips the stage)."""
-Positive = Annotated[Distribution, AfterValidator(_positive)]
-"""A distribution of strictly positive values (sizes, cost factors)."""
+Size = Annotated[Distribution, AfterValidator(_positive), _at_most(MAX_MONEY, "a project's size")]
+"""A distribution of project sizes: strictly positive money."""
+Factor = Annotated[Distribution, AfterValidator(_positive), _at_most(MAX_FACTOR, "a cost factor")]
+"""A distribution of strictly positive cost factors (actual / estimated cost)."""
+GrowthDistribution = Annotated[Distribution, AfterValidator(_growth_rate)]
+"""A distribution of yearly growth rates."""
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 ZERO = Fixed(dist="fixed", value=0.0)
@@ -62,8 +111,8 @@ ZERO = Fixed(dist="fixed", value=0.0)
 class Arrivals(StrictModel):
     """New projects a year: a Poisson process with rate ``rate * (1 + growth)^k`` in year k."""
 
-    rate: float = Field(ge=0, le=1e6, allow_inf_nan=False, description="new projects a year")
-    growth: float = Field(0.0, gt=-1, allow_inf_nan=False, description="yearly growth of the rate")
+    rate: float = Field(ge=0, le=1e5, allow_inf_nan=False, description="new projects a year")
+    growth: Growth = Field(0.0, description="yearly growth of the rate")
 
 
 class ApprovalSteps(StrictModel):
@@ -106,7 +155,9 @@ class Beta(StrictModel):
     """Spending profile ``{beta: [a, b]}``: F(u) = I_u(a, b)."""
 
     beta: tuple[
-        Annotated[float, Field(gt=0, allow_inf_nan=False)], Annotated[float, Field(gt=0, allow_inf_nan=False)]
+        # beyond these the profile is a step at one end of the construction time
+        Annotated[float, Field(ge=0.01, le=100, allow_inf_nan=False)],
+        Annotated[float, Field(ge=0.01, le=100, allow_inf_nan=False)],
     ]
 
 
@@ -137,12 +188,12 @@ class Sector(StrictModel):
     """How the projects of one sector arrive, how big they are and how they move."""
 
     arrivals: Arrivals = Arrivals(rate=0.0)
-    size: Positive = Field(description="total investment per project, in money_unit")
+    size: Size = Field(description="total investment per project, in money_unit")
     approval: Approval = Field(ZERO, description="months, or {mode: serial|parallel, steps: {...}}")
     land: Duration = Field(ZERO, description="months")
     land_dispute: LandDispute | None = None
     construction: Duration = Field(description="months")
-    overrun: Positive | None = Field(None, description="actual / estimated cost")
+    overrun: Factor | None = Field(None, description="actual / estimated cost")
     cancel: Cancel = Cancel()
     funding: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: {"own": 1.0}, description="shares of cost by source, summing to 1"
@@ -163,27 +214,29 @@ class Resources(StrictModel):
     """Capacities and pools shared by all projects."""
 
     approval_capacity: int | None = Field(
-        None, ge=1, description="approvals handled at once; null = unlimited"
+        None, ge=1, le=MAX_COUNT, description="approvals handled at once; null = unlimited"
     )
-    service_secretaries: int = Field(0, ge=0)
+    service_secretaries: int = Field(0, ge=0, le=MAX_COUNT)
     secretary_effect: float = Field(1.0, gt=0, le=1)
     land_capacity: int | None = Field(
-        None, ge=1, description="land acquisitions worked on at once; null = unlimited"
+        None, ge=1, le=MAX_COUNT, description="land acquisitions worked on at once; null = unlimited"
     )
-    land_budget: float | None = Field(None, ge=0, allow_inf_nan=False)
+    land_budget: Money | None = None
     land_cost_share: float = Field(0.0, ge=0, lt=1)
 
 
 class Source(StrictModel):
     """A constrained funding source: a yearly supply refilled on 1 January."""
 
-    supply: float = Field(ge=0, allow_inf_nan=False, description="money a year")
-    growth: float = Field(0.0, gt=-1, allow_inf_nan=False)
-    debt_ceiling: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="cap on outstanding commitments of this source"
-    )
+    supply: Money = Field(description="money a year")
+    growth: Growth = 0.0
+    debt_ceiling: Money | None = Field(None, description="cap on outstanding commitments of this source")
     repayment_years: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="commitments are repaid linearly over this many years"
+        None,
+        gt=0,
+        le=100,
+        allow_inf_nan=False,
+        description="commitments are repaid linearly over this many years",
     )
 
     @model_validator(mode="after")
@@ -196,8 +249,8 @@ class Source(StrictModel):
 class GuaranteePool(StrictModel):
     """A loan guarantee pool adding ``capital * leverage`` of bank supply for some sectors."""
 
-    capital: float = Field(ge=0, allow_inf_nan=False)
-    leverage: float = Field(ge=0, allow_inf_nan=False)
+    capital: Money
+    leverage: float = Field(ge=0, le=MAX_FACTOR, allow_inf_nan=False)
     sectors: list[str]
 
 
@@ -205,7 +258,11 @@ class Financing(StrictModel):
     """Funding sources and how projects wait for them."""
 
     max_wait: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="months before a waiting project is cancelled"
+        None,
+        ge=0,
+        le=MAX_MONTHS,
+        allow_inf_nan=False,
+        description="months before a waiting project is cancelled",
     )
     priority: Literal["fifo", "key_first"] = "fifo"
     sources: dict[str, Source] = Field(default_factory=dict)
@@ -216,14 +273,14 @@ class LastObserved(StrictModel):
     """The last observed year's investment: the base of the first year's growth."""
 
     year: int
-    investment: float = Field(gt=0, allow_inf_nan=False)
+    investment: float = Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)
 
 
 class Background(StrictModel):
     """Investment outside the modelled projects: ``level`` in the first year, then growth."""
 
-    level: float = Field(ge=0, allow_inf_nan=False)
-    growth: Distribution
+    level: Money
+    growth: GrowthDistribution
 
 
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
@@ -268,15 +325,16 @@ class ScenarioConfig(StrictModel):
         "(new projects arrive from start_year - warmup_years; only start_year on is reported)",
     )
     money_unit: str = "亿元"
-    seed: int = Field(0, ge=0)
-    replications: int = Field(100, ge=1)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    replications: int = Field(100, ge=1, le=10_000_000)
     extends: str | None = None
     key_project_threshold: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="projects at or above this size are key"
+        None, gt=0, le=MAX_MONEY, allow_inf_nan=False, description="projects at or above this size are key"
     )
     large_project_threshold: float | None = Field(
         None,
         gt=0,
+        le=MAX_MONEY,
         allow_inf_nan=False,
         description="also report starts_large and started_investment_large: projects at or above this "
         "total investment starting construction (e.g. 1 for a statistic of projects >= 1 亿)",
@@ -313,12 +371,38 @@ class ScenarioConfig(StrictModel):
                     f"financing.guarantee_pool.sectors names unknown sector(s) {unknown}; "
                     f"the scenario has {list(self.sectors)}"
                 )
+        self._check_project_count()
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
                 f"last_observed.year(={self.last_observed.year}) must be the year before "
                 f"start_year(={self.start_year})"
             )
         return self
+
+    def expected_projects(self) -> dict[str, float]:
+        """Expected new projects per replication of each sector, over warm-up and horizon."""
+        years = range(-self.warmup_years, self.horizon_years)
+        return {
+            name: sum(s.arrivals.rate * (1 + s.arrivals.growth) ** k for k in years)
+            for name, s in self.sectors.items()
+        }
+
+    def _check_project_count(self) -> None:
+        expected = self.expected_projects()
+        total = sum(expected.values())
+        if total > MAX_PROJECTS:
+            top = sorted(expected.items(), key=lambda kv: -kv[1])[:3]
+            drivers = "; ".join(
+                f"sectors.{name}.arrivals (rate {self.sectors[name].arrivals.rate:g} a year, "
+                f"growth {self.sectors[name].arrivals.growth:g}): about {n:,.0f}"
+                for name, n in top
+            )
+            raise ValueError(
+                f"the scenario would create about {total:,.0f} new projects in each replication over "
+                f"warmup_years + horizon_years = {self.warmup_years} + {self.horizon_years} years, more "
+                f"than the {MAX_PROJECTS:,} that fit in memory; {drivers}. Lower the rates or growths, "
+                "or the years"
+            )
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,13 @@ class _Dist(StrictModel):
         """Smallest value the distribution can take."""
         raise NotImplementedError
 
+    @property
+    def scale(self) -> float:
+        """The largest value the distribution is given by (its upper end, or for the
+        unbounded forms the parameter that sets where most of it lies: the lognormal's
+        P90, the gamma's and exponential's mean); checked against each key's range."""
+        raise NotImplementedError
+
 
 class Fixed(_Dist):
     """Always ``value``."""
@@ -71,6 +78,10 @@ class Fixed(_Dist):
 
     @property
     def low_bound(self) -> float:
+        return self.value
+
+    @property
+    def scale(self) -> float:
         return self.value
 
 
@@ -98,6 +109,10 @@ class Uniform(_Dist):
     def low_bound(self) -> float:
         return self.low
 
+    @property
+    def scale(self) -> float:
+        return self.high
+
 
 class _LowModeHigh(_Dist):
     """A distribution on [low, high] whose density peaks at ``mode``."""
@@ -115,6 +130,10 @@ class _LowModeHigh(_Dist):
     @property
     def low_bound(self) -> float:
         return self.low
+
+    @property
+    def scale(self) -> float:
+        return self.high
 
 
 class Triangular(_LowModeHigh):
@@ -198,6 +217,10 @@ class Lognormal(_Dist):
     def low_bound(self) -> float:
         return 0.0
 
+    @property
+    def scale(self) -> float:
+        return self.p90
+
 
 class _ByMean(_Dist):
     """A distribution of positive values given by its ``mean`` (``mean_`` in Python, where
@@ -215,12 +238,18 @@ class _ByMean(_Dist):
     def low_bound(self) -> float:
         return 0.0
 
+    @property
+    def scale(self) -> float:
+        return self.mean_
+
 
 class Gamma(_ByMean):
     """Gamma with the given mean and coefficient of variation."""
 
     dist: Literal["gamma"]
-    cv: float = Field(gt=0, allow_inf_nan=False)
+    # below 0.01 the gamma is a fixed value for any planner's purpose (and a cv near 0
+    # overflows its shape 1/cv^2); above 10 nearly all of it sits at 0 with rare huge draws
+    cv: float = Field(ge=0.01, le=10, allow_inf_nan=False)
 
     def ppf(self, u: FloatArray) -> FloatArray:
         shape = 1 / self.cv**2
@@ -254,6 +283,10 @@ class Empirical(_Dist):
     @property
     def low_bound(self) -> float:
         return min(self.values)
+
+    @property
+    def scale(self) -> float:
+        return max(self.values)
 
 
 Distribution = Annotated[

@@ -86,6 +86,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     base_path = _resolve(path.parent / parent, **where)
     if not _exists(base_path):
         raise ScenarioError(f"the file it names does not exist: {show_path(base_path)}", **where)
+    if base_path.is_dir():
+        raise ScenarioError(f"names a folder, not a scenario file: {show_path(base_path)}", **where)
     base, chain = _read_chain(base_path, (*seen, path))
     merged = deep_merge(base, data)
     return merged, [src, *chain]
