@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import investsim
 from helpers import write_scenario
 from investsim.errors import InputError
-from investsim.scenario.config import MAX_COUNT, MAX_FACTOR, MAX_GROWTH, MAX_MONEY, MAX_MONTHS, MIN_GROWTH
+from investsim.scenario.ranges import MAX_COUNT, MAX_FACTOR, MAX_GROWTH, MAX_MONEY, MAX_MONTHS, MIN_GROWTH
 
 
 def _number(low: float, high: float, *, low_open: bool = False) -> st.SearchStrategy[float]:
