@@ -28,15 +28,16 @@ from investsim.scenario.config import (
 )
 from investsim.scenario.messages import (
     Locate,
-    describe,
     dotted_path,
     key_path,
     locate_in,
+    problem,
     short_repr,
     show_path,
     validation_error,
 )
 from investsim.scenario.overrides import apply_override, deep_merge, parse_override, unshare
+from investsim.scenario.policies import check_policy_dates
 from investsim.scenario.projects import load_projects
 from investsim.scenario.yaml_source import MAX_SCENARIO_BYTES, SourceFile
 
@@ -186,6 +187,7 @@ def _build(data: dict[str, Any], source: str, locate: Locate, before: Scenario |
         config = ScenarioConfig.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, data, locate) from e
+    check_policy_dates(config, locate)
     changes = _policy_changes(config, data, locate)
     in_flight = _in_flight(config, locate, before)
     return Scenario(config=config, in_flight=in_flight, changes=changes, source=source, resolved=data)
@@ -252,7 +254,8 @@ def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate
             dotted = next(
                 (d for d in raw_set if where.startswith(_glob_prefix(str(d)))), str(next(iter(raw_set)))
             )
-            what = describe(err) if where in ("", dotted) else f"{where}: {describe(err)}"
+            what = problem(err, current)
+            what = what if where in ("", dotted) else f"{where}: {what}"
             raise fail(what, dotted) from None
         if list(after.sectors) != list(config.sectors):
             raise fail("a policy can't add or remove sectors", str(next(iter(raw_set))))

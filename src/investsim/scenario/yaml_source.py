@@ -45,6 +45,19 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML reads 2020-02-30 as a date and fails with a bare ValueError (no line)
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date ({e})", node.start_mark
+        ) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 MAX_SCENARIO_BYTES = 1_000_000
 """A scenario file is a page or two of YAML; one larger than this is the wrong file (and
 PyYAML would take minutes to read it)."""
