@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import investsim
+from helpers import run_cli
 from investsim.scenario.loading import scenario_sha256
 from investsim.scenario.policies import policy_timeline
 
@@ -180,6 +181,115 @@ def test_a_date_that_does_not_exist_names_its_line(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# the projects register
+
+
+def test_a_register_in_wan_yuan_is_refused_with_a_hint(tmp_path: Path) -> None:
+    rows = "A,industry,250000,construction,0.5\nB,industry,800000,approval,0\nC,services,2.5,land,0\n"
+    path = write(tmp_path, SCENARIO, HEADER + rows)
+    message = error_of(path)
+    csv = tmp_path / "projects.csv"
+    assert message.startswith(f"{csv.resolve()}:2: row 1, total_investment: 250,000 亿元 is 27,778 times")
+    assert "industry's sizes in the scenario (9 亿元)" in message
+    assert "2 of 3 rows are over 1000 times theirs" in message
+    assert "is the file in 万元? 1 亿元 = 10,000 万元: divide total_investment by 10,000" in message
+
+
+def test_the_register_size_check_names_other_units(tmp_path: Path) -> None:
+    text = SCENARIO.replace("resources:", "money_unit: 万元\nresources:")
+    message = error_of(write(tmp_path, text, HEADER + "A,services,90000,construction,0.5\n"))
+    assert "90,000 万元 is 60,000 times" in message
+    assert "is the file in 元? 1 万元 = 10,000 元" in message
+    message = error_of(
+        write(tmp_path, text.replace("万元", "million yuan"), HEADER + "A,services,9000,land,0\n")
+    )
+    assert "another unit than the scenario's money_unit (million yuan)" in message
+
+
+def test_large_projects_within_the_limit_are_accepted(tmp_path: Path) -> None:
+    # 1000 x the P90 is the limit: a project of 8,999 亿 in industry (P90 9) still loads
+    rows = 'A,industry,8999,construction,0.5\nB,services,1500,approval,0\nC,industry,"1,234.5",land,0\n'
+    scenario = investsim.load_scenario(write(tmp_path, SCENARIO, HEADER + rows))
+    assert [p.total_investment for p in scenario.in_flight] == [8999.0, 1500.0, 1234.5]
+
+
+def test_thousands_separators_in_a_register_of_large_numbers(tmp_path: Path) -> None:
+    text = SCENARIO.replace("median: 2.0, p90: 9.0", "median: 20000, p90: 90000")
+    scenario = investsim.load_scenario(write(tmp_path, text, HEADER + 'A,industry,"12,345,678.25",land,0\n'))
+    assert scenario.in_flight[0].total_investment == 12345678.25
+
+
+def test_the_size_check_holds_when_a_scenario_is_changed_in_code(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO, HEADER + "A,services,1000,construction,0.5\n")
+    scenario = investsim.load_scenario(path)  # 1000 <= 1000 x 1.5
+    change = "sectors.services.size.value"
+    with pytest.raises(investsim.ScenarioError) as info:
+        scenario.with_overrides({change: 0.5})
+    assert "row 1, total_investment: 1,000 亿元 is 2,000 times" in str(info.value)
+    assert "row 1, total_investment: 1,000 亿元 is 2,000 times" in error_of(path, [f"{change}=0.5"])
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "label"),
+    [
+        ("合计,,10.5,,", "id", "'合计'"),
+        (",industry,10.5,,", None, None),  # the same row without a label: an unknown stage
+        ("Total,,10.5,,", "id", "'Total'"),
+        (" 合  计： ,,10.5,,", "id", "'合  计：'"),
+        ("X,总计,10.5,,", "sector", "'总计'"),
+        ("X,industry,10.5,construction,0.5,Grand total", "field 6", "'Grand total'"),
+    ],
+)
+def test_a_total_row_is_named(tmp_path: Path, row: str, column: str | None, label: str | None) -> None:
+    rows = "A,industry,2.5,construction,0.5\nB,services,8,approval,0\n" + row + "\n"
+    message = error_of(write(tmp_path, SCENARIO, HEADER + rows))
+    if label is None:
+        assert "total row" not in message
+        return
+    csv = (tmp_path / "projects.csv").resolve()
+    assert message == (
+        f"{csv}:4: row 3, {column}: {label} makes this a total row, not a project: delete the row "
+        "(investsim adds the projects up itself; a total would count them twice)"
+    )
+
+
+def test_a_total_under_a_named_column(tmp_path: Path) -> None:
+    text = "id,name_zh,sector,total_investment,stage,progress\nA,一号厂房,industry,2.5,land,0\n,合计,,2.5,,\n"
+    message = error_of(write(tmp_path, SCENARIO, text))
+    assert ":3: row 2, name_zh: '合计' makes this a total row" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "magic", "kind"),
+    [
+        (
+            "projects.xlsx",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xd9\x8a",
+            "an Excel workbook (.xlsx)",
+        ),
+        ("projects.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xd9\x8a", "a zip file (an Excel"),
+        ("projects.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\xd9", "an old-format Excel workbook"),
+        ("projects.ods", b"PK\x03\x04\x14\x00\x00\x08\x00\x00mimetype", "an OpenDocument spreadsheet"),
+    ],
+)
+def test_a_workbook_is_not_read_as_csv(tmp_path: Path, name: str, magic: bytes, kind: str) -> None:
+    message = error_of(write(tmp_path, SCENARIO, magic + bytes(range(256)), name=name))
+    assert message.startswith(f"{(tmp_path / name).resolve()}: this is {kind}")
+    assert (
+        "not a CSV file: open it in Excel and use File > Save As, 'CSV UTF-8 (Comma delimited) (*.csv)'"
+        in message
+    )
+    assert "not UTF-8" not in message
+
+
+def test_progress_as_a_percentage_gets_the_fraction(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, SCENARIO, HEADER + "A,industry,2.5,construction,40%\n"))
+    assert message.endswith(
+        "row 1, progress: must be a number from 0 to 1, got '40%': a percentage is written as a fraction, 40% as 0.4"
+    )
+
+
+# --------------------------------------------------------------------------------------
 # full-width punctuation
 
 
@@ -312,3 +422,31 @@ def test_a_misspelt_key_in_a_policy_gets_a_suggestion(
     assert error_of(path) == (
         f"{path}:{line_of(text, 'set:')}: policies[0] 'reform': {shown}: unknown key (did you mean {suggested!r}?)"
     )
+
+
+# --------------------------------------------------------------------------------------
+# the command line
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("late-policy", "policies[0] 'reform': from: 2035 is after the run's last year, 2030"),
+        ("workbook", "this is an Excel workbook (.xlsx), not a CSV file"),
+        ("full-width", "the full-width comma '，' (U+FF0C) at column 24"),
+    ],
+)
+def test_cli_traps_are_one_message(tmp_path: Path, case: str, expected: str) -> None:
+    if case == "late-policy":
+        write(tmp_path, SCENARIO + policy("2035"))
+    elif case == "workbook":
+        write(tmp_path, SCENARIO, b"PK\x03\x04\x14\x00\x06\x00\xd9\xd9", name="projects.xlsx")
+    else:
+        write(tmp_path, SCENARIO.replace("{rate: 25}", "{rate: 25，growth: 0.03}"))
+    proc = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]

@@ -38,7 +38,7 @@ from investsim.scenario.messages import (
 )
 from investsim.scenario.overrides import apply_override, deep_merge, parse_override, unshare
 from investsim.scenario.policies import check_policy_dates
-from investsim.scenario.projects import load_projects
+from investsim.scenario.projects import implausible, load_projects
 from investsim.scenario.yaml_source import MAX_SCENARIO_BYTES, SourceFile
 
 __all__ = [
@@ -203,6 +203,7 @@ def _in_flight(
         before is not None
         and before.config.projects == config.projects
         and all(p.sector in config.sectors for p in before.in_flight)
+        and not implausible(before.in_flight, config.sectors)
     ):
         return before.in_flight  # read already: reading it again would give the same rows
     if not _is_file(Path(config.projects)):
@@ -213,7 +214,7 @@ def _in_flight(
             path="projects",
             line=line,
         )
-    return load_projects(config.projects, config.sectors)
+    return load_projects(config.projects, config.sectors, config.money_unit)
 
 
 def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate) -> tuple[PolicyChange, ...]:
