@@ -141,7 +141,7 @@ ROWS = (
     ("A1", "一号厂房", "industry", 2.0, "construction", 0.5),
     ("A2", "商贸中心", "services", 1234.5, "approval", 0.2),
     ("A3", "园区道路", "industry", 0.75, "land", 0.0),
-    ("A4", "物流园", "services", 12345678.25, "financing", 1.0),
+    ("A4", "物流园", "services", 1987.25, "financing", 1.0),  # within 1000 x the sector P90 (2)
     ("A5", "仓库", "industry", 3.0, "completed", 1.0),
 )
 PROJECTS = "\n".join([",".join(COLUMNS), *(",".join(map(str, r)) for r in ROWS)]) + "\n"

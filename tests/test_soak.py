@@ -23,8 +23,8 @@ What is varied, per scenario:
   repayment, a guarantee pool for some sectors, ``max_wait`` (none, zero or months),
   priority fifo or key_first;
 - in-flight projects (a projects CSV) in every stage, progress 0 to 1;
-- 0-3 timed policies (before the warm-up, during it or during the horizon, on a year or
-  a month) that change approval capacity (also to unlimited), secretaries, the land
+- 0-3 timed policies (at the start of the warm-up, during it or during the horizon, on a
+  year or a month) that change approval capacity (also to unlimited), secretaries, the land
   budget and cost share, supplies, growth and debt ceilings, the guarantee pool,
   ``max_wait`` and priority, and sectors' arrivals, distributions, cancellation,
   funding shares and spending profiles.
@@ -334,7 +334,14 @@ def random_scenario(rng: np.random.Generator, name: str) -> tuple[dict[str, Any]
         data["last_observed"] = {"year": start - 1, "investment": _f(rng.uniform(10, 200))}
     policies = []
     for k in range(int(rng.integers(0, 4))):
-        year = int(rng.integers(start - warmup - 1, start + horizon + 1))
+        # drawn as before, then moved into the simulated years: a policy dated before the
+        # simulation starts or after the run is refused (docs/errors.md); at the first
+        # year it is in force from the start
+        year = int(
+            np.clip(
+                rng.integers(start - warmup - 1, start + horizon + 1), start - warmup, start + horizon - 1
+            )
+        )
         when: int | str = year if rng.random() < 0.5 else f"{year}-{int(rng.integers(1, 13)):02d}"
         changes = dict(policy_change(rng, names, sources, has_pool) for _ in range(rng.integers(1, 4)))
         policies.append({"name": f"policy {k}", "from": when, "set": changes})

@@ -8,6 +8,7 @@ only says what a valid scenario is.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import re
@@ -224,16 +225,39 @@ class Background(StrictModel):
 
 
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Policy(StrictModel):
-    """Parameter changes that take effect at a time (a year or ``YYYY-MM``)."""
+    """Parameter changes that take effect at a time (a year or ``YYYY-MM``; a date on the
+    first of a month, ``YYYY-MM-01``, is read as its month)."""
 
     name: str = Field(min_length=1)
     from_: int | str = Field(alias="from")
     set: dict[str, Any] = Field(min_length=1)
 
     model_config = ConfigDict(populate_by_name=True)  # added to StrictModel's
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _from_a_date(cls, value: Any) -> Any:
+        # YAML reads 2025-07-01 as a date: the first of a month is that month, any other
+        # day is refused (policies take effect on the first of a month)
+        if isinstance(value, str) and _DAY.match(value):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"from(={value!r}) must be a year or YYYY-MM") from None
+        if isinstance(value, datetime.date):
+            day = value.date() if isinstance(value, datetime.datetime) else value
+            if day.day != 1 or (isinstance(value, datetime.datetime) and value.time() != datetime.time()):
+                after = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+                raise ValueError(
+                    f"from(={value.isoformat()}) must be a year or YYYY-MM: a policy takes effect on "
+                    f"the first of a month; write {day:%Y-%m} or {after:%Y-%m}"
+                )
+            return f"{day:%Y-%m}"
+        return value
 
     @field_validator("from_")
     @classmethod

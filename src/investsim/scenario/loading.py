@@ -28,16 +28,17 @@ from investsim.scenario.config import (
 )
 from investsim.scenario.messages import (
     Locate,
-    describe,
     dotted_path,
     key_path,
     locate_in,
+    problem,
     short_repr,
     show_path,
     validation_error,
 )
 from investsim.scenario.overrides import apply_override, deep_merge, parse_override, unshare
-from investsim.scenario.projects import load_projects
+from investsim.scenario.policies import check_policy_dates
+from investsim.scenario.projects import implausible, load_projects
 from investsim.scenario.yaml_source import MAX_SCENARIO_BYTES, SourceFile
 
 __all__ = [
@@ -188,6 +189,7 @@ def _build(data: dict[str, Any], source: str, locate: Locate, before: Scenario |
         config = ScenarioConfig.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, data, locate) from e
+    check_policy_dates(config, locate)
     changes = _policy_changes(config, data, locate)
     in_flight = _in_flight(config, locate, before)
     return Scenario(config=config, in_flight=in_flight, changes=changes, source=source, resolved=data)
@@ -203,6 +205,7 @@ def _in_flight(
         before is not None
         and before.config.projects == config.projects
         and all(p.sector in config.sectors for p in before.in_flight)
+        and not implausible(before.in_flight, config.sectors)
     ):
         return before.in_flight  # read already: reading it again would give the same rows
     if not _is_file(Path(config.projects)):
@@ -213,7 +216,7 @@ def _in_flight(
             path="projects",
             line=line,
         )
-    return load_projects(config.projects, config.sectors)
+    return load_projects(config.projects, config.sectors, config.money_unit)
 
 
 def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate) -> tuple[PolicyChange, ...]:
@@ -254,7 +257,8 @@ def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate
             dotted = next(
                 (d for d in raw_set if where.startswith(_glob_prefix(str(d)))), str(next(iter(raw_set)))
             )
-            what = describe(err) if where in ("", dotted) else f"{where}: {describe(err)}"
+            what = problem(err, current)
+            what = what if where in ("", dotted) else f"{where}: {what}"
             raise fail(what, dotted) from None
         if list(after.sectors) != list(config.sectors):
             raise fail("a policy can't add or remove sectors", str(next(iter(raw_set))))

@@ -8,6 +8,7 @@ inserts, and each is blamed on the file (or ``--set``) that wrote the key.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from investsim.errors import ScenarioError
 from investsim.scenario.config import ScenarioConfig
-from investsim.scenario.yaml_source import SourceFile
+from investsim.scenario.yaml_source import IN_VALUES, SourceFile, first_lookalike, lookalike
 
 KeyPath = tuple[str | int, ...]
 
@@ -65,7 +66,44 @@ def describe(err: Mapping[str, Any]) -> str:
     value = err.get("input")
     if isinstance(value, (dict, list)):
         return msg
-    return f"{msg} (got {short_repr(value)})"
+    hint = percent_hint(value) if kind in ("float_parsing", "float_type") else ""
+    return f"{msg} (got {short_repr(value)}){hint}"
+
+
+_PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%\uff05]\s*")
+
+
+def percent_hint(value: Any) -> str:
+    """': write 3% as 0.03' when ``value`` is text like ``3%``; else nothing."""
+    m = _PERCENT.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        return ""
+    return f": a percentage is written as a fraction, {value.strip()} as {float(m.group(1)) / 100:g}"
+
+
+def lookalike_note(*texts: Any) -> str:
+    """'; ... has the full-width colon '：' (U+FF1A) where YAML needs ':' ...' for the first
+    of ``texts`` (keys or values as read) that has an :data:`IN_VALUES` character."""
+    for text in texts:
+        found = first_lookalike(text) if isinstance(text, str) else None
+        if found is not None:
+            index, char = found
+            return (
+                f"; {short_repr(text)} has {lookalike(char)} at character {index + 1} where YAML "
+                f"needs the ASCII {IN_VALUES[char]!r} (a Chinese input method types it)"
+            )
+    return ""
+
+
+def problem(err: Mapping[str, Any], data: Any) -> str:
+    """One pydantic error on ``data`` described (:func:`describe`) with what helps fix it:
+    the allowed key nearest an unknown key, a full-width character YAML read as text."""
+    path = key_path(data, tuple(err["loc"]))
+    message = describe(err)
+    if err["type"] == "extra_forbidden":
+        message += _suggest(path)
+    value = err.get("input")
+    return message + lookalike_note(path[-1] if path else None, value if isinstance(value, str) else None)
 
 
 def dotted_path(path: Iterable[Any]) -> str:
@@ -173,9 +211,7 @@ def validation_error(e: ValidationError, data: dict[str, Any], locate: Locate) -
     errors.sort(key=lambda err: err["type"] != "extra_forbidden")
     for err in errors:
         path = key_path(data, tuple(err["loc"]))
-        message = describe(err)
-        if err["type"] == "extra_forbidden":
-            message += _suggest(path)
+        message = problem(err, data)
         file, line = locate(path)
         se = ScenarioError(message, file=file, path=dotted_path(path) or None, line=line)
         lines.append(str(se))

@@ -9,12 +9,14 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from investsim.errors import ScenarioError
-from investsim.scenario.config import InFlightProject
-from investsim.scenario.messages import short_repr
+from investsim.scenario.config import InFlightProject, Sector
+from investsim.scenario.messages import percent_hint, short_repr
 from investsim.scenario.yaml_source import encoding_hint, first_bad_byte, lines_before
 from investsim.stages import STAGES
 
@@ -22,16 +24,25 @@ PROJECT_COLUMNS = ("id", "sector", "total_investment", "stage", "progress")
 """Columns the in-flight projects CSV must have (others are ignored)."""
 
 
-def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, ...]:
-    """Read the in-flight projects CSV, checking every row.
+PLAUSIBLE_FACTOR = 1000
+"""A project in the register may be up to this many times the 90th percentile of its
+sector's sizes; one larger is almost always in another unit (万元 for 亿元)."""
+
+
+def load_projects(
+    path: str, sectors: Mapping[str, Sector], money_unit: str = "亿元"
+) -> tuple[InFlightProject, ...]:
+    """Read the in-flight projects CSV, checking every row against the scenario's ``sectors``.
 
     Accepted: a UTF-8 byte-order mark, Windows (CRLF) or old Mac (CR) line ends, blank
     lines (also before the header), spaces around column names and values, extra
     columns (ignored), empty trailing fields, thousands separators in money
-    (``"1,234.5"``). Refused, naming the line and the column: a file that is not UTF-8
-    (GBK from Excel, say), missing or repeated columns, a row with more fields than the
-    header, an unknown sector or stage, a progress outside [0, 1], money that is not a
-    positive number, an empty or duplicated id.
+    (``"1,234.5"``). Refused, naming the line and the column: an Excel workbook, a file
+    that is not UTF-8 (GBK from Excel, say), missing or repeated columns, a row with more
+    fields than the header, a total row (``合计``, ``Total``), an unknown sector or stage,
+    a progress outside [0, 1], money that is not a positive number, an empty or
+    duplicated id, and a size over :data:`PLAUSIBLE_FACTOR` times the 90th percentile of
+    its sector's sizes (``money_unit`` is named in that message).
     """
     p = Path(path)
     file = str(p)
@@ -41,6 +52,14 @@ def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, .
         raise ScenarioError("projects file not found", file=file) from None
     except OSError as e:
         raise ScenarioError(f"can't read the projects file: {e.strerror}", file=file) from None
+    workbook = _workbook(raw, p)
+    if workbook:
+        raise ScenarioError(
+            f"this is {workbook}, not a CSV file: open it in Excel and use File > Save As, "
+            "'CSV UTF-8 (Comma delimited) (*.csv)' (in WPS: Save As, CSV), and name the .csv "
+            "file as the scenario's projects",
+            file=file,
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -51,6 +70,7 @@ def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, .
     header_line = 0
     known = set(sectors)
     out: list[InFlightProject] = []
+    lines: list[tuple[int, int]] = []  # each project's line and row number, for messages
     ids: dict[str, int] = {}
     try:
         for fields in reader:
@@ -62,13 +82,80 @@ def load_projects(path: str, sectors: Iterable[str]) -> tuple[InFlightProject, .
                 _check_header(header, file, line)
                 continue
             out.append(_project_row(header, fields, file, line, line - header_line, known, ids))
+            lines.append((line, line - header_line))
     except csv.Error as e:
         raise ScenarioError(f"not a readable CSV file: {e}", file=file, line=reader.line_num) from None
     if header is None:
         raise ScenarioError(
             f"the file is empty: it needs a header line with {', '.join(PROJECT_COLUMNS)}", file=file
         )
+    _check_sizes(out, lines, sectors, money_unit, file)
     return tuple(out)
+
+
+def _workbook(raw: bytes, path: Path) -> str:
+    """What kind of spreadsheet workbook ``raw`` is, or "" for anything else."""
+    suffix = path.suffix.lower()
+    if raw.startswith(b"PK\x03\x04"):  # a zip archive, as .xlsx, .xlsm and .ods files are
+        if suffix in (".xlsx", ".xlsm"):
+            return f"an Excel workbook ({suffix})"
+        if suffix == ".ods":
+            return "an OpenDocument spreadsheet (.ods)"
+        return "a zip file (an Excel .xlsx workbook renamed?)"
+    if raw.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # the old Office format
+        return "an old-format Excel workbook (.xls)"
+    return ""
+
+
+def size_p90(sectors: Mapping[str, Sector]) -> dict[str, float]:
+    """The 90th percentile of each sector's project sizes."""
+    return {name: float(s.size.ppf(np.array([0.9]))[0]) for name, s in sectors.items()}
+
+
+def implausible(projects: tuple[InFlightProject, ...], sectors: Mapping[str, Sector]) -> bool:
+    """Whether a project is over :data:`PLAUSIBLE_FACTOR` times its sector's size P90."""
+    p90 = size_p90(sectors)
+    return any(p.total_investment > PLAUSIBLE_FACTOR * p90[p.sector] for p in projects)
+
+
+_UNIT_HINTS = {
+    "亿元": "is the file in 万元? 1 亿元 = 10,000 万元: divide total_investment by 10,000",
+    "万元": "is the file in 元? 1 万元 = 10,000 元: divide total_investment by 10,000",
+}
+
+
+def _check_sizes(
+    projects: list[InFlightProject],
+    lines: list[tuple[int, int]],
+    sectors: Mapping[str, Sector],
+    money_unit: str,
+    file: str,
+) -> None:
+    """Refuse sizes far beyond what the scenario draws for their sector: a register in
+    万元 under a scenario in 亿元 makes every project 10,000 times too large."""
+    p90 = size_p90(sectors)
+    over = [k for k, p in enumerate(projects) if p.total_investment > PLAUSIBLE_FACTOR * p90[p.sector]]
+    if not over:
+        return
+    p = projects[over[0]]
+    line, row = lines[over[0]]
+    unit = f" {money_unit}" if money_unit else ""
+    hint = _UNIT_HINTS.get(
+        money_unit, f"is the file in another unit than the scenario's money_unit ({money_unit})?"
+    )
+    many = (
+        f", and {len(over)} of {len(projects)} rows are over {PLAUSIBLE_FACTOR} times theirs"
+        if len(over) > 1
+        else ""
+    )
+    raise ScenarioError(
+        f"{p.total_investment:,.12g}{unit} is {p.total_investment / p90[p.sector]:,.0f} times the 90th "
+        f"percentile of {p.sector}'s sizes in the scenario ({p90[p.sector]:.3g}{unit}){many}: {hint} "
+        "(if the sizes are right, widen the size distribution in the scenario)",
+        file=file,
+        path=f"row {row}, total_investment",
+        line=line,
+    )
 
 
 def _csv_not_utf8(raw: bytes, err: UnicodeDecodeError, file: str) -> ScenarioError:
@@ -139,6 +226,14 @@ def _project_row(
     def bad(col: str, what: str) -> ScenarioError:
         return ScenarioError(what, file=file, path=f"row {row_number}, {col}", line=line)
 
+    total = next((i for i, f in enumerate(fields) if _is_total(f)), None)
+    if total is not None:
+        raise bad(
+            header[total] if total < len(header) and header[total] else f"field {total + 1}",
+            f"{short_repr(fields[total].strip())} makes this a total row, not a project: delete the "
+            "row (investsim adds the projects up itself; a total would count them twice)",
+        )
+
     # a value beyond the header, or under a column without a name, is most likely a
     # value with an unquoted comma that pushed the rest of the row to the right
     stray = next((i for i, f in enumerate(fields) if f.strip() and (i >= len(header) or not header[i])), None)
@@ -177,8 +272,34 @@ def _project_row(
         raise bad("total_investment", f"must be a positive number, got {short_repr(row['total_investment'])}")
     progress = _number(value["progress"])
     if progress is None or not 0 <= progress <= 1:
-        raise bad("progress", f"must be a number from 0 to 1, got {short_repr(row['progress'])}")
+        got = row["progress"]
+        raise bad("progress", f"must be a number from 0 to 1, got {short_repr(got)}{percent_hint(got)}")
     return InFlightProject(pid, sector, money, stage, progress)
+
+
+_TOTALS = {
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总和",
+    "合計",
+    "總計",
+    "小計",
+    "total",
+    "totals",
+    "subtotal",
+    "grandtotal",
+    "sum",
+}
+"""What the total row a spreadsheet adds under a list is labelled (spaces and a final
+colon aside, in any case)."""
+
+
+def _is_total(field: str) -> bool:
+    """Whether ``field`` labels a total row (``合计``, ``合  计：``, ``Total``, ``Grand total``)."""
+    word = "".join(field.split()).rstrip(":：").replace("-", "").casefold()
+    return word in _TOTALS
 
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

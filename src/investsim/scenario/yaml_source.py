@@ -7,6 +7,7 @@ aliases that contain themselves or expand to too many values.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,19 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_mapping,
 )
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML reads 2020-02-30 as a date and fails with a bare ValueError (no line)
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date ({e})", node.start_mark
+        ) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -83,6 +97,85 @@ def encoding_hint(raw: bytes) -> str:
     return " (it looks like GBK/GB18030, the Chinese Windows encoding)"
 
 
+LOOKALIKES = {
+    "\uff0c": ",",  # ，
+    "\u3001": ",",  # 、
+    "\uff1a": ":",  # ：
+    "\uff5b": "{",  # ｛
+    "\uff5d": "}",  # ｝
+    "\uff3b": "[",  # ［
+    "\uff3d": "]",  # ］
+    "\uff03": "#",  # ＃
+    "\uff0d": "-",  # －
+    "\uff0e": ".",  # ．
+    "\u3000": " ",  # the ideographic (full-width) space
+    "\u201c": '"',  # “
+    "\u201d": '"',  # ”
+    "\u2018": "'",  # ‘
+    "\u2019": "'",  # ’
+}
+"""Characters a Chinese input method types in place of the ASCII punctuation YAML reads
+(and that YAML reads as text): each with the ASCII character meant."""
+
+IN_VALUES = {**LOOKALIKES, **{chr(0xFF10 + d): str(d) for d in range(10)}}
+""":data:`LOOKALIKES` and the full-width digits (``２０２４``), which YAML reads as text,
+not as a number: characters to name in a key or a value that is refused."""
+
+
+def lookalike(char: str) -> str:
+    """``the full-width comma '，' (U+FF0C)``: a character of :data:`IN_VALUES` named."""
+    name = unicodedata.name(char, "").lower().replace("fullwidth", "full-width")
+    return f"the {name} '{char}' (U+{ord(char):04X})"
+
+
+def first_lookalike(text: str) -> tuple[int, str] | None:
+    """The index and the character of the first :data:`IN_VALUES` character in ``text``."""
+    return next(((i, c) for i, c in enumerate(text) if c in IN_VALUES), None)
+
+
+def _lookalike_before(text: str, mark: Any, context: Any) -> tuple[int, str] | None:
+    """A look-alike character, outside quotes and comments, just before where YAML stopped.
+
+    YAML notices a full-width comma or colon later than where it is (``45，growth: 0.03``
+    is read as one value, and the colon after it is the error), so the text searched is
+    the error's line up to the error, with the line before when the error is at the
+    start of its line or YAML names it as the context (``while scanning a simple key``);
+    else a colon, comma or opening bracket ending the line before (``industry：``, read
+    as a value).
+    """
+    end = min(mark.index, len(text))
+    begin = end - mark.column
+    before = text[: max(begin - 1, 0)].rstrip("\r\n \t")
+    previous = max(before.rfind("\n"), before.rfind("\r")) + 1  # the line before, not blank
+    if not text[begin:end].strip() or (context is not None and context.line == mark.line - 1):
+        return _unquoted_lookalike(text, previous, end)
+    found = _unquoted_lookalike(text, begin, end)
+    if found is None and before[-1:] in ("：", "，", "、", "｛", "［") and "#" not in before[previous:]:
+        found = len(before) - 1, before[-1]
+    return found
+
+
+def _unquoted_lookalike(text: str, begin: int, end: int) -> tuple[int, str] | None:
+    """The first :data:`LOOKALIKES` character in ``text[begin:end]`` (``begin`` the start
+    of a line) that is not in a quoted string or a comment."""
+    quote = ""  # the quote character of the string we are in, or "#" in a comment
+    for i in range(begin, end):
+        c = text[i]
+        if c in "\r\n":
+            quote = ""  # a comment ends with its line; a string across lines is left to YAML
+        elif quote == "#" or (quote and c != quote):
+            continue
+        elif quote:
+            quote = ""  # the closing quote
+        elif (c in "'\"" and text[i - 1 : i] in ("", *" \t\r\n[{,:")) or (
+            c == "#" and text[i - 1 : i] in ("", *" \t\r\n")
+        ):
+            quote = c
+        elif c in LOOKALIKES:
+            return i, c
+    return None
+
+
 class YamlSyntaxError(ScenarioError):
     """Text that is not YAML at all (as opposed to YAML that can't be used)."""
 
@@ -111,12 +204,11 @@ def parse_yaml(text: str, *, file: str | None) -> tuple[Any, yaml.Node | None]:
         context = getattr(e, "context", None)
         if context and problem.startswith("but "):  # "expected a single document ..., but found ..."
             problem = f"{context}, {problem}"
-        kind = ScenarioError if isinstance(e, yaml.constructor.ConstructorError) else YamlSyntaxError
-        raise kind(
-            f"not valid YAML: {problem}",
-            file=file,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+        if isinstance(e, yaml.constructor.ConstructorError):
+            raise ScenarioError(
+                f"not valid YAML: {problem}", file=file, line=mark.line + 1 if mark is not None else None
+            ) from None
+        raise _syntax_error(text, problem, mark, getattr(e, "context_mark", None), file) from None
     except RecursionError:
         raise ScenarioError(
             "not valid YAML: nested too deeply (brackets or indentation)", file=file
@@ -125,6 +217,24 @@ def parse_yaml(text: str, *, file: str | None) -> tuple[Any, yaml.Node | None]:
         if loader is not None:
             loader.dispose()
     return data, node
+
+
+def _syntax_error(text: str, problem: str, mark: Any, context: Any, file: str | None) -> YamlSyntaxError:
+    """'not valid YAML' at YAML's line, or at a full-width character just before it that is
+    the likely cause (YAML's own words, which point past it, kept at the end)."""
+    found = _lookalike_before(text, mark, context) if mark is not None else None
+    if found is None:
+        return YamlSyntaxError(
+            f"not valid YAML: {problem}", file=file, line=mark.line + 1 if mark is not None else None
+        )
+    index, char = found
+    line_start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return YamlSyntaxError(
+        f"not valid YAML: {lookalike(char)} at column {index - line_start + 1} must be the ASCII "
+        f"{LOOKALIKES[char]!r} (a Chinese input method types it; YAML said: {problem})",
+        file=file,
+        line=lines_before(text[:index]),
+    )
 
 
 def _code_point(character: int | str) -> int:
