@@ -284,3 +284,17 @@ def test_a_policy_that_leaves_arrivals_alone_leaves_arrival_times_to_the_last_bi
     assert plain.projects is not None
     assert other.projects is not None
     pd.testing.assert_series_equal(plain.projects["arrived"], other.projects["arrived"], check_exact=True)
+
+
+def test_utilisation_of_places_limited_by_a_policy_is_reported_after_it(tmp_path: Path) -> None:
+    # unlimited approval places until 2021, then two: utilisation is busy time over 2 a year
+    data = _base(horizon_years=3)
+    data["financing"] = {"sources": {}}
+    data["sectors"]["a"] |= {"arrivals": {"rate": 30}, "approval": fixed(3), "funding": {"own": 1.0}}
+    data["policies"] = [{"name": "two desks", "from": 2021, "set": {"resources.approval_capacity": 2}}]
+    reps = _run(tmp_path, data, []).replications
+    use = reps["approval_utilisation"].tolist()
+    assert math.isnan(use[0])  # unlimited all of 2020: no share of it in use
+    # 2021: the approvals under way on the day finish, so it can exceed 1 for a while
+    assert 0.5 < use[1] < 2.0
+    assert 0.9 < use[2] <= 1.0  # then a queue keeps both places busy (demand 7.5 places)

@@ -56,8 +56,9 @@ def level_years(changes: list[tuple[float, float]], warmup: float, horizon: int)
     out = np.zeros(horizon)
     times = [t - warmup for t, _ in changes] + [math.inf]
     for (_, level), t0, t1 in zip(changes, times[:-1], times[1:], strict=True):
-        with np.errstate(invalid="ignore"):  # an unlimited level over no time is NaN: not reported
-            out += level * busy_time(np.array([t0]), np.array([t1]), horizon)
+        busy = busy_time(np.array([t0]), np.array([t1]), horizon)
+        # a level in force for none of a year adds nothing (an unlimited one would add NaN)
+        out += np.where(busy > 0, level * np.where(busy > 0, busy, 1.0), 0.0)
     return out
 
 
