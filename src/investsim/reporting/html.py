@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from string import Template
 from typing import Any
 
+from investsim.reporting import fonts
 from investsim.reporting.built import Chart
 from investsim.reporting.labels import Labels
 
@@ -168,3 +170,23 @@ def plain(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     return str(value)
+
+
+CITATION = re.compile(r"\s*\[[A-Z][A-Z0-9-]*(?:\s*[,;]\s*[A-Z][A-Z0-9-]*)*\]")
+"""A citation code as scenario files write them: ``[LY]``, ``[MOHURD]``, ``[MOHURD, SD]``."""
+
+
+def drop_citations(text: str) -> str:
+    """``text`` without bracketed citation codes (``[LY]``, ``[MOHURD, SD]``): a reader of
+    the report can't resolve them (the sources are listed in the scenario file's comments)."""
+    return re.sub(r"\s+([,;.:)])", r"\1", CITATION.sub("", text)).strip()
+
+
+def display_name(name: str, description: str = "") -> str:
+    """A scenario's name as a title: ``liaoyuan-baseline`` as ``Liaoyuan baseline`` (names
+    with CJK characters as they are), followed by the description's first sentence when
+    that is short (at most 60 characters)."""
+    shown = name if fonts.has_cjk(name) else re.sub(r"[-_]+", " ", name).strip()
+    shown = shown[:1].upper() + shown[1:]
+    first = re.split(r"(?<=[.;])\s+|(?<=[。；])", drop_citations(description), maxsplit=1)[0].rstrip(".。;；")
+    return f"{shown} — {first}" if first and len(first) <= 60 else shown
