@@ -121,11 +121,22 @@ def print_comparison(comparison: Comparison) -> None:
             r = rows[rows["period"] == p].iloc[0]
             cells.append(f"{r.diff_mean:+,.1f} ({r.diff_ci_low:+,.1f} to {r.diff_ci_high:+,.1f})")
         yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
-        sure = yearly[(yearly["diff_ci_low"] > 0) | (yearly["diff_ci_high"] < 0)]["period"].tolist()
-        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, ", ".join(sure) or "none")
+        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, _signed_years(yearly) or "none")
     out_console.print(view)
     for part in comparison.attributions:
         _print_attribution(part)
+
+
+def _signed_years(yearly: pd.DataFrame) -> str:
+    """The years whose interval excludes 0, by sign: ``higher: 2020, 2021; lower: 2024``."""
+    parts = []
+    for word, sure in (
+        ("higher", yearly[yearly["diff_ci_low"] > 0]),
+        ("lower", yearly[yearly["diff_ci_high"] < 0]),
+    ):
+        if len(sure):
+            parts.append(f"{word}: {', '.join(sure['period'].astype(str))}")
+    return "; ".join(parts)
 
 
 def _print_attribution(part: pd.DataFrame) -> None:

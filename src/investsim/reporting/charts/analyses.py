@@ -4,6 +4,7 @@ a sweep's line chart or heat map, a sensitivity analysis's tornado."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,10 +31,40 @@ from investsim.reporting.charts.base import (
 )
 from investsim.reporting.labels import Labels, metric_label
 
+SAME_COLUMNS = ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_p10", "diff_p90")
+"""Columns that are all exactly 0 where the two scenarios are the same (every paired
+replication equal)."""
+
+
+def identical(r: Any) -> bool:
+    """Whether a row of ``comparison.csv`` compares two identical sets of replications:
+    every difference (mean, interval, P10, P90) exactly 0."""
+    values = [r.get(c) for c in SAME_COLUMNS if c in r]
+    return bool(values) and all(v == 0 for v in values)
+
+
+def _same_notes(ax: Any, x: Any, part: pd.DataFrame, labels: Labels) -> None:
+    """ "same" over the bars of the years where the scenario is identical to the base."""
+    for xi, row in zip(x, part.to_dict("records"), strict=True):
+        if identical(row):
+            ax.annotate(
+                labels.t("same"),
+                (xi, 0),
+                textcoords="offset points",
+                xytext=(0, 4),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=GREY,
+                rotation=90,
+            )
+
 
 def difference_chart(comparison: pd.DataFrame, labels: Labels, base: str, unit: bool = False) -> Figure:
     """Per year, each scenario's mean difference in investment from the base, with its
-    95% interval (whiskers) and the P10-P90 of the paired difference (light bar)."""
+    95% interval (whiskers) and the P10-P90 of the paired difference (grey ticks); "same"
+    over the years where a scenario is identical to the base. ``unit``: the axis names
+    the money unit of ``labels``."""
     rows = comparison[(comparison["metric"] == "investment") & comparison["period"].astype(str).str.isdigit()]
     scenarios = list(dict.fromkeys(rows["scenario"]))
     fig, ax = new_figure(labels)
@@ -48,6 +79,7 @@ def difference_chart(comparison: pd.DataFrame, labels: Labels, base: str, unit: 
             color = PALETTE[i % len(PALETTE)]
             mean = part["diff_mean"].to_numpy(dtype=float)
             ax.bar(x, mean, width=width * 0.85, color=color, alpha=0.85, label=labels.chart(str(name)))
+            _same_notes(ax, x, part, labels)
             lo, hi = part["diff_ci_low"].to_numpy(dtype=float), part["diff_ci_high"].to_numpy(dtype=float)
             ax.errorbar(
                 x,
