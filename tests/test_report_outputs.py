@@ -33,9 +33,7 @@ def test_compare_difference_axis_has_the_money_unit(folders: dict[str, Path]) ->
     assert "亿元" in fig.axes[0].get_ylabel()
 
 
-def test_compare_shows_same_not_a_probability_where_identical(
-    folders: dict[str, Path], browser: Any
-) -> None:
+def test_compare_shows_same_not_a_probability_where_identical(folders: dict[str, Path], browser: Any) -> None:
     comparison = pd.read_csv(folders["compare"] / "comparison.csv", dtype={"period": str})
     inv = comparison[(comparison["metric"] == "investment") & comparison["period"].str.isdigit()]
     same = inv[(inv["diff_mean"] == 0) & (inv["diff_ci_low"] == 0) & (inv["diff_ci_high"] == 0)]
