@@ -43,7 +43,7 @@ from investsim.scenario.config import ScenarioConfig
     "--precision",
     type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
     metavar="P",
-    help="Add replications in batches until the 95%% interval of cumulative investment is within "
+    help="Add replications in batches until the 95% interval of cumulative investment is within "
     "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
 )
 @lang_option
