@@ -88,3 +88,62 @@ def test_difference_chart_marks_identical_years_same() -> None:
     notes = [t for t in fig.axes[0].texts if t.get_text() == "same"]
     assert len(notes) == 1
     assert notes[0].xy[0] == 2020
+
+
+def test_sweep_charts_every_metric_and_shows_growth_as_percentages(
+    folders: dict[str, Path], browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((folders["sweep"] / "report.html").as_uri())
+    charts_shown = page.eval_on_selector_all("img", "els => els.map(e => e.dataset.chart)")
+    captions = page.eval_on_selector_all("figcaption", "els => els.map(e => e.innerText)")
+    rows = _rows(page, "table")
+    page.close()
+    assert charts_shown == ["sweep", "sweep_2"]  # cumulative_investment, growth:2021
+    assert all("overlaps the highest point's" in c for c in captions), captions
+    head, body = rows[0], rows[1:]
+    assert head[-1] == "growth 2021: mean"
+    for row in body:
+        assert row[-1].endswith("%"), row  # growth as a percentage, not a fraction
+        assert not row[-1].startswith("0.0"), row
+
+
+def test_sweep_growth_axis_is_in_percent() -> None:
+    sweep = pd.DataFrame(
+        {
+            "x": [1.0, 2.0, 3.0],
+            "growth:2021_mean": [0.01, 0.03, 0.05],
+            "growth:2021_ci_low": [0.0, 0.02, 0.04],
+            "growth:2021_ci_high": [0.02, 0.04, 0.06],
+        }
+    )
+    fig = charts.sweep_line_chart(sweep, "x", "growth:2021", Labels("en"))
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert ticks
+    assert all(t.endswith("%") for t in ticks), ticks
+
+
+def test_heat_map_greys_points_not_told_apart_from_the_highest() -> None:
+    from investsim.reporting.charts.analyses import heat_values
+
+    sweep = pd.DataFrame(
+        {
+            "a": [1, 1, 2, 2],
+            "b": [10, 20, 10, 20],
+            "m_mean": [100.0, 98.0, 90.0, 101.0],
+            "m_ci_low": [97.0, 95.0, 88.0, 99.0],
+            "m_ci_high": [103.0, 101.0, 92.0, 103.0],
+        }
+    )
+    heat = heat_values(sweep, "a", "b", "m")
+    # rows a = 1, 2; columns b = 10, 20; the highest is (a=2, b=20)
+    assert heat["best"].tolist() == [[False, False], [False, True]]
+    # (1, 10) and (1, 20) reach above the highest's low end (99): not told apart from it
+    assert heat["same"].tolist() == [[True, True], [False, True]]
+    assert heat["diff"][1, 0] == -11.0
+    fig = charts.sweep_heatmap(sweep, "a", "b", "m", Labels("en"))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("100.0\n≈ highest") == 1
+    assert "101.0\nhighest" in texts
+    assert "90.0" in texts

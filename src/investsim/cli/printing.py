@@ -164,6 +164,10 @@ def _print_attribution(part: pd.DataFrame) -> None:
 def print_sweep(result: SweepResult, name: str) -> None:
     """The points ranked by the first metric (the best and worst five of many)."""
     metric = result.metrics[0].name
+
+    def value(v: float) -> str:  # growth as a percentage
+        return f"{v:+.1%}" if metric.partition(":")[0] == "growth" else f"{v:,.1f}"
+
     table = result.table.sort_values(f"{metric}_mean", ascending=False, kind="stable")
     shown = table if len(table) <= 20 else pd.concat([table.head(5), table.tail(5)])
     view = Table(
@@ -183,10 +187,10 @@ def print_sweep(result: SweepResult, name: str) -> None:
         view.add_row(
             label,
             *(escape(json.dumps(rec[p], ensure_ascii=False)) for p in result.paths),
-            f"{rec[f'{metric}_mean']:,.1f}",
-            f"{rec[f'{metric}_ci_low']:,.1f} to {rec[f'{metric}_ci_high']:,.1f}",
-            f"{rec[f'{metric}_p10']:,.1f}",
-            f"{rec[f'{metric}_p90']:,.1f}",
+            value(rec[f"{metric}_mean"]),
+            f"{value(rec[f'{metric}_ci_low'])} to {value(rec[f'{metric}_ci_high'])}",
+            value(rec[f"{metric}_p10"]),
+            value(rec[f"{metric}_p90"]),
         )
     out_console.print(view)
     if result.reused:
