@@ -147,3 +147,60 @@ def test_heat_map_greys_points_not_told_apart_from_the_highest() -> None:
     assert texts.count("100.0\n≈ highest") == 1
     assert "101.0\nhighest" in texts
     assert "90.0" in texts
+
+
+def _fan_inputs(first_share: float = 0.99) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A three-year forecast whose first year is spent almost all by the start pipeline."""
+    years = [2020, 2021, 2022]
+    annual = pd.DataFrame(
+        {
+            "year": years,
+            "investment_p10": [380.0, 340.0, 370.0],
+            "investment_p50": [416.0, 415.0, 407.0],
+            "investment_p90": [445.0, 474.0, 461.0],
+            "investment_mean": [410.0, 418.0, 406.0],
+        }
+    )
+    replications = pd.DataFrame(
+        {
+            "replication": [0, 0, 0],
+            "year": years,
+            "investment": [416.0, 415.0, 407.0],
+            "investment_in_flight": [416.0 * first_share, 250.0, 20.0],
+        }
+    )
+    return annual, replications
+
+
+def test_fan_chart_shows_an_observed_point_outside_the_forecast_range() -> None:
+    annual, replications = _fan_inputs()
+    for observed in (900.0, 1500.0):
+        fig = charts.fan_chart(annual, replications, Labels("en"), (2019, observed))
+        low, high = fig.axes[0].get_ylim()
+        assert low <= 0
+        assert high > observed * 1.05, (observed, high)
+        x_low, _ = fig.axes[0].get_xlim()
+        assert x_low < 2019
+
+
+def test_fan_chart_share_labels_stay_clear_of_the_lines() -> None:
+    annual, replications = _fan_inputs()
+    fig = charts.fan_chart(annual, replications, Labels("en"), (2019, 400.0))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    shares = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert [t.get_text() for t in shares] == ["99%", "60%", "5%"]
+    to_pixels = ax.transData.transform
+    for line in ax.get_lines():  # median, mean and the observed point
+        for x, y in zip(*line.get_data(), strict=True):
+            px, py = to_pixels((x, y))
+            for text in shares:
+                box = text.get_window_extent(renderer).expanded(1.0, 1.0)
+                assert not box.contains(px, py), (text.get_text(), line.get_label(), x, y)
+            # nor does a label cover the line between points: check a label's box against
+            # the line's height at the label's year
+            for text in shares:
+                if text.xy[0] == x:
+                    box = text.get_window_extent(renderer)
+                    assert not (box.y0 - 2 <= py <= box.y1 + 2), (text.get_text(), line.get_label())

@@ -43,10 +43,12 @@ def in_flight_summary(replications: pd.DataFrame) -> pd.DataFrame | None:
     ).reset_index()
 
 
-def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels) -> None:
+def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels, top: float) -> None:
     """The part of each year's investment spent by projects in the pipeline at the start
     (P50, from :func:`in_flight_summary`), labelled with its share when there are at most
-    15 years."""
+    15 years: inside the area, under its edge (clear of the median line, which runs just
+    above it while the pipeline spends nearly everything), or over the edge where the area
+    is too low to hold the label (``top`` is the axis's top)."""
     ax.fill_between(
         flight["year"],
         0,
@@ -60,14 +62,17 @@ def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels) -> None:
     if len(flight) <= 15:
         for y, v, s in zip(flight["year"], flight["in_flight_p50"], flight["share_p50"], strict=True):
             if v > 0 and math.isfinite(s) and s >= 0.005:
+                inside = v >= 0.15 * top
                 ax.annotate(
                     f"{s:.0%}",
                     (y, v),
                     textcoords="offset points",
-                    xytext=(0, 4),
+                    xytext=(0, -5 if inside else 4),
                     ha="center",
+                    va="top" if inside else "bottom",
                     fontsize=9,
                     color="#9a5412",
+                    zorder=4,
                 )
 
 
@@ -108,15 +113,19 @@ def fan_chart(
         ax.plot(
             years, annual["investment_mean"], color=BLUE, lw=1.2, ls="--", label=labels.t("mean"), zorder=3
         )
+        highest = float(np.nanmax(annual["investment_p90"].to_numpy(dtype=float)))
+        if last_observed is not None and math.isfinite(last_observed[1]):
+            highest = max(highest, last_observed[1])  # the observed point is always in view
+        top = highest * 1.15 if highest > 0 else 1.0
         flight = in_flight_summary(replications) if replications is not None else None
         if flight is not None:
-            _in_flight_area(ax, flight, labels)
+            _in_flight_area(ax, flight, labels, top)
         if last_observed is not None:
             ax.plot(
                 [last_observed[0]], [last_observed[1]], "D", color="black", ms=6, label=labels.t("observed")
             )
             years = [last_observed[0], *years]
-        ax.set_ylim(bottom=0, top=float(np.nanmax(annual["investment_p90"].to_numpy(dtype=float))) * 1.15)
+        ax.set_ylim(bottom=min(0.0, last_observed[1] * 1.15) if last_observed else 0, top=top)
         year_ticks(ax, years)
         money_ticks(ax)
         set_title(fig, labels.t("fan_title") + (f": {labels.chart(name)}" if name else ""))
