@@ -9,6 +9,7 @@ Page matters are checked in headless Chromium (fixtures ``folders`` and ``browse
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,63 @@ def test_fan_chart_share_labels_stay_clear_of_the_lines() -> None:
                 if text.xy[0] == x:
                     box = text.get_window_extent(renderer)
                     assert not (box.y0 - 2 <= py <= box.y1 + 2), (text.get_text(), line.get_label())
+
+
+TABLE_FITS = """els => els.map(e => ({
+    heading: (e.closest('.scroll').previousElementSibling || {}).innerText || '',
+    table: Math.ceil(e.getBoundingClientRect().width),
+    box: e.closest('.scroll').clientWidth,
+    page: document.querySelector('main').clientWidth
+}))"""
+
+
+def _overflowing(page: Any) -> list[dict[str, Any]]:
+    """The tables of ``page`` wider than their box (which would scroll or be cut)."""
+    fits = page.eval_on_selector_all("table", TABLE_FITS)
+    assert fits
+    return [f for f in fits if f["table"] > f["box"] or f["box"] > f["page"]]
+
+
+def test_report_tables_fit_at_1400_px_and_in_print(folders: dict[str, Path], browser: Any) -> None:
+    for kind in ("run", "chinese", "compare", "sweep", "sensitivity"):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto((folders[kind] / "report.html").as_uri())
+        assert _overflowing(page) == [], kind
+        # printed: A4 landscape with 12 mm margins is 273 mm, 1032 CSS pixels, wide
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 1032, "height": 730})
+        assert _overflowing(page) == [], f"{kind}, printed"
+        page.close()
+    text = (folders["run"] / "report.html").read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape" in text
+
+
+def test_run_report_title_is_the_scenarios_name_and_description(
+    folders: dict[str, Path], browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((folders["run"] / "report.html").as_uri())
+    title = page.inner_text("h1")
+    meta = page.inner_text("dl.meta")
+    page.close()
+    assert title == "Investment forecast: Liaoyuan baseline — Current policies, 2019-2028"
+    assert "liaoyuan-baseline" in meta  # the scenario's own name stays in the facts
+
+
+def test_citation_codes_are_dropped_from_the_description(folders: dict[str, Path], tmp_path: Path) -> None:
+    from investsim.reporting.html import drop_citations
+    from investsim.reporting.report import write_report
+
+    copy = tmp_path / "run"
+    shutil.copytree(folders["run"], copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["resolved_scenario"]["description"] = (
+        "Approvals take ~200 working days [MOHURD], >300 days at worst [MOHURD, SD]; land is scarce [LY]."
+    )
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_report(copy)
+    text = (copy / "report.html").read_text(encoding="utf-8")
+    assert "Approvals take ~200 working days, &gt;300 days at worst; land is scarce." in text
+    for code in ("[MOHURD]", "[LY]", "SD]"):
+        assert code not in text
+    assert drop_citations("a [x] b [2019]") == "a [x] b [2019]"  # only codes in capitals

@@ -116,7 +116,7 @@ def _sectors(scn: dict[str, Any], labels: Labels) -> list[str]:
         return []
     return [
         heading(labels.word("sectors"), 3),
-        table([labels.word(h) for h in SECTOR_COLUMNS], rows),
+        table([labels.word(h) for h in SECTOR_COLUMNS], rows, wrap=[len(SECTOR_COLUMNS) - 1]),
         f'<p class="note">{esc(labels.word("months_note"))}</p>',
     ]
 

@@ -78,7 +78,7 @@ def _headline(comparison: pd.DataFrame, inv: pd.DataFrame, scenarios: list[str],
         row.append(_prob_text(total.iloc[0], labels) if len(total) else "")
         row.append(esc(signed_years(part[part["period"].str.isdigit()], labels)))
         rows.append(row)
-    return f"{heading(labels.word('headline'))}{table(heads, rows, left=2)}"
+    return f"{heading(labels.word('headline'))}{table(heads, rows, left=2, wrap=[len(heads) - 1])}"
 
 
 def _waterfalls(attribution: pd.DataFrame, labels: Labels) -> list[Chart]:

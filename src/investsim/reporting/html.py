@@ -26,7 +26,7 @@ CSS = """
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC",
     "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 28px 24px 48px; }
+main { max-width: 1240px; margin: 0 auto; padding: 28px 24px 48px; }
 h1 { font-size: 1.7rem; margin: 0 0 6px; color: var(--accent); }
 h2 { font-size: 1.25rem; margin: 36px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 22px 0 8px; }
@@ -44,16 +44,29 @@ figure { margin: 18px 0 26px; }
 figure img { display: block; width: 100%; max-width: 1000px; height: auto; border: 1px solid var(--line);
   border-radius: 4px; }
 figcaption { font-size: .88rem; color: var(--muted); margin-top: 6px; max-width: 1000px; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: .88rem; margin: 6px 0 10px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th { background: var(--soft); font-weight: 600; position: sticky; top: 0; white-space: normal;
+  vertical-align: bottom; min-width: 4.5em; }
 td.l, th.l { text-align: left; white-space: normal; }
 td.l:first-child { white-space: nowrap; }
-td small, .small { color: var(--muted); font-size: .78rem; display: block; white-space: normal; min-width: 8em; }
+td.w { white-space: normal; min-width: 10em; text-align: left; }
+td small, .small { color: var(--muted); font-size: .78rem; display: block; white-space: normal; min-width: 7em; }
 p.note { font-size: .85rem; color: var(--muted); }
 footer { margin-top: 40px; font-size: .8rem; color: var(--muted); }
-@media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; } figure { break-inside: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 8pt; width: 100%; }
+  tr { break-inside: avoid; }
+  th { position: static; min-width: 0; }
+  th, td { padding: 2px 4px; white-space: normal; }
+  td small, .small { min-width: 0; }
+  figure img { max-width: 100%; }
+}
 """
 
 PAGE = Template(
@@ -123,14 +136,20 @@ def figure(chart: Chart) -> str:
     )
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1) -> str:
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1, wrap: Sequence[int] = ()
+) -> str:
     """An HTML table; cells are HTML already (escape them with :func:`esc`); the first
-    ``left`` columns are left-aligned."""
+    ``left`` columns are left-aligned, the columns ``wrap`` (lists of words) wrap. Headings
+    wrap; the table scrolls sideways in its box only where a screen is too narrow for it,
+    and is printed on A4 landscape whole."""
 
-    def cls(i: int) -> str:
-        return ' class="l"' if i < left else ""
+    def cls(i: int, cell: bool = True) -> str:
+        if i < left:
+            return ' class="l"'
+        return ' class="w"' if cell and i in wrap else ""
 
-    head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
+    head = "".join(f"<th{cls(i, False)}>{esc(h)}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(r)) + "</tr>" for r in rows)
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 

@@ -12,7 +12,7 @@ import pandas as pd
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
 from investsim.reporting.charts import sweep_heatmap, sweep_line_chart
 from investsim.reporting.charts.analyses import metric_text
-from investsim.reporting.html import esc, figure, heading, page, plain, table
+from investsim.reporting.html import display_name, esc, figure, heading, page, plain, table
 from investsim.reporting.labels import Labels, metric_label
 from investsim.reporting.manifest import analysis_version, command_text, read_manifest
 
@@ -111,5 +111,5 @@ def sweep_report(folder: Path, labels_for: LabelsFor) -> Built:
     ]
     name = Path(str(manifest.get("scenario_file") or folder.name)).stem
     meta = _sweep_meta(manifest, sweep, params, metrics, labels)
-    title = labels.word("sweep_title", name=name)
+    title = labels.word("sweep_title", name=display_name(name))
     return page(labels, title, "", meta, "\n".join(body), analysis_version(manifest)), charts, None
