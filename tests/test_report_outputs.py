@@ -265,3 +265,32 @@ def test_citation_codes_are_dropped_from_the_description(folders: dict[str, Path
     for code in ("[MOHURD]", "[LY]", "SD]"):
         assert code not in text
     assert drop_citations("a [x] b [2019]") == "a [x] b [2019]"  # only codes in capitals
+
+
+def test_financing_gap_chart_shows_each_source_and_the_waits() -> None:
+    from investsim.reporting.charts.run import source_gaps
+
+    # the bank is short every year while the bonds have money to spare: the total is
+    # below zero, yet projects wait for bank money
+    replications = pd.DataFrame(
+        {
+            "replication": [0, 0, 1, 1],
+            "year": [2020, 2021, 2020, 2021],
+            "financing_supply_bank": [10.0, 10.0, 10.0, 10.0],
+            "financing_demand_bank": [14.0, 16.0, 12.0, 18.0],
+            "financing_supply_bonds": [30.0, 30.0, 30.0, 30.0],
+            "financing_demand_bonds": [20.0, 20.0, 20.0, 20.0],
+            "financing_gap": [-6.0, -4.0, -8.0, -2.0],
+            "financing_wait_months": [6.0, 9.0, 8.0, 11.0],
+        }
+    )
+    gaps = source_gaps(replications)
+    assert list(gaps.columns) == ["bank", "bonds"]
+    assert gaps["bank"].tolist() == [3.0, 7.0]
+    assert gaps["bonds"].tolist() == [-10.0, -10.0]
+    fig = charts.financing_gap_chart(replications, Labels("en", unit="亿元"))
+    assert fig is not None
+    top, bottom = fig.axes
+    assert [line.get_label() for line in top.get_lines()][:3] == ["bank", "bonds", "all constrained sources"]
+    assert [round(p.get_height(), 6) for p in bottom.patches] == [7.0, 10.0]
+    assert "亿元" in top.get_ylabel()
