@@ -93,7 +93,8 @@ def make_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _make_folders(root: Path) -> dict[str, Path]:
-    out = {name: root / name for name in ("run", "compare", "sweep", "sweep1", "sensitivity", "chinese")}
+    kinds = ("run", "compare", "sweep", "sweep1", "sensitivity", "calibrate", "chinese")
+    out = {name: root / name for name in kinds}
     cli_output("run", *TINY, "-n", 4, "--jobs", 1, "--out", out["run"])
     # compare --attribute: the bundled base and reform package, made tiny
     for name, source in (("base", "baseline.yaml"), ("reform", "reform_package.yaml")):
@@ -160,7 +161,24 @@ def _make_folders(root: Path) -> dict[str, Path]:
         "--out",
         out["sensitivity"],
     )
-    for kind in ("compare", "sweep", "sweep1", "sensitivity"):
+    calibration = LIBRARY / "calibration"
+    cli_output(
+        "calibrate",
+        calibration / "liaoyuan_2014_2018.yaml",
+        "--history",
+        calibration / "targets_2014_2018.csv",
+        "--param",
+        "sectors.industry.arrivals.rate=25:65",
+        "-n",
+        2,
+        "--design",
+        6,
+        "--jobs",
+        1,
+        "--out",
+        out["calibrate"],
+    )
+    for kind in ("compare", "sweep", "sweep1", "sensitivity", "calibrate"):
         assert "report written to" in cli_output("report", out[kind])
     (root / "chinese.yaml").write_text(CHINESE, encoding="utf-8")
     cli_output("run", root / "chinese.yaml", "--jobs", 1, "--out", out["chinese"], "--lang", "zh")

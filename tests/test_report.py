@@ -32,6 +32,7 @@ def test_kinds_detected(folders: dict[str, Path]) -> None:
         "sweep": "sweep",
         "sweep1": "sweep",
         "sensitivity": "sensitivity",
+        "calibrate": "calibrate",
     }
     for name, kind in kinds.items():
         assert detect_kind(folders[name]) == kind
@@ -52,6 +53,7 @@ def test_charts_are_slide_sized_and_not_blank(folders: dict[str, Path]) -> None:
         "sweep": {"sweep", "sweep_2"},  # one chart per metric
         "sweep1": {"sweep"},
         "sensitivity": {"tornado"},
+        "calibrate": {"fit"},
     }
     for kind, names in expected.items():
         assert {p.stem for p in (folders[kind] / "charts").glob("*.png")} == names, kind
@@ -61,7 +63,7 @@ def test_charts_are_slide_sized_and_not_blank(folders: dict[str, Path]) -> None:
             assert max(ImageStat.Stat(image.convert("L")).stddev) > 10, f"{png.name} looks blank"
 
 
-@pytest.mark.parametrize("kind", ["run", "chinese", "compare", "sweep", "sweep1", "sensitivity"])
+@pytest.mark.parametrize("kind", ["run", "chinese", "compare", "sweep", "sweep1", "sensitivity", "calibrate"])
 def test_report_opens_offline_with_every_chart(
     kind: str, folders: dict[str, Path], browser: Any, tmp_path: Path
 ) -> None:
@@ -206,7 +208,7 @@ def test_chinese_report_has_no_missing_glyphs(folders: dict[str, Path], tmp_path
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk): Chinese charts can't be checked")
     # English reports, and the scenario with Chinese names in Chinese, made by the fixture
     assert GLYPH_WARNINGS == []
-    for kind in ("run", "compare", "sweep", "sensitivity"):
+    for kind in ("run", "compare", "sweep", "sensitivity", "calibrate"):
         copy = tmp_path / kind
         shutil.copytree(folders[kind], copy)
         with warnings.catch_warnings(record=True) as record:

@@ -294,3 +294,38 @@ def test_financing_gap_chart_shows_each_source_and_the_waits() -> None:
     assert [line.get_label() for line in top.get_lines()][:3] == ["bank", "bonds", "all constrained sources"]
     assert [round(p.get_height(), 6) for p in bottom.patches] == [7.0, 10.0]
     assert "亿元" in top.get_ylabel()
+
+
+def test_calibration_folder_has_a_report(folders: dict[str, Path], browser: Any) -> None:
+    folder = folders["calibrate"]
+    parameters = pd.read_csv(folder / "parameters.csv")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((folder / "report.html").as_uri())
+    title = page.inner_text("h1")
+    rows = _rows(page, "table")
+    page.close()
+    assert title == "Calibration: Liaoyuan 2014 2018"
+    estimate = next(r for r in rows if r and r[0] == "sectors.industry.arrivals.rate")
+    assert estimate[1] == f"{parameters['estimate'].iloc[0]:.4g}"
+    assert any(r and r[0] == "starts_large 2014-2018" and r[1] == "fitted" for r in rows)
+
+
+def test_chinese_reports_terminal_table_and_settings(folders: dict[str, Path], tmp_path: Path) -> None:
+    from investsim.reporting import fonts
+    from reportkit import TINY, cli_output
+
+    output = cli_output("run", *TINY, "-n", 2, "--jobs", 1, "--out", tmp_path / "zh", "--lang", "zh")
+    assert "年度投资（亿元），2 次模拟" in output
+    assert "增速 P50" in output
+    # compare takes --lang too (two results folders: nothing is simulated)
+    cli_output("compare", folders["run"], tmp_path / "zh", "--out", tmp_path / "cmp", "--lang", "zh")
+    if fonts.cjk_font() is None:
+        return  # without a CJK font the reports fall back to English
+    assert '<html lang="zh-CN">' in (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
+    text = (folders["chinese"] / "report.html").read_text(encoding="utf-8")
+    assert "对数正态分布：中位数 1，P90 3" in text
+    assert "伽马分布：均值 12，变异系数 0.3" in text
+    assert "lognormal" not in text
+    baseline = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
+    assert "情景说明（情景文件原文）：Current policies" in baseline
+    assert "先到先得" in baseline  # the financing priority, fifo

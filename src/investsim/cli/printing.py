@@ -31,19 +31,34 @@ def print_precision(reached: dict[str, Any], precision: float, maximum: int) -> 
     )
 
 
-def print_forecast(forecast: Forecast) -> None:
-    """The yearly forecast: investment quantiles, growth, starts and completions."""
+FORECAST_WORDS = {
+    "en": (
+        "{name}: annual investment ({unit}), {n} replications, seed {seed}",
+        ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"),
+    ),
+    "zh": (
+        "{name}：年度投资（{unit}），{n} 次模拟，随机种子 {seed}",
+        ("年份", "P10", "P50", "P90", "均值", "增速 P50", "开工", "竣工"),
+    ),
+}
+"""The title and column headings of the forecast table in each language of ``--lang``."""
+
+
+def print_forecast(forecast: Forecast, lang: str = "en") -> None:
+    """The yearly forecast: investment quantiles, growth, starts and completions, headed
+    in ``lang`` (``en`` or ``zh``)."""
     scn, manifest = forecast.scenario, forecast.manifest
     annual: Any = forecast.annual  # its rows' fields are columns, which pandas-stubs cannot know
-    unit = scn.config.money_unit
+    title, heads = FORECAST_WORDS.get(lang, FORECAST_WORDS["en"])
     table = Table(
         title=escape(
-            f"{scn.name}: annual investment ({unit}), {manifest['replications']} replications, "
-            f"seed {manifest['seed']}"
+            title.format(
+                name=scn.name, unit=scn.config.money_unit, n=manifest["replications"], seed=manifest["seed"]
+            )
         ),
         title_justify="left",
     )
-    for col in ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"):
+    for col in heads:
         table.add_column(col, justify="right")
     for row in annual.itertuples():
         growth = "" if row.growth_p50 != row.growth_p50 else f"{row.growth_p50:+.1%}"

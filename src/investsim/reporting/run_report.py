@@ -14,6 +14,7 @@ from investsim import columns
 from investsim.reporting import charts
 from investsim.reporting.assumptions import assumptions_html
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
+from investsim.reporting.fonts import has_cjk
 from investsim.reporting.html import (
     display_name,
     drop_citations,
@@ -195,6 +196,13 @@ def _files_note(labels: Labels) -> str:
     return f"{heading(labels.word('files'))}<p>{esc(text)}</p>"
 
 
+def _mostly_latin(text: str) -> bool:
+    """Whether ``text`` is written mostly in Latin letters (a description not in Chinese,
+    though it may name a unit such as 亿)."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return latin > 0 and latin > 2 * sum(has_cjk(ch) for ch in text)
+
+
 def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     """Build the report of the forecast in ``folder`` (``annual.csv``,
     ``replications.csv``, ``manifest.json``), with its workbook."""
@@ -223,10 +231,13 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
         _files_note(labels),
     ]
     description = drop_citations(str(scn.get("description") or ""))
+    shown, first = description, description
+    if labels.zh and _mostly_latin(description):  # the scenario file's own words, said so
+        shown, first = labels.word("description_as_written", text=description), ""
     html = page(
         labels,
-        labels.word("run_title", name=display_name(name, description)),
-        description,
+        labels.word("run_title", name=display_name(name, first)),
+        shown,
         _run_meta(manifest, scn, labels),
         "\n".join(body),
         str(manifest.get("investsim_version") or installed_version()),

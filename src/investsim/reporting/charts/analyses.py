@@ -1,5 +1,5 @@
 """Charts of the analyses: a comparison's difference per year and attribution waterfall,
-a sweep's line chart or heat map, a sensitivity analysis's tornado."""
+a sweep's line chart or heat map, a sensitivity analysis's tornado, a calibration's fit."""
 
 from __future__ import annotations
 
@@ -306,5 +306,35 @@ def tornado_chart(sensitivity: pd.DataFrame, labels: Labels, metric: str) -> Fig
         ax.set_xlabel(metric_label(labels, metric) if morris else labels.t("index_axis"))
         method = labels.t("morris") if morris else labels.t("sobol")
         set_title(fig, labels.t("tornado_title", metric=metric_label(labels, metric), method=method))
+        legend_below(fig, ax)
+    return fig
+
+
+def fit_chart(fit: pd.DataFrame, labels: Labels) -> Figure:
+    """A calibration's fit: for each observed figure (a row), the simulation at the
+    estimate relative to the observed value: P10-P90 (bar) and P50 (dot), on one
+    percentage axis so that figures of any size compare; held-out figures in orange."""
+    data = fit.iloc[::-1]
+    fig, ax = new_figure(labels, (FIGSIZE[0], max(FIGSIZE[1], 1.8 + 0.5 * len(data))))
+    with labels.style():
+        observed = data["observed"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = {
+                q: data[f"simulated_{q}"].to_numpy(dtype=float) / observed - 1 for q in ("p10", "p50", "p90")
+            }
+        y = np.arange(len(data))
+        held = (data["used"] != "fit").to_numpy()
+        colors = np.where(held, ORANGE, BLUE)
+        ax.barh(y, rel["p90"] - rel["p10"], left=rel["p10"], color=colors, alpha=0.35, height=0.5)
+        ax.scatter(rel["p50"], y, color=colors, zorder=3, s=40)
+        ax.axvline(0, color="black", lw=1.2)
+        ax.set_yticks(y, [wrap_label(labels.chart(str(t)), 30) for t in data["target"]])
+        ax.grid(axis="y", visible=False)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(labels.t("fit_axis"))
+        ax.scatter([], [], color=BLUE, label=labels.t("fit_used"))
+        if held.any():
+            ax.scatter([], [], color=ORANGE, label=labels.t("fit_held_out"))
+        set_title(fig, labels.t("fit_title"))
         legend_below(fig, ax)
     return fig
