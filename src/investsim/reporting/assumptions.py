@@ -98,7 +98,9 @@ def _sector_row(name: str, s: dict[str, Any], labels: Labels) -> list[str]:
         if isinstance(dispute, dict)
         else esc(labels.word("none"))
     )
-    funding = ", ".join(f"{labels.name(k)} {v:.0%}" for k, v in (s.get("funding") or {}).items())
+    funding = ("、" if labels.zh else ", ").join(
+        f"{labels.name(k)} {v:.0%}" for k, v in (s.get("funding") or {}).items()
+    )
     return [
         esc(labels.name(name)),
         num(arrivals.get("rate"), 1),
