@@ -492,14 +492,3 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
     assert set(doc["required"]) >= {"name", "start_year", "horizon_years", "sectors"}
     assert doc.get("additionalProperties") is False
     assert list(tmp_path.iterdir()) == []
-
-
-def test_help_texts_show_no_doubled_percent_signs() -> None:
-    from click.testing import CliRunner
-
-    from investsim.cli import cli
-
-    for command in ("run", "compare", "sweep", "sensitivity", "calibrate", "report"):
-        text = CliRunner().invoke(cli, [command, "--help"]).output
-        assert "%%" not in text, command
-    assert "95%" in CliRunner().invoke(cli, ["run", "--help"]).output

@@ -329,3 +329,15 @@ def test_chinese_reports_terminal_table_and_settings(folders: dict[str, Path], t
     baseline = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     assert "情景说明（情景文件原文）：Current policies" in baseline
     assert "先到先得" in baseline  # the financing priority, fifo
+
+
+def test_help_texts_show_no_doubled_percent_signs() -> None:
+    from click.testing import CliRunner
+
+    from investsim.cli import cli
+
+    # (--precision's help said "95%%")
+    for command in ("run", "compare", "sweep", "sensitivity", "calibrate", "report"):
+        text = CliRunner().invoke(cli, [command, "--help"]).output
+        assert "%%" not in text, command
+    assert "95%" in CliRunner().invoke(cli, ["run", "--help"]).output
