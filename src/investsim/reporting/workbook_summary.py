@@ -7,6 +7,7 @@ every sheet gets (landscape, one page wide, heading rows repeated on every page)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,10 @@ from investsim.reporting.labels import Labels
 MONEY = "#,##0.0"
 SHARE = "0.0%"
 HEAD_FILL = "E8EEF5"
+BOLD = ("1F4E79", 32000, None)
+THIN_BLUE = ("1F4E79", 15000, "dash")
+THIN_GREY = ("6B6B6B", 12000, "dash")
+"""Line styles of the native charts: colour, width (EMU), dash."""
 CHART_ROWS = 18
 """Rows of the summary sheet each chart takes (8.6 cm high, rows of 15 points)."""
 
@@ -202,7 +207,7 @@ def _bold() -> Any:
 def _fan_chart(ws: Any, head: int, last: int, labels: Labels) -> Any:
     """The fan of annual investment as a native chart: P10 (invisible) and the P10-P90
     width stacked as areas make the band, P50 and the mean as lines over it."""
-    from openpyxl.chart import AreaChart, LineChart, Reference
+    from openpyxl.chart import AreaChart, Reference
     from openpyxl.chart.legend import LegendEntry
     from openpyxl.chart.series import SeriesLabel
 
@@ -218,20 +223,7 @@ def _fan_chart(ws: Any, head: int, last: int, labels: Labels) -> Any:
     band.graphicalProperties.line.noFill = True
     band.tx = SeriesLabel(v=labels.text("band"))
     area.set_categories(years)
-    line = LineChart()
-    for key, color, width, dash in (
-        ("investment_p50", "1F4E79", 32000, None),
-        ("investment_mean", "1F4E79", 15000, "dash"),
-    ):
-        line.add_data(Reference(ws, min_col=_col(key), min_row=head, max_row=last), titles_from_data=True)
-        series = line.series[-1]
-        series.graphicalProperties.line.solidFill = color
-        series.graphicalProperties.line.width = width
-        series.smooth = False
-        if dash:
-            series.graphicalProperties.line.dashStyle = dash
-    line.set_categories(years)
-    area += line
+    area += _lines(ws, head, last, (("investment_p50", BOLD), ("investment_mean", THIN_BLUE)))
     area.title = labels.text("fan_title")
     area.y_axis.title = labels.text("investment_axis")
     area.y_axis.numFmt = "#,##0"
@@ -242,14 +234,24 @@ def _fan_chart(ws: Any, head: int, last: int, labels: Labels) -> Any:
 
 def _growth_chart(ws: Any, head: int, last: int, labels: Labels) -> Any:
     """Growth on the year before as a native line chart: P50 and the P10 and P90 lines."""
+    chart = _lines(
+        ws, head, last, (("growth_p50", BOLD), ("growth_p10", THIN_GREY), ("growth_p90", THIN_GREY))
+    )
+    chart.title = labels.text("growth_title")
+    chart.y_axis.title = labels.text("growth_axis")
+    chart.y_axis.numFmt = "0%"
+    _axes(chart)
+    return chart
+
+
+def _lines(ws: Any, head: int, last: int, columns: Sequence[tuple[str, tuple[str, int, str | None]]]) -> Any:
+    """A native line chart of the columns ``columns`` of the table by year (heading row
+    ``head``, last row ``last``), each drawn as ``(colour, width in EMU, dash or None)``,
+    with the years as categories."""
     from openpyxl.chart import LineChart, Reference
 
     chart = LineChart()
-    for key, color, width, dash in (
-        ("growth_p50", "1F4E79", 32000, None),
-        ("growth_p10", "6B6B6B", 12000, "dash"),
-        ("growth_p90", "6B6B6B", 12000, "dash"),
-    ):
+    for key, (color, width, dash) in columns:
         chart.add_data(Reference(ws, min_col=_col(key), min_row=head, max_row=last), titles_from_data=True)
         series = chart.series[-1]
         series.graphicalProperties.line.solidFill = color
@@ -258,10 +260,6 @@ def _growth_chart(ws: Any, head: int, last: int, labels: Labels) -> Any:
         if dash:
             series.graphicalProperties.line.dashStyle = dash
     chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
-    chart.title = labels.text("growth_title")
-    chart.y_axis.title = labels.text("growth_axis")
-    chart.y_axis.numFmt = "0%"
-    _axes(chart)
     return chart
 
 
