@@ -257,7 +257,8 @@ def test_calibration_folder_from_python_is_the_commands(toy: Path, tmp_path: Pat
              "--holdout", 1, "--design", 6, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
     files = ["parameters.csv", "fit.csv", "design.csv", "backtest.csv", "calibrated.yaml"]
     _same_folders(written, tmp_path / "command", files)
-    assert not (written / "report.html").exists()  # a calibration folder has no report
+    assert (written / "report.html").is_file()  # a calibration folder has its report too
+    assert (written / "charts" / "fit.png").is_file()
 
 
 def test_run_sweep_finishes_the_folder_with_its_report(toy: Path, tmp_path: Path) -> None:

@@ -1,10 +1,7 @@
 """The report: report.html (opened in headless Chromium), charts/*.png and forecast.xlsx.
 
-Every kind of results folder is made once, tiny (4 years, 2 warm-up years, a handful of
-replications), through the command line in this process: ``run`` writes its report,
-``report DIR`` writes the others'. Chromium is driven with Playwright using the system's
-``/usr/bin/chromium`` (Debian packages ``chromium chromium-driver``; no ``playwright
-install``). Chinese labels need a CJK font (Debian package ``fonts-noto-cjk``).
+The results folders (one of each kind, tiny) and Chromium are the session fixtures
+``folders`` and ``browser`` (``reportkit.py``, ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ import math
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,144 +22,7 @@ from investsim.reporting import charts, fonts
 from investsim.reporting.labels import Labels
 from investsim.reporting.report import detect_kind, write_report
 from investsim.scenario.loading import default_scenario_path
-
-TINY = ["--set", "horizon_years=4", "--set", "warmup_years=2"]
-RUN_CHARTS = {"fan", "growth", "by_sector", "by_source", "stages", "stage_months", "financing_gap"}
-CHROMIUM = Path(os.environ.get("INVESTSIM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LIBRARY = default_scenario_path().parent
-
-CHINESE = """\
-name: 辽源-中文
-description: 中文的行业、资金来源和政策名称
-start_year: 2020
-horizon_years: 3
-seed: 7
-replications: 3
-last_observed: {year: 2019, investment: 20}
-sectors:
-  工业:
-    arrivals: {rate: 10}
-    size: {dist: lognormal, median: 1.0, p90: 3.0}
-    approval: {dist: lognormal, median: 4, p90: 8}
-    construction: {dist: gamma, mean: 12, cv: 0.3}
-    funding: {自有资金: 0.7, 银行贷款: 0.3}
-  基础设施:
-    arrivals: {rate: 5}
-    size: {dist: triangular, low: 0.5, mode: 1, high: 2}
-    construction: {dist: uniform, low: 6, high: 12}
-financing:
-  sources:
-    银行贷款: {supply: 5}
-policies:
-  - name: 审批改革
-    from: 2021
-    set: {sectors.*.approval: {dist: fixed, value: 2}}
-"""
-
-
-GLYPH_WARNINGS: list[str] = []
-
-
-def _cli(*args: Any) -> str:
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _glyph_warnings(record: list[warnings.WarningMessage]) -> list[str]:
-    return [str(w.message) for w in record if "missing from font" in str(w.message)]
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One results folder of each kind, each with its report (English; the Chinese-named
-    scenario in Chinese). Matplotlib's warnings while they are written are kept in
-    ``GLYPH_WARNINGS``."""
-    root = tmp_path_factory.mktemp("report")
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        out = _make_folders(root)
-    GLYPH_WARNINGS.extend(_glyph_warnings(record))
-    return out
-
-
-def _make_folders(root: Path) -> dict[str, Path]:
-    out = {name: root / name for name in ("run", "compare", "sweep", "sweep1", "sensitivity", "chinese")}
-    _cli("run", *TINY, "-n", 4, "--jobs", 1, "--out", out["run"])
-    # compare --attribute: the bundled base and reform package, made tiny
-    for name, source in (("base", "baseline.yaml"), ("reform", "reform_package.yaml")):
-        text = f"extends: {LIBRARY / source}\nhorizon_years: 4\nwarmup_years: 2\n"
-        (root / f"{name}.yaml").write_text(text, encoding="utf-8")
-    _cli(
-        "compare",
-        root / "base.yaml",
-        root / "reform.yaml",
-        "-n",
-        2,
-        "--jobs",
-        1,
-        "--attribute",
-        "--window",
-        "2020:2021",
-        "--out",
-        out["compare"],
-    )
-    base = root / "base.yaml"
-    _cli(
-        "sweep",
-        base,
-        "--grid",
-        "financing.sources.bank.supply=30,45",
-        "--grid",
-        "resources.approval_capacity=80,120",
-        "-n",
-        2,
-        "--jobs",
-        1,
-        "--out",
-        out["sweep"],
-    )
-    _cli(
-        "sweep",
-        base,
-        "--grid",
-        "financing.sources.bank.supply=30:45:3",
-        "-n",
-        2,
-        "--jobs",
-        1,
-        "--out",
-        out["sweep1"],
-    )
-    _cli(
-        "sensitivity",
-        base,
-        "--param",
-        "financing.sources.bank.supply=28:46",
-        "--param",
-        "resources.approval_capacity=60:140",
-        "--samples",
-        2,
-        "-n",
-        2,
-        "--jobs",
-        1,
-        "--out",
-        out["sensitivity"],
-    )
-    for kind in ("compare", "sweep", "sweep1", "sensitivity"):
-        assert "report written to" in _cli("report", out[kind])
-    (root / "chinese.yaml").write_text(CHINESE, encoding="utf-8")
-    _cli("run", root / "chinese.yaml", "--jobs", 1, "--out", out["chinese"], "--lang", "zh")
-    return out
+from reportkit import GLYPH_WARNINGS, RUN_CHARTS, glyph_warnings
 
 
 def test_kinds_detected(folders: dict[str, Path]) -> None:
@@ -173,6 +32,7 @@ def test_kinds_detected(folders: dict[str, Path]) -> None:
         "sweep": "sweep",
         "sweep1": "sweep",
         "sensitivity": "sensitivity",
+        "calibrate": "calibrate",
     }
     for name, kind in kinds.items():
         assert detect_kind(folders[name]) == kind
@@ -190,9 +50,10 @@ def test_charts_are_slide_sized_and_not_blank(folders: dict[str, Path]) -> None:
     assert {p.stem for p in (folders["run"] / "charts").glob("*.png")} == RUN_CHARTS
     expected = {
         "compare": {"difference", "waterfall_1_total", "waterfall_1_2020_2021"},
-        "sweep": {"sweep"},
+        "sweep": {"sweep", "sweep_2"},  # one chart per metric
         "sweep1": {"sweep"},
         "sensitivity": {"tornado"},
+        "calibrate": {"fit"},
     }
     for kind, names in expected.items():
         assert {p.stem for p in (folders[kind] / "charts").glob("*.png")} == names, kind
@@ -202,27 +63,7 @@ def test_charts_are_slide_sized_and_not_blank(folders: dict[str, Path]) -> None:
             assert max(ImageStat.Stat(image.convert("L")).stddev) > 10, f"{png.name} looks blank"
 
 
-def _open_in_chromium() -> Iterator[Any]:
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium (the system's), shared by the tests of this file."""
-    yield from _open_in_chromium()
-
-
-@pytest.mark.parametrize("kind", ["run", "chinese", "compare", "sweep", "sweep1", "sensitivity"])
+@pytest.mark.parametrize("kind", ["run", "chinese", "compare", "sweep", "sweep1", "sensitivity", "calibrate"])
 def test_report_opens_offline_with_every_chart(
     kind: str, folders: dict[str, Path], browser: Any, tmp_path: Path
 ) -> None:
@@ -314,6 +155,7 @@ def test_workbook_matches_annual_csv(folders: dict[str, Path]) -> None:
     replications = pd.read_csv(folder / "replications.csv")
     wb = load_workbook(folder / "forecast.xlsx")
     assert wb.sheetnames == [
+        "Summary",
         "Annual summary",
         "By sector",
         "By source",
@@ -322,7 +164,7 @@ def test_workbook_matches_annual_csv(folders: dict[str, Path]) -> None:
         "Run",
     ]
     checked = 0
-    for ws in wb.worksheets[:4]:
+    for ws in wb.worksheets[1:5]:
         assert ws.freeze_panes == "B3", ws.title
         keys = [c.value for c in ws[2]]
         assert keys[0] == "year"
@@ -366,13 +208,13 @@ def test_chinese_report_has_no_missing_glyphs(folders: dict[str, Path], tmp_path
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk): Chinese charts can't be checked")
     # English reports, and the scenario with Chinese names in Chinese, made by the fixture
     assert GLYPH_WARNINGS == []
-    for kind in ("run", "compare", "sweep", "sensitivity"):
+    for kind in ("run", "compare", "sweep", "sensitivity", "calibrate"):
         copy = tmp_path / kind
         shutil.copytree(folders[kind], copy)
         with warnings.catch_warnings(record=True) as record:
             warnings.simplefilter("always")
             write_report(copy, "zh")
-        assert _glyph_warnings(record) == [], kind
+        assert glyph_warnings(record) == [], kind
         assert '<html lang="zh-CN">' in (copy / "report.html").read_text(encoding="utf-8")
     text = (folders["chinese"] / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text
@@ -395,7 +237,7 @@ def test_without_a_cjk_font_chinese_falls_back_to_english(
         warnings.simplefilter("always")
         write_report(copy, "zh")
         write_report(tmp_path / "sensitivity", "zh")
-    assert _glyph_warnings(record) == [], "CJK names must not be drawn as empty boxes"
+    assert glyph_warnings(record) == [], "CJK names must not be drawn as empty boxes"
     assert capsys.readouterr().err.count("no Chinese (CJK) font") == 1
     text = (copy / "report.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in text

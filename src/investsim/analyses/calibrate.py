@@ -182,16 +182,17 @@ class CalibrationResult:
     summary: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
-    def save(self, out: str | Path) -> Path:
+    def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the calibration folder atomically (``parameters.csv``, ``fit.csv``,
         ``design.csv``, ``backtest.csv`` with held-out years, ``calibrated.yaml`` and
-        ``manifest.json``); returns its path. It has no report: the tables are the result."""
+        ``manifest.json``), then its report in ``lang``; returns its path. A report that
+        fails is a warning: the results are kept."""
         target = check_out_dir(out)
         tables = {"parameters.csv": self.parameters, "fit.csv": self.fit, "design.csv": self.design}
         if self.backtest is not None:
             tables["backtest.csv"] = self.backtest
         texts = {"calibrated.yaml": calibrated_yaml(self.plan, self, target)}
-        return save_folder(target, tables, self.manifest, lang=None, texts=texts)
+        return save_folder(target, tables, self.manifest, lang=lang, texts=texts)
 
 
 @dataclass

@@ -55,11 +55,13 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Run:
-    """One side of a comparison: a scenario's name, seed and replications table."""
+    """One side of a comparison: a scenario's name, seed and replications table, and the
+    money unit of its figures ("" when not known)."""
 
     name: str
     seed: int
     replications: pd.DataFrame
+    money_unit: str = ""
 
 
 def is_paired(base: Run, other: Run) -> bool:
@@ -158,7 +160,10 @@ def load_run(folder: str | Path) -> Run:
     if not manifest_file.is_file() or not table.is_file():
         raise InputError("not a results folder (needs manifest.json and replications.csv)", file=str(path))
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    return Run(str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table))
+    unit = manifest.get("money_unit") or (manifest.get("resolved_scenario") or {}).get("money_unit") or ""
+    return Run(
+        str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table), str(unit)
+    )
 
 
 def compare_scenarios(
@@ -192,7 +197,7 @@ def compare_scenarios(
             first_seed = scn.config.seed
         s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
         forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
-        runs.append(Run(scn.name, s, forecast.replications))
+        runs.append(Run(scn.name, s, forecast.replications, scn.config.money_unit))
     return compare_runs(runs[0], runs[1:], window), runs
 
 
@@ -331,6 +336,7 @@ def run_comparison(
         "replications": [int(r.replications["replication"].nunique()) for r in runs],
         "pairing": sorted(set(table["pairing"])),
         "window": list(plan.window) if plan.window else None,
+        "money_unit": runs[0].money_unit or None,
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": package_versions(),
     }

@@ -11,6 +11,7 @@ from investsim.cli.common import (
     backend,
     command_line,
     jobs_option,
+    lang_option,
     out_option,
     progress,
     replications_option,
@@ -61,6 +62,7 @@ def parse_window(text: str | None) -> tuple[int, int] | None:
     show_default=True,
     help="With --attribute and more than 6 policies: sampled orders of the policies.",
 )
+@lang_option
 def compare(
     base: str,
     others: tuple[str, ...],
@@ -73,6 +75,7 @@ def compare(
     attribute: bool,
     permutations: int,
     scheduler: str | None,
+    lang: str,
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = parse_window(window)
@@ -81,6 +84,6 @@ def compare(
     workers = backend(jobs, scheduler)
     with progress(workers, "replications", plan.simulations or None) as advance:
         comparison = run_comparison(plan, workers, advance, command_line())
-    comparison.save(target)
+    comparison.save(target, lang)
     print_comparison(comparison)
     say(f"comparison written to {target}")

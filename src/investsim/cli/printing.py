@@ -31,19 +31,34 @@ def print_precision(reached: dict[str, Any], precision: float, maximum: int) -> 
     )
 
 
-def print_forecast(forecast: Forecast) -> None:
-    """The yearly forecast: investment quantiles, growth, starts and completions."""
+FORECAST_WORDS = {
+    "en": (
+        "{name}: annual investment ({unit}), {n} replications, seed {seed}",
+        ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"),
+    ),
+    "zh": (
+        "{name}：年度投资（{unit}），{n} 次模拟，随机种子 {seed}",
+        ("年份", "P10", "P50", "P90", "均值", "增速 P50", "开工", "竣工"),
+    ),
+}
+"""The title and column headings of the forecast table in each language of ``--lang``."""
+
+
+def print_forecast(forecast: Forecast, lang: str = "en") -> None:
+    """The yearly forecast: investment quantiles, growth, starts and completions, headed
+    in ``lang`` (``en`` or ``zh``)."""
     scn, manifest = forecast.scenario, forecast.manifest
     annual: Any = forecast.annual  # its rows' fields are columns, which pandas-stubs cannot know
-    unit = scn.config.money_unit
+    title, heads = FORECAST_WORDS.get(lang, FORECAST_WORDS["en"])
     table = Table(
         title=escape(
-            f"{scn.name}: annual investment ({unit}), {manifest['replications']} replications, "
-            f"seed {manifest['seed']}"
+            title.format(
+                name=scn.name, unit=scn.config.money_unit, n=manifest["replications"], seed=manifest["seed"]
+            )
         ),
         title_justify="left",
     )
-    for col in ("year", "P10", "P50", "P90", "mean", "growth P50", "starts", "completions"):
+    for col in heads:
         table.add_column(col, justify="right")
     for row in annual.itertuples():
         growth = "" if row.growth_p50 != row.growth_p50 else f"{row.growth_p50:+.1%}"
@@ -121,11 +136,22 @@ def print_comparison(comparison: Comparison) -> None:
             r = rows[rows["period"] == p].iloc[0]
             cells.append(f"{r.diff_mean:+,.1f} ({r.diff_ci_low:+,.1f} to {r.diff_ci_high:+,.1f})")
         yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
-        sure = yearly[(yearly["diff_ci_low"] > 0) | (yearly["diff_ci_high"] < 0)]["period"].tolist()
-        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, ", ".join(sure) or "none")
+        view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, _signed_years(yearly) or "none")
     out_console.print(view)
     for part in comparison.attributions:
         _print_attribution(part)
+
+
+def _signed_years(yearly: pd.DataFrame) -> str:
+    """The years whose interval excludes 0, by sign: ``higher: 2020, 2021; lower: 2024``."""
+    parts = []
+    for word, sure in (
+        ("higher", yearly[yearly["diff_ci_low"] > 0]),
+        ("lower", yearly[yearly["diff_ci_high"] < 0]),
+    ):
+        if len(sure):
+            parts.append(f"{word}: {', '.join(sure['period'].astype(str))}")
+    return "; ".join(parts)
 
 
 def _print_attribution(part: pd.DataFrame) -> None:
@@ -153,6 +179,10 @@ def _print_attribution(part: pd.DataFrame) -> None:
 def print_sweep(result: SweepResult, name: str) -> None:
     """The points ranked by the first metric (the best and worst five of many)."""
     metric = result.metrics[0].name
+
+    def value(v: float) -> str:  # growth as a percentage
+        return f"{v:+.1%}" if metric.partition(":")[0] == "growth" else f"{v:,.1f}"
+
     table = result.table.sort_values(f"{metric}_mean", ascending=False, kind="stable")
     shown = table if len(table) <= 20 else pd.concat([table.head(5), table.tail(5)])
     view = Table(
@@ -172,10 +202,10 @@ def print_sweep(result: SweepResult, name: str) -> None:
         view.add_row(
             label,
             *(escape(json.dumps(rec[p], ensure_ascii=False)) for p in result.paths),
-            f"{rec[f'{metric}_mean']:,.1f}",
-            f"{rec[f'{metric}_ci_low']:,.1f} to {rec[f'{metric}_ci_high']:,.1f}",
-            f"{rec[f'{metric}_p10']:,.1f}",
-            f"{rec[f'{metric}_p90']:,.1f}",
+            value(rec[f"{metric}_mean"]),
+            f"{value(rec[f'{metric}_ci_low'])} to {value(rec[f'{metric}_ci_high'])}",
+            value(rec[f"{metric}_p10"]),
+            value(rec[f"{metric}_p90"]),
         )
     out_console.print(view)
     if result.reused:

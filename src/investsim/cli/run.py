@@ -43,7 +43,7 @@ from investsim.scenario.config import ScenarioConfig
     "--precision",
     type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
     metavar="P",
-    help="Add replications in batches until the 95%% interval of cumulative investment is within "
+    help="Add replications in batches until the 95% interval of cumulative investment is within "
     "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
 )
 @lang_option
@@ -79,7 +79,7 @@ def run(
     reached = forecast.manifest.get("precision")
     if reached and precision:
         print_precision(reached, precision, n)
-    print_forecast(forecast)
+    print_forecast(forecast, lang)
     say(f"results written to {written}")
 
 
@@ -96,8 +96,8 @@ def validate(scenario: str, overrides: tuple[str, ...]) -> None:
 @lang_option
 def report(folder: str, lang: str) -> None:
     """(Re)write the report of a results FOLDER: report.html and charts/ (and forecast.xlsx
-    for a forecast). The kind of folder (run, compare, sweep, sensitivity) is found from its
-    files."""
+    for a forecast). The kind of folder (run, compare, sweep, sensitivity, calibrate) is
+    found from its files."""
     from investsim.reporting.report import write_report  # matplotlib only when a report is written
 
     written = write_report(Path(folder), lang)

@@ -16,6 +16,7 @@ from investsim.cli.common import (
     analysis_options,
     backend,
     command_line,
+    lang_option,
     load,
     out_option,
     param_option,
@@ -50,6 +51,7 @@ from investsim.results.folders import check_out_dir
 )
 @out_option("Sweep folder (default: results/<name>-sweep).")
 @analysis_options
+@lang_option
 @click.pass_context
 def sweep(
     ctx: click.Context,
@@ -62,6 +64,7 @@ def sweep(
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
+    lang: str,
 ) -> None:
     """Run SCENARIO at every combination of the --grid values (common random numbers).
 
@@ -85,7 +88,7 @@ def sweep(
     )
     workers = backend(jobs, scheduler)
     with progress(workers, f"{name}: {len(missing)} points", len(missing) * plan.replications) as advance:
-        result = run_sweep(plan, workers, advance, command_line())
+        result = run_sweep(plan, workers, advance, command_line(), lang)
     print_sweep(result, name)
     say(f"sweep written to {plan.out}")
 
@@ -104,6 +107,7 @@ def sweep(
 @seed_option()
 @out_option("Folder (default: results/<name>-sensitivity).")
 @analysis_options
+@lang_option
 def sensitivity(
     scenario: str,
     params: tuple[str, ...],
@@ -116,6 +120,7 @@ def sensitivity(
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
+    lang: str,
 ) -> None:
     """Rank which parameters of SCENARIO move METRIC most (SALib: Morris or Sobol)."""
     from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
@@ -127,7 +132,7 @@ def sensitivity(
     sets = len(plan.scenarios)
     with progress(workers, f"{name}: {sets} parameter sets", sets * plan.replications) as advance:
         result = run_sensitivity(plan, workers, advance, command_line())
-    result.save(target)
+    result.save(target, lang)
     print_tornado(result, plan.metric.name, name)
     say(f"sensitivity written to {target}")
 
@@ -156,6 +161,7 @@ def sensitivity(
 @seed_option()
 @out_option("Folder (default: results/<name>-calibration).")
 @analysis_options
+@lang_option
 def calibrate(
     scenario: str,
     histories: tuple[str, ...],
@@ -168,8 +174,10 @@ def calibrate(
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
+    lang: str,
 ) -> None:
-    """Fit parameters of SCENARIO to observed history; write calibrated.yaml and the fit."""
+    """Fit parameters of SCENARIO to observed history; write calibrated.yaml, the fit and
+    its report."""
     from investsim.analyses.calibrate import calibrate as run_calibration
     from investsim.analyses.calibrate import plan_calibration
 
@@ -179,6 +187,6 @@ def calibrate(
     total = (2 * plan.design_size + 1) * plan.replications
     with progress(workers, f"{plan.name}: calibrating", total) as advance:
         result = run_calibration(plan, workers, advance, command_line())
-    result.save(target)
+    result.save(target, lang)
     print_calibration(result)
     say(f"calibration written to {target}")

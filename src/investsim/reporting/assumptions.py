@@ -47,23 +47,26 @@ def dist_mean(spec: Any) -> float | None:
         return None
 
 
-def dist_text(spec: Any) -> str:
-    """A short description of a distribution (``lognormal: median 9, p90 15``) or of
-    approval sub-steps (``parallel: 4 steps``)."""
+def dist_text(spec: Any, labels: Labels | None = None) -> str:
+    """A short description of a distribution (``lognormal: median 9, p90 15``; in Chinese
+    with ``labels`` that are: ``对数正态分布：中位数 9，P90 15``) or of approval sub-steps
+    (``parallel: 4 steps``)."""
+    word = labels.setting if labels is not None else str
+    colon, comma = ("：", "，") if labels is not None and labels.zh else (": ", ", ")
     if not isinstance(spec, dict):
         return "" if spec is None else str(spec)
     if "dist" in spec:
-        rest = ", ".join(f"{k} {plain(v)}" for k, v in spec.items() if k != "dist")
-        return f"{spec['dist']}: {rest}" if rest else str(spec["dist"])
+        rest = comma.join(f"{word(str(k))} {plain(v)}" for k, v in spec.items() if k != "dist")
+        return f"{word(str(spec['dist']))}{colon}{rest}" if rest else word(str(spec["dist"]))
     steps = spec.get("steps") or {}
-    return f"{spec.get('mode', '')}: {', '.join(map(str, steps))}"
+    return f"{word(str(spec.get('mode', '')))}{colon}{comma.join(map(str, steps))}"
 
 
-def _dist_cell(spec: Any, digits: int = 1) -> str:
+def _dist_cell(spec: Any, labels: Labels, digits: int = 1) -> str:
     mean = dist_mean(spec)
     if mean is None:
-        return esc(dist_text(spec))
-    return f"{num(mean, digits)}<small>{esc(dist_text(spec))}</small>"
+        return esc(dist_text(spec, labels))
+    return f"{num(mean, digits)}<small>{esc(dist_text(spec, labels))}</small>"
 
 
 def _settings_table(labels: Labels, items: Sequence[tuple[str, str]], left: int = 1) -> str:
@@ -91,21 +94,23 @@ def _sector_row(name: str, s: dict[str, Any], labels: Labels) -> list[str]:
     arrivals = s.get("arrivals") or {}
     dispute = s.get("land_dispute")
     dispute_text = (
-        f"{pct(dispute.get('probability'), 0, False)}<small>{esc(dist_text(dispute.get('delay')))}</small>"
+        f"{pct(dispute.get('probability'), 0, False)}<small>{esc(dist_text(dispute.get('delay'), labels))}</small>"
         if isinstance(dispute, dict)
         else esc(labels.word("none"))
     )
-    funding = ", ".join(f"{labels.name(k)} {v:.0%}" for k, v in (s.get("funding") or {}).items())
+    funding = ("、" if labels.zh else ", ").join(
+        f"{labels.name(k)} {v:.0%}" for k, v in (s.get("funding") or {}).items()
+    )
     return [
         esc(labels.name(name)),
         num(arrivals.get("rate"), 1),
         pct(arrivals.get("growth"), 1),
-        _dist_cell(s.get("size"), 2),
-        _dist_cell(s.get("approval")),
-        _dist_cell(s.get("land")),
+        _dist_cell(s.get("size"), labels, 2),
+        _dist_cell(s.get("approval"), labels),
+        _dist_cell(s.get("land"), labels),
         dispute_text,
-        _dist_cell(s.get("construction")),
-        _dist_cell(s.get("overrun"), 2) if s.get("overrun") else esc(labels.word("none")),
+        _dist_cell(s.get("construction"), labels),
+        _dist_cell(s.get("overrun"), labels, 2) if s.get("overrun") else esc(labels.word("none")),
         esc(funding),
     ]
 
@@ -116,7 +121,7 @@ def _sectors(scn: dict[str, Any], labels: Labels) -> list[str]:
         return []
     return [
         heading(labels.word("sectors"), 3),
-        table([labels.word(h) for h in SECTOR_COLUMNS], rows),
+        table([labels.word(h) for h in SECTOR_COLUMNS], rows, wrap=[len(SECTOR_COLUMNS) - 1]),
         f'<p class="note">{esc(labels.word("months_note"))}</p>',
     ]
 
@@ -168,7 +173,7 @@ def _financing(scn: dict[str, Any], labels: Labels) -> list[str]:
     )
     items = [
         ("max_wait", plain(fin.get("max_wait")) or labels.word("unlimited")),
-        ("priority", plain(fin.get("priority"))),
+        ("priority", labels.setting(plain(fin.get("priority")))),
         ("guarantee_pool", pool_text),
     ]
     return [
@@ -201,7 +206,9 @@ def _other(scn: dict[str, Any], labels: Labels) -> list[str]:
     items = [
         (
             "background",
-            labels.word("background_text", level=plain(bg.get("level")), growth=dist_text(bg.get("growth")))
+            labels.word(
+                "background_text", level=plain(bg.get("level")), growth=dist_text(bg.get("growth"), labels)
+            )
             if isinstance(bg, dict)
             else none,
         ),

@@ -14,6 +14,7 @@ import pandas as pd
 from investsim import columns
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
 from investsim.reporting.charts import difference_chart, waterfall_chart
+from investsim.reporting.charts.analyses import identical
 from investsim.reporting.html import esc, figure, heading, num, page, pct, table
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import analysis_version, command_text, read_manifest
@@ -21,6 +22,25 @@ from investsim.reporting.manifest import analysis_version, command_text, read_ma
 
 def _diff_text(r: pd.Series) -> str:
     return f"{num(r['diff_mean'], 1, True)} ({num(r['diff_ci_low'], 1, True)} … {num(r['diff_ci_high'], 1, True)})"
+
+
+def _prob_text(r: Any, labels: Labels) -> str:
+    """P(other higher) as a percentage, or "same" where the two are identical (a
+    probability of 0% there would read as "certainly lower")."""
+    return esc(labels.word("same")) if identical(r) else pct(r["prob_other_higher"], 0, False)
+
+
+def signed_years(years: pd.DataFrame, labels: Labels) -> str:
+    """The years whose 95% interval excludes 0, by sign: ``higher: 2020, 2021; lower:
+    2024`` ("" for none)."""
+    higher = years[years["diff_ci_low"] > 0]["period"].astype(str).tolist()
+    lower = years[years["diff_ci_high"] < 0]["period"].astype(str).tolist()
+    parts = [
+        labels.word(key, years=", ".join(found))
+        for key, found in (("higher_in", higher), ("lower_in", lower))
+        if found
+    ]
+    return "; ".join(parts)
 
 
 def _metric_heading(metric: str, labels: Labels) -> str:
@@ -55,12 +75,10 @@ def _headline(comparison: pd.DataFrame, inv: pd.DataFrame, scenarios: list[str],
             r = part[part["period"] == p]
             row.append(_diff_text(r.iloc[0]) if len(r) else "")
         total = part[part["period"] == "total"]
-        row.append(pct(total["prob_other_higher"].iloc[0], 0, False) if len(total) else "")
-        years = part[part["period"].str.isdigit()]
-        excl = years[(years["diff_ci_low"] > 0) | (years["diff_ci_high"] < 0)]["period"]
-        row.append(esc(", ".join(excl)))
+        row.append(_prob_text(total.iloc[0], labels) if len(total) else "")
+        row.append(esc(signed_years(part[part["period"].str.isdigit()], labels)))
         rows.append(row)
-    return f"{heading(labels.word('headline'))}{table(heads, rows, left=2)}"
+    return f"{heading(labels.word('headline'))}{table(heads, rows, left=2, wrap=[len(heads) - 1])}"
 
 
 def _waterfalls(attribution: pd.DataFrame, labels: Labels) -> list[Chart]:
@@ -78,7 +96,7 @@ def _waterfalls(attribution: pd.DataFrame, labels: Labels) -> list[Chart]:
                 f"waterfall_{i}_{_slug(period)}",
                 title,
                 labels.word("cap_waterfall", method=method),
-                functools.partial(waterfall_chart, rows, labels, labels.chart(title)),
+                functools.partial(waterfall_chart, rows, labels, labels.chart(title), bool(labels.unit)),
                 labels,
             )
             if chart is not None:
@@ -104,7 +122,7 @@ def _per_year_tables(inv: pd.DataFrame, scenarios: list[str], labels: Labels) ->
                 num(r["base_mean"]),
                 num(r["other_mean"]),
                 _diff_text(pd.Series(r)),
-                pct(r["prob_other_higher"], 0, False),
+                _prob_text(r, labels),
             ]
             for r in part[part["period"].str.isdigit()].to_dict("records")
         ]
@@ -154,7 +172,7 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
     """Build the report of the comparison in ``folder`` (``comparison.csv``, optional
     ``attribution.csv``); it has no workbook."""
     manifest = read_manifest(folder)
-    labels = labels_for("")
+    labels = labels_for(str(manifest.get("money_unit") or ""))
     comparison = pd.read_csv(folder / "comparison.csv")
     attribution = pd.read_csv(folder / "attribution.csv") if (folder / "attribution.csv").is_file() else None
     if attribution is not None and not len(attribution):
@@ -166,7 +184,7 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
         "difference",
         labels.text("diff_title", base=base),
         labels.word("cap_diff"),
-        lambda: difference_chart(comparison, labels, base),
+        lambda: difference_chart(comparison, labels, base, unit=bool(labels.unit)),
         labels,
     )
     if attribution is not None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from string import Template
 from typing import Any
 
+from investsim.reporting import fonts
 from investsim.reporting.built import Chart
 from investsim.reporting.labels import Labels
 
@@ -24,7 +26,7 @@ CSS = """
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC",
     "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 28px 24px 48px; }
+main { max-width: 1240px; margin: 0 auto; padding: 28px 24px 48px; }
 h1 { font-size: 1.7rem; margin: 0 0 6px; color: var(--accent); }
 h2 { font-size: 1.25rem; margin: 36px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 22px 0 8px; }
@@ -42,16 +44,29 @@ figure { margin: 18px 0 26px; }
 figure img { display: block; width: 100%; max-width: 1000px; height: auto; border: 1px solid var(--line);
   border-radius: 4px; }
 figcaption { font-size: .88rem; color: var(--muted); margin-top: 6px; max-width: 1000px; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: .88rem; margin: 6px 0 10px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th { background: var(--soft); font-weight: 600; position: sticky; top: 0; white-space: normal;
+  vertical-align: bottom; min-width: 4.5em; }
 td.l, th.l { text-align: left; white-space: normal; }
 td.l:first-child { white-space: nowrap; }
-td small, .small { color: var(--muted); font-size: .78rem; display: block; white-space: normal; min-width: 8em; }
+td.w { white-space: normal; min-width: 10em; text-align: left; }
+td small, .small { color: var(--muted); font-size: .78rem; display: block; white-space: normal; min-width: 7em; }
 p.note { font-size: .85rem; color: var(--muted); }
 footer { margin-top: 40px; font-size: .8rem; color: var(--muted); }
-@media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; } figure { break-inside: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 8pt; width: 100%; }
+  tr { break-inside: avoid; }
+  th { position: static; min-width: 0; }
+  th, td { padding: 2px 4px; white-space: normal; }
+  td small, .small { min-width: 0; }
+  figure img { max-width: 100%; }
+}
 """
 
 PAGE = Template(
@@ -121,14 +136,20 @@ def figure(chart: Chart) -> str:
     )
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1) -> str:
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1, wrap: Sequence[int] = ()
+) -> str:
     """An HTML table; cells are HTML already (escape them with :func:`esc`); the first
-    ``left`` columns are left-aligned."""
+    ``left`` columns are left-aligned, the columns ``wrap`` (lists of words) wrap. Headings
+    wrap; the table scrolls sideways in its box only where a screen is too narrow for it,
+    and is printed on A4 landscape whole."""
 
-    def cls(i: int) -> str:
-        return ' class="l"' if i < left else ""
+    def cls(i: int, cell: bool = True) -> str:
+        if i < left:
+            return ' class="l"'
+        return ' class="w"' if cell and i in wrap else ""
 
-    head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
+    head = "".join(f"<th{cls(i, False)}>{esc(h)}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(r)) + "</tr>" for r in rows)
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
@@ -168,3 +189,23 @@ def plain(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     return str(value)
+
+
+CITATION = re.compile(r"\s*\[[A-Z][A-Z0-9-]*(?:\s*[,;]\s*[A-Z][A-Z0-9-]*)*\]")
+"""A citation code as scenario files write them: ``[LY]``, ``[MOHURD]``, ``[MOHURD, SD]``."""
+
+
+def drop_citations(text: str) -> str:
+    """``text`` without bracketed citation codes (``[LY]``, ``[MOHURD, SD]``): a reader of
+    the report can't resolve them (the sources are listed in the scenario file's comments)."""
+    return re.sub(r"\s+([,;.:)])", r"\1", CITATION.sub("", text)).strip()
+
+
+def display_name(name: str, description: str = "") -> str:
+    """A scenario's name as a title: ``liaoyuan-baseline`` as ``Liaoyuan baseline`` (names
+    with CJK characters as they are), followed by the description's first sentence when
+    that is short (at most 60 characters)."""
+    shown = name if fonts.has_cjk(name) else re.sub(r"[-_]+", " ", name).strip()
+    shown = shown[:1].upper() + shown[1:]
+    first = re.split(r"(?<=[.;])\s+|(?<=[。；])", drop_citations(description), maxsplit=1)[0].rstrip(".。;；")
+    return f"{shown} — {first}" if first and len(first) <= 60 else shown

@@ -15,7 +15,7 @@ from typing import Any
 import matplotlib
 
 from investsim.reporting import fonts
-from investsim.reporting.wording import NAMES_ZH, TEXT, UNITS_EN, WORDS
+from investsim.reporting.wording import NAMES_ZH, SETTINGS_ZH, TEXT, UNITS_EN, WORDS
 
 
 class Labels:
@@ -65,6 +65,11 @@ class Labels:
         if self.zh and key in NAMES_ZH and NAMES_ZH[key] not in self._raw:
             return NAMES_ZH[key]
         return key.replace("_", " ")
+
+    def setting(self, word: str) -> str:
+        """A word of the scenario file's settings (a distribution's form or parameter, an
+        approval mode, the financing priority) in this language: as written in English."""
+        return SETTINGS_ZH.get(word, word) if self.zh else word
 
     def register(self, keys: Iterable[str]) -> None:
         """Note names used as they are in the data (sectors, sources): a known name whose

@@ -9,9 +9,11 @@
   key assumptions of the resolved scenario; and ``forecast.xlsx``;
 - a comparison (``comparison.csv``, optional ``attribution.csv``): the difference per year
   with its interval, and the attribution waterfall of each scenario;
-- a sweep (``sweep.csv``): a line chart (one grid) or a heat map (two or more grids) of the
-  first metric's mean;
-- a sensitivity analysis (``sensitivity.csv``): a tornado chart.
+- a sweep (``sweep.csv``): a line chart (one grid) or a heat map (two or more grids) of
+  each metric's mean;
+- a sensitivity analysis (``sensitivity.csv``): a tornado chart;
+- a calibration (``fit.csv``, ``parameters.csv``): the fitted parameters, the fit of each
+  observed figure (chart and table) and the backtest of held-out years.
 
 ``report.html`` is one self-contained file: the charts are embedded as PNG data URIs,
 the style is inline, and a Content-Security-Policy forbids loading anything else, so it
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from investsim.errors import InputError
 from investsim.reporting.built import Built, Chart, LabelsFor
+from investsim.reporting.calibrate_report import calibrate_report
 from investsim.reporting.compare_report import compare_report
 from investsim.reporting.labels import Labels
 from investsim.reporting.run_report import run_report
@@ -38,6 +41,7 @@ BUILDERS: dict[str, Callable[[Path, LabelsFor], Built]] = {
     "compare": compare_report,
     "sweep": sweep_report,
     "sensitivity": sensitivity_report,
+    "calibrate": calibrate_report,
 }
 """What builds the report of each kind of folder."""
 
@@ -64,13 +68,12 @@ def detect_kind(folder: Path) -> str:
         return "sensitivity"
     if (folder / "annual.csv").is_file() and (folder / "replications.csv").is_file():
         return "run"
-    if (folder / "fit.csv").is_file():
-        raise InputError(
-            "is a calibration folder: it has no report (see fit.csv and parameters.csv)", file=str(folder)
-        )
+    if (folder / "fit.csv").is_file() and (folder / "parameters.csv").is_file():
+        return "calibrate"
     raise InputError(
         "is not a results folder investsim can report on: expected annual.csv and replications.csv "
-        "(run), comparison.csv (compare), sweep.csv (sweep) or sensitivity.csv (sensitivity)",
+        "(run), comparison.csv (compare), sweep.csv (sweep), sensitivity.csv (sensitivity) or "
+        "fit.csv and parameters.csv (calibrate)",
         file=str(folder),
     )
 
@@ -94,7 +97,7 @@ def write_report(folder: Path, lang: str = "en") -> list[Path]:
     """Write (or rewrite) the report of the results folder ``folder``: ``report.html``,
     ``charts/*.png`` and, for a forecast, ``forecast.xlsx``; returns the paths written.
 
-    The kind of folder (forecast, comparison, sweep, sensitivity) is found from its files
+    The kind of folder (forecast, comparison, sweep, sensitivity, calibration) is found from its files
     (:func:`detect_kind`). ``lang`` is ``en`` or ``zh``; Chinese needs a CJK font for the
     charts, and without one the report is in English (one warning on standard error).
     Raises ``InputError`` for a folder that is not a results folder.

@@ -14,7 +14,19 @@ from investsim import columns
 from investsim.reporting import charts
 from investsim.reporting.assumptions import assumptions_html
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
-from investsim.reporting.html import esc, figure, heading, num, page, pct, plain, table
+from investsim.reporting.fonts import has_cjk
+from investsim.reporting.html import (
+    display_name,
+    drop_citations,
+    esc,
+    figure,
+    heading,
+    num,
+    page,
+    pct,
+    plain,
+    table,
+)
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import command_text, installed_version, read_manifest
 from investsim.reporting.workbook import write_workbook
@@ -41,6 +53,7 @@ def _run_meta(manifest: dict[str, Any], scn: dict[str, Any], labels: Labels) -> 
     horizon = manifest.get("horizon_years", scn.get("horizon_years"))
     span = f"{start}–{int(start) + int(horizon) - 1}" if start is not None and horizon is not None else ""
     return [
+        (labels.word("scenario"), plain(manifest.get("scenario") or scn.get("name"))),
         (labels.word("seed"), plain(manifest.get("seed", scn.get("seed")))),
         (labels.word("replications"), plain(manifest.get("replications", scn.get("replications")))),
         (labels.word("horizon"), span),
@@ -183,6 +196,13 @@ def _files_note(labels: Labels) -> str:
     return f"{heading(labels.word('files'))}<p>{esc(text)}</p>"
 
 
+def _mostly_latin(text: str) -> bool:
+    """Whether ``text`` is written mostly in Latin letters (a description not in Chinese,
+    though it may name a unit such as 亿)."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return latin > 0 and latin > 2 * sum(has_cjk(ch) for ch in text)
+
+
 def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     """Build the report of the forecast in ``folder`` (``annual.csv``,
     ``replications.csv``, ``manifest.json``), with its workbook."""
@@ -200,7 +220,7 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     name = str(manifest.get("scenario") or scn.get("name") or folder.name)
     last = scn.get("last_observed")
     last_observed = (int(last["year"]), float(last["investment"])) if isinstance(last, dict) else None
-    charts = _run_charts(annual, replications, labels, last_observed, name)
+    charts = _run_charts(annual, replications, labels, last_observed, display_name(name))
     start = manifest.get("start_year", scn.get("start_year"))
     body = [
         _cards(annual, replications, labels, int(start) if start is not None else None),
@@ -210,10 +230,14 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
         assumptions_html(scn, labels) if scn else "",
         _files_note(labels),
     ]
+    description = drop_citations(str(scn.get("description") or ""))
+    shown, first = description, description
+    if labels.zh and _mostly_latin(description):  # the scenario file's own words, said so
+        shown, first = labels.word("description_as_written", text=description), ""
     html = page(
         labels,
-        labels.word("run_title", name=name),
-        str(scn.get("description") or ""),
+        labels.word("run_title", name=display_name(name, first)),
+        shown,
         _run_meta(manifest, scn, labels),
         "\n".join(body),
         str(manifest.get("investsim_version") or installed_version()),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from investsim.reporting.built import Built, LabelsFor, make_chart
 from investsim.reporting.charts import tornado_chart
-from investsim.reporting.html import esc, figure, heading, num, page, plain, table
+from investsim.reporting.html import display_name, esc, figure, heading, num, page, plain, table
 from investsim.reporting.labels import Labels, metric_label
 from investsim.reporting.manifest import analysis_version, command_text, read_manifest
 
@@ -74,5 +74,5 @@ def sensitivity_report(folder: Path, labels_for: LabelsFor) -> Built:
     ]
     name = Path(str(manifest.get("scenario_file") or folder.name)).stem
     meta = _sensitivity_meta(manifest, metric, morris, labels)
-    title = labels.word("sensitivity_title", name=name)
+    title = labels.word("sensitivity_title", name=display_name(name))
     return page(labels, title, "", meta, "\n".join(body), analysis_version(manifest)), charts, None

@@ -48,5 +48,9 @@ TEXT = _pairs(_DATA, "text")
 NAMES_ZH = _texts(_DATA, "names_zh")
 """Chinese names of stages, the bundled sectors and funding sources, and metrics."""
 
+SETTINGS_ZH = _texts(_DATA, "settings_zh")
+"""Chinese words of the scenario settings shown in the report: distribution forms and
+their parameters, approval modes, the financing priority."""
+
 WORDS = _pairs(_DATA, "words")
 """Page and workbook wording: headings, table columns, captions, sheet names."""

@@ -1,8 +1,10 @@
-"""``forecast.xlsx``: the annual summary, investment by sector and by source, stage
-statistics, the resolved scenario's parameters and the run's manifest, one sheet each.
+"""``forecast.xlsx``: a summary with native charts (:mod:`.workbook_summary`), then the
+annual summary, investment by sector and by source, stage statistics, the resolved
+scenario's parameters and the run's manifest, one sheet each.
 
-Every sheet has a row of headings and (except the key-value sheets) a row of the CSV
-column keys, both frozen; numbers are numbers with number formats.
+Every table sheet has a row of headings and (except the key-value sheets) a row of the
+CSV column keys, both frozen and repeated on every printed page; numbers are numbers with
+number formats; every sheet prints landscape, one page wide.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from investsim import columns
 from investsim.reporting.charts import in_flight_summary
 from investsim.reporting.columns import Column, annual_columns
 from investsim.reporting.labels import Labels
+from investsim.reporting.workbook_summary import print_setup, summary_sheet
 from investsim.results.folders import write_file_atomic
 from investsim.stages import STAGES
 
@@ -139,6 +142,7 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: Sequence[Column], 
         ws.append([_cell_value(v) for v in record])
     _fit_columns(ws, frame, columns, first)
     ws.freeze_panes = ws.cell(row=first, column=2 if key_row else 1)
+    print_setup(ws, first - 1)
 
 
 def _with_in_flight(annual: pd.DataFrame, replications: pd.DataFrame) -> pd.DataFrame:
@@ -213,10 +217,11 @@ def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None
 def write_workbook(
     target: Path, annual: pd.DataFrame, replications: pd.DataFrame, manifest: dict[str, Any], labels: Labels
 ) -> Path:
-    """Write ``forecast.xlsx``: annual summary, by sector, by source, stage statistics, the
-    resolved scenario's parameters (dotted keys) and the run's manifest. Every sheet has a
-    row of headings and a row of the CSV column keys, both frozen; numbers are numbers with
-    number formats. Returns ``target``."""
+    """Write ``forecast.xlsx``: the summary (key numbers, investment and growth by year,
+    native fan and growth charts), annual summary, by sector, by source, stage statistics,
+    the resolved scenario's parameters (dotted keys) and the run's manifest. Every table
+    sheet has a row of headings and a row of the CSV column keys, both frozen; numbers are
+    numbers with number formats; every sheet has a print setup. Returns ``target``."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -226,5 +231,7 @@ def write_workbook(
     _split_sheets(wb, frame, annual, replications, labels)
     _sheet(wb, labels.word("sheet_stages"), *annual_columns(frame, _stage_keys(), labels))
     _key_value_sheets(wb, manifest, labels)
+    summary_sheet(wb, annual, replications, manifest, labels)
+    wb.active = 0
     write_file_atomic(target, lambda tmp: wb.save(tmp))
     return target

@@ -7,12 +7,13 @@ in pyplot's global figure list and nothing needs closing; fonts and style are ap
 building and saving only, so the caller's rcParams are left as they were.
 
 The charts of a forecast are in :mod:`.run`, those of the analyses (compare, sweep,
-sensitivity) in :mod:`.analyses`, and what they share (size, colours, PNG bytes) in
+sensitivity, calibrate) in :mod:`.analyses`, and what they share (size, colours, PNG bytes) in
 :mod:`.base`; this package names them all.
 """
 
 from investsim.reporting.charts.analyses import (
     difference_chart,
+    fit_chart,
     sweep_heatmap,
     sweep_line_chart,
     tornado_chart,
@@ -39,6 +40,7 @@ __all__ = [
     "difference_chart",
     "fan_chart",
     "financing_gap_chart",
+    "fit_chart",
     "growth_chart",
     "in_flight_summary",
     "new_figure",

@@ -1,14 +1,17 @@
 """Charts of the analyses: a comparison's difference per year and attribution waterfall,
-a sweep's line chart or heat map, a sensitivity analysis's tornado."""
+a sweep's line chart or heat map, a sensitivity analysis's tornado, a calibration's fit."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import PercentFormatter
 
 from investsim.reporting.charts.base import (
     BAND,
@@ -30,10 +33,40 @@ from investsim.reporting.charts.base import (
 )
 from investsim.reporting.labels import Labels, metric_label
 
+SAME_COLUMNS = ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_p10", "diff_p90")
+"""Columns that are all exactly 0 where the two scenarios are the same (every paired
+replication equal)."""
+
+
+def identical(r: Any) -> bool:
+    """Whether a row of ``comparison.csv`` compares two identical sets of replications:
+    every difference (mean, interval, P10, P90) exactly 0."""
+    values = [r.get(c) for c in SAME_COLUMNS if c in r]
+    return bool(values) and all(v == 0 for v in values)
+
+
+def _same_notes(ax: Any, x: Any, part: pd.DataFrame, labels: Labels) -> None:
+    """ "same" over the bars of the years where the scenario is identical to the base."""
+    for xi, row in zip(x, part.to_dict("records"), strict=True):
+        if identical(row):
+            ax.annotate(
+                labels.t("same"),
+                (xi, 0),
+                textcoords="offset points",
+                xytext=(0, 4),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=GREY,
+                rotation=90,
+            )
+
 
 def difference_chart(comparison: pd.DataFrame, labels: Labels, base: str, unit: bool = False) -> Figure:
     """Per year, each scenario's mean difference in investment from the base, with its
-    95% interval (whiskers) and the P10-P90 of the paired difference (light bar)."""
+    95% interval (whiskers) and the P10-P90 of the paired difference (grey ticks); "same"
+    over the years where a scenario is identical to the base. ``unit``: the axis names
+    the money unit of ``labels``."""
     rows = comparison[(comparison["metric"] == "investment") & comparison["period"].astype(str).str.isdigit()]
     scenarios = list(dict.fromkeys(rows["scenario"]))
     fig, ax = new_figure(labels)
@@ -48,6 +81,7 @@ def difference_chart(comparison: pd.DataFrame, labels: Labels, base: str, unit: 
             color = PALETTE[i % len(PALETTE)]
             mean = part["diff_mean"].to_numpy(dtype=float)
             ax.bar(x, mean, width=width * 0.85, color=color, alpha=0.85, label=labels.chart(str(name)))
+            _same_notes(ax, x, part, labels)
             lo, hi = part["diff_ci_low"].to_numpy(dtype=float), part["diff_ci_high"].to_numpy(dtype=float)
             ax.errorbar(
                 x,
@@ -124,9 +158,31 @@ def _numeric(values: pd.Series) -> bool:
     return bool(pd.to_numeric(values, errors="coerce").notna().all())
 
 
+def is_share(metric: str) -> bool:
+    """Whether a sweep or sensitivity metric is a share (growth), shown as a percentage."""
+    return metric.partition(":")[0] == "growth"
+
+
+def metric_text(metric: str, value: float, digits: int = 1) -> str:
+    """A value of ``metric`` as shown: growth as a signed percentage, others with
+    thousands separators; "" for a missing one."""
+    if not math.isfinite(value):
+        return ""
+    return f"{value:+.{digits}%}" if is_share(metric) else f"{value:,.{digits}f}"
+
+
+def _metric_ticks(ax: Any, metric: str, which: str = "y") -> None:
+    """Tick labels of a metric's axis: percentages for growth, else money-like numbers."""
+    if is_share(metric):
+        (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=1))
+    else:
+        money_ticks(ax, which)
+
+
 def sweep_line_chart(sweep: pd.DataFrame, param: str, metric: str, labels: Labels) -> Figure:
     """A one-grid sweep: the metric's mean at each value of ``param``, with the 95%
-    interval of the mean (band) and the P10-P90 of the replications (dashed)."""
+    interval of the mean (band) and the P10-P90 of the replications (dashed); growth on a
+    percentage axis."""
     data = sweep.sort_values(param, kind="stable") if _numeric(sweep[param]) else sweep
     fig, ax = new_figure(labels)
     with labels.style():
@@ -148,7 +204,7 @@ def sweep_line_chart(sweep: pd.DataFrame, param: str, metric: str, labels: Label
         ax.plot(x, mean, color=BLUE, lw=2.4, marker="o", ms=6, label=labels.t("mean"))
         if not _numeric(data[param]):
             ax.set_xticks(x, [labels.chart(str(v)) for v in data[param]])
-        money_ticks(ax)
+        _metric_ticks(ax, metric)
         ax.set_xlabel(labels.chart(param))
         ax.set_ylabel(metric_label(labels, metric))
         set_title(fig, labels.t("sweep_title", metric=metric_label(labels, metric)))
@@ -156,31 +212,55 @@ def sweep_line_chart(sweep: pd.DataFrame, param: str, metric: str, labels: Label
     return fig
 
 
+def _grid(sweep: pd.DataFrame, rows: str, cols: str, column: str) -> pd.DataFrame:
+    """``column`` on the grid of ``rows`` by ``cols`` (averaged over further grids)."""
+    return sweep.pivot_table(index=rows, columns=cols, values=column, aggfunc="mean", sort=True)
+
+
+def heat_values(sweep: pd.DataFrame, rows: str, cols: str, metric: str) -> dict[str, np.ndarray]:
+    """What the heat map draws, each on the grid: ``mean``, ``diff`` (the mean less the
+    highest point's), ``same`` (the point's 95% interval overlaps the highest point's: not
+    told apart from it with these replications) and ``best`` (the highest point)."""
+    mean = _grid(sweep, rows, cols, f"{metric}_mean").to_numpy(dtype=float)
+    finite = np.isfinite(mean)
+    best = np.zeros_like(finite)
+    if finite.any():
+        best.flat[int(np.nanargmax(mean))] = True
+    same = best.copy()
+    if f"{metric}_ci_low" in sweep.columns and finite.any():
+        low = _grid(sweep, rows, cols, f"{metric}_ci_low").to_numpy(dtype=float)
+        high = _grid(sweep, rows, cols, f"{metric}_ci_high").to_numpy(dtype=float)
+        same |= finite & (high >= low[best][0])
+    top = float(mean[best][0]) if finite.any() else math.nan
+    return {"mean": mean, "diff": mean - top, "same": same, "best": best}
+
+
 def sweep_heatmap(sweep: pd.DataFrame, rows: str, cols: str, metric: str, labels: Labels) -> Figure:
-    """A two-grid sweep: the metric's mean at every point as a heat map (``rows`` on the
-    vertical axis, ``cols`` on the horizontal), each cell labelled with its value. Points
-    repeated over further grid columns are averaged."""
-    table = sweep.pivot_table(index=rows, columns=cols, values=f"{metric}_mean", aggfunc="mean", sort=True)
+    """A two-grid sweep as a heat map (``rows`` on the vertical axis, ``cols`` on the
+    horizontal), each cell labelled with the metric's mean. The colour is scaled by what
+    the replications can tell apart: the highest point is outlined, the points whose 95%
+    interval overlaps its interval are grey (not distinguishable from it), and the others
+    are coloured by how far their mean lies below it. Points repeated over further grid
+    columns are averaged."""
+    table = _grid(sweep, rows, cols, f"{metric}_mean")
+    heat = heat_values(sweep, rows, cols, metric)
     fig, ax = new_figure(labels)
     with labels.style():
-        values = table.to_numpy(dtype=float)
-        image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
-        fig.colorbar(
-            image, ax=ax, label=metric_label(labels, metric), format=FuncFormatter(lambda v, _: f"{v:,.0f}")
-        )
-        finite = values[np.isfinite(values)]
-        middle = float(np.mean([finite.min(), finite.max()])) if finite.size else 0.0
-        for (i, j), v in np.ndenumerate(values):
+        apart = np.where(heat["same"], np.nan, heat["diff"])
+        lowest = float(np.nanmin(apart)) if np.isfinite(apart).any() else -1.0
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")
+        image = ax.imshow(apart, cmap=cmap, aspect="auto", origin="lower", vmin=lowest, vmax=0)
+        if np.isfinite(apart).any():  # else every point is as high as the highest: no scale
+            bar = fig.colorbar(image, ax=ax, label=labels.t("heat_diff", metric=metric_label(labels, metric)))
+            _metric_ticks(bar.ax, metric)
+        for (i, j), v in np.ndenumerate(heat["mean"]):
             if math.isfinite(v):
-                ax.text(
-                    j,
-                    i,
-                    f"{v:,.1f}",
-                    ha="center",
-                    va="center",
-                    fontsize=10,
-                    color="white" if v < middle else "black",
-                )
+                dark = not heat["same"][i, j] and apart[i, j] < lowest / 2
+                note = "highest" if heat["best"][i, j] else "same_as_best" if heat["same"][i, j] else ""
+                text = metric_text(metric, v) + (f"\n{labels.t(note)}" if note else "")
+                ax.text(j, i, text, ha="center", va="center", fontsize=10, color="white" if dark else "black")
+            if heat["best"][i, j]:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=3, ec="black"))
         ax.set_xticks(
             range(len(table.columns)),
             [labels.chart(f"{c:g}" if isinstance(c, float) else str(c)) for c in table.columns],
@@ -226,5 +306,35 @@ def tornado_chart(sensitivity: pd.DataFrame, labels: Labels, metric: str) -> Fig
         ax.set_xlabel(metric_label(labels, metric) if morris else labels.t("index_axis"))
         method = labels.t("morris") if morris else labels.t("sobol")
         set_title(fig, labels.t("tornado_title", metric=metric_label(labels, metric), method=method))
+        legend_below(fig, ax)
+    return fig
+
+
+def fit_chart(fit: pd.DataFrame, labels: Labels) -> Figure:
+    """A calibration's fit: for each observed figure (a row), the simulation at the
+    estimate relative to the observed value: P10-P90 (bar) and P50 (dot), on one
+    percentage axis so that figures of any size compare; held-out figures in orange."""
+    data = fit.iloc[::-1]
+    fig, ax = new_figure(labels, (FIGSIZE[0], max(FIGSIZE[1], 1.8 + 0.5 * len(data))))
+    with labels.style():
+        observed = data["observed"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = {
+                q: data[f"simulated_{q}"].to_numpy(dtype=float) / observed - 1 for q in ("p10", "p50", "p90")
+            }
+        y = np.arange(len(data))
+        held = (data["used"] != "fit").to_numpy()
+        colors = np.where(held, ORANGE, BLUE)
+        ax.barh(y, rel["p90"] - rel["p10"], left=rel["p10"], color=colors, alpha=0.35, height=0.5)
+        ax.scatter(rel["p50"], y, color=colors, zorder=3, s=40)
+        ax.axvline(0, color="black", lw=1.2)
+        ax.set_yticks(y, [wrap_label(labels.chart(str(t)), 30) for t in data["target"]])
+        ax.grid(axis="y", visible=False)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(labels.t("fit_axis"))
+        ax.scatter([], [], color=BLUE, label=labels.t("fit_used"))
+        if held.any():
+            ax.scatter([], [], color=ORANGE, label=labels.t("fit_held_out"))
+        set_title(fig, labels.t("fit_title"))
         legend_below(fig, ax)
     return fig

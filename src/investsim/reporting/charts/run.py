@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -16,6 +17,7 @@ from investsim import columns
 from investsim.reporting.charts.base import (
     BAND,
     BLUE,
+    FIGSIZE,
     ORANGE,
     PALETTE,
     RED,
@@ -43,10 +45,12 @@ def in_flight_summary(replications: pd.DataFrame) -> pd.DataFrame | None:
     ).reset_index()
 
 
-def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels) -> None:
+def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels, top: float) -> None:
     """The part of each year's investment spent by projects in the pipeline at the start
     (P50, from :func:`in_flight_summary`), labelled with its share when there are at most
-    15 years."""
+    15 years: inside the area, under its edge (clear of the median line, which runs just
+    above it while the pipeline spends nearly everything), or over the edge where the area
+    is too low to hold the label (``top`` is the axis's top)."""
     ax.fill_between(
         flight["year"],
         0,
@@ -60,14 +64,17 @@ def _in_flight_area(ax: Axes, flight: pd.DataFrame, labels: Labels) -> None:
     if len(flight) <= 15:
         for y, v, s in zip(flight["year"], flight["in_flight_p50"], flight["share_p50"], strict=True):
             if v > 0 and math.isfinite(s) and s >= 0.005:
+                inside = v >= 0.15 * top
                 ax.annotate(
                     f"{s:.0%}",
                     (y, v),
                     textcoords="offset points",
-                    xytext=(0, 4),
+                    xytext=(0, -5 if inside else 4),
                     ha="center",
+                    va="top" if inside else "bottom",
                     fontsize=9,
                     color="#9a5412",
+                    zorder=4,
                 )
 
 
@@ -108,15 +115,19 @@ def fan_chart(
         ax.plot(
             years, annual["investment_mean"], color=BLUE, lw=1.2, ls="--", label=labels.t("mean"), zorder=3
         )
+        highest = float(np.nanmax(annual["investment_p90"].to_numpy(dtype=float)))
+        if last_observed is not None and math.isfinite(last_observed[1]):
+            highest = max(highest, last_observed[1])  # the observed point is always in view
+        top = highest * 1.15 if highest > 0 else 1.0
         flight = in_flight_summary(replications) if replications is not None else None
         if flight is not None:
-            _in_flight_area(ax, flight, labels)
+            _in_flight_area(ax, flight, labels, top)
         if last_observed is not None:
             ax.plot(
                 [last_observed[0]], [last_observed[1]], "D", color="black", ms=6, label=labels.t("observed")
             )
             years = [last_observed[0], *years]
-        ax.set_ylim(bottom=0, top=float(np.nanmax(annual["investment_p90"].to_numpy(dtype=float))) * 1.15)
+        ax.set_ylim(bottom=min(0.0, last_observed[1] * 1.15) if last_observed else 0, top=top)
         year_ticks(ax, years)
         money_ticks(ax)
         set_title(fig, labels.t("fan_title") + (f": {labels.chart(name)}" if name else ""))
@@ -253,27 +264,59 @@ def stage_months_chart(replications: pd.DataFrame, labels: Labels) -> Figure | N
     return fig
 
 
+def source_gaps(replications: pd.DataFrame) -> pd.DataFrame:
+    """Per year (rows) and constrained funding source (columns, by name): the median over
+    replications of the money asked of the source less its supply."""
+    gaps = {}
+    for supply, named in columns.members(replications.columns, columns.FINANCING_SUPPLY):
+        source = named["source"]
+        demand = columns.FINANCING_DEMAND.of(source=source)
+        if demand in replications.columns:
+            gap = replications[demand] - replications[supply]
+            gaps[source] = gap.groupby(replications["year"], sort=True).quantile(0.5)
+    return pd.DataFrame(gaps)
+
+
 def financing_gap_chart(replications: pd.DataFrame, labels: Labels) -> Figure | None:
-    """The financing gap (money asked by projects entering financing minus supply, all
-    constrained sources) per year: P10-P90 band and P50, with mean supply and demand as
-    bars; ``None`` when the results have no ``financing_gap``."""
+    """The financing gap of each constrained source (money asked minus supply, P50) per
+    year, with the gap of all of them together (dashed), and under it the mean months
+    that projects finishing financing waited for money: a source short of money shows
+    above zero, where the waits come from, even when the total is negative. ``None`` when
+    the results have no financing gap."""
     if "financing_gap" not in replications.columns:
         return None
-    g = replications.groupby("year", sort=True)
-    gap = pd.DataFrame({q: g["financing_gap"].quantile(q) for q in (0.1, 0.5, 0.9)})
-    supply = g[columns.member_names(replications.columns, columns.FINANCING_SUPPLY)].mean().sum(axis=1)
-    demand = g[columns.member_names(replications.columns, columns.FINANCING_DEMAND)].mean().sum(axis=1)
-    fig, ax = new_figure(labels)
+    gaps = source_gaps(replications)
+    total = replications.groupby("year", sort=True)["financing_gap"].quantile(0.5)
+    wait_col = columns.WAIT_MONTHS.of(stage="financing")
     with labels.style():
-        years = gap.index.astype(int).to_numpy()
-        ax.bar(years - 0.18, supply.to_numpy(), width=0.36, color="#c6dbef", label=labels.t("supply"))
-        ax.bar(years + 0.18, demand.to_numpy(), width=0.36, color="#fdd0a2", label=labels.t("demand"))
-        ax.fill_between(years, gap[0.1], gap[0.9], color=RED, alpha=0.15, lw=0, label=labels.t("band"))
-        ax.plot(years, gap[0.5], color=RED, lw=2.4, marker="o", ms=4, label=labels.t("gap_p50"))
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax, low = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+        years = total.index.astype(int).to_numpy()
+        for i, source in enumerate(gaps.columns):
+            ax.plot(
+                years,
+                gaps[source],
+                lw=2.2,
+                marker="o",
+                ms=4,
+                color=PALETTE[i % len(PALETTE)],
+                label=labels.n(str(source)),
+            )
+        ax.plot(years, total, color="black", lw=1.4, ls="--", label=labels.t("gap_all"))
         ax.axhline(0, color="black", lw=0.8)
-        year_ticks(ax, years.tolist())
+        bottom, top = ax.get_ylim()
+        ax.axhspan(0, max(top, 0.0), color=RED, alpha=0.06, lw=0)  # short of money
+        ax.set_ylim(bottom, top)
+        ax.text(0.005, 0.98, labels.t("gap_short"), transform=ax.transAxes, va="top", fontsize=9, color=RED)
         money_ticks(ax)
-        set_title(fig, labels.t("gap_title"))
-        ax.set_ylabel(labels.t("investment_axis"))
+        ax.set_ylabel(labels.t("gap_axis"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if wait_col in replications.columns:
+            waits = replications.groupby("year", sort=True)[wait_col].mean()
+            low.bar(waits.index.astype(int), waits.to_numpy(dtype=float), color=ORANGE, width=0.6)
+        low.set_ylabel(labels.t("wait_axis"))
+        low.set_ylim(bottom=0)
+        year_ticks(low, years.tolist())
+        set_title(fig, labels.t("gap_title"))
     return fig
