@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import investsim
-from helpers import run_cli
+from helpers import LIBRARY, run_cli
 from investsim.scenario.loading import scenario_sha256
 from investsim.scenario.policies import policy_timeline
 
@@ -450,3 +450,13 @@ def test_cli_traps_are_one_message(tmp_path: Path, case: str, expected: str) -> 
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: ")
     assert expected in lines[0]
+
+
+def test_validate_lists_the_policies_and_when_each_takes_effect(tmp_path: Path) -> None:
+    proc = run_cli("validate", str(LIBRARY / "reform_package.yaml"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = " ".join(proc.stdout.split())  # the console wraps long lines
+    assert "policies: 4" in out
+    assert "'loan guarantee pool' from 2020 (1 January 2020): sets financing.guarantee_pool" in out
+    plain = run_cli("validate", str(LIBRARY / "baseline.yaml"), cwd=tmp_path)
+    assert "policies: none (current policies throughout)" in plain.stdout

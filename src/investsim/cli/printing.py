@@ -12,6 +12,7 @@ from rich.table import Table
 from investsim.cli.common import out_console, say
 from investsim.results.forecast import Forecast
 from investsim.scenario.config import Scenario
+from investsim.scenario.policies import policy_timeline
 
 if TYPE_CHECKING:  # the analyses are imported only by the commands that run them
     from investsim.analyses.calibrate import CalibrationResult
@@ -113,6 +114,10 @@ def print_scenario(scn: Scenario) -> None:
         f"{unit} still to spend in construction)",
         highlight=False,
     )
+    timeline = policy_timeline(scn)
+    out_console.print(f"  policies: {len(timeline) or 'none (current policies throughout)'}", highlight=False)
+    for policy in timeline:
+        out_console.print(f"    {policy.summary}", highlight=False, markup=False)
 
 
 def print_comparison(comparison: Comparison) -> None:
