@@ -460,3 +460,25 @@ def test_validate_lists_the_policies_and_when_each_takes_effect(tmp_path: Path) 
     assert "'loan guarantee pool' from 2020 (1 January 2020): sets financing.guarantee_pool" in out
     plain = run_cli("validate", str(LIBRARY / "baseline.yaml"), cwd=tmp_path)
     assert "policies: none (current policies throughout)" in plain.stdout
+
+
+def test_a_first_year_far_from_last_observed_is_warned_about(tmp_path: Path) -> None:
+    far = run_cli(
+        "run", "-n", "4", "--set", "last_observed={year: 2018, investment: 650}", "--out", "far", cwd=tmp_path
+    )
+    assert far.returncode == 0, far.stderr
+    text = " ".join(far.stderr.split())
+    assert "warning: the median growth of 2019 over last_observed (2018: 650 亿元) is -" in text
+    assert (tmp_path / "far" / "annual.csv").is_file()  # a warning, not a refusal
+    near = run_cli(
+        "run",
+        "-n",
+        "4",
+        "--set",
+        "last_observed={year: 2018, investment: 420}",
+        "--out",
+        "near",
+        cwd=tmp_path,
+    )
+    assert near.returncode == 0
+    assert "warning" not in near.stderr

@@ -10,6 +10,7 @@ import click
 from investsim.cli.common import (
     backend,
     command_line,
+    err_console,
     jobs_option,
     lang_option,
     load,
@@ -80,6 +81,8 @@ def run(
     if reached and precision:
         print_precision(reached, precision, n)
     print_forecast(forecast, lang)
+    for warning in forecast.warnings:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     say(f"results written to {written}")
 
 

@@ -21,6 +21,11 @@ from investsim.model.project import LOG_COLUMNS
 from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
 from investsim.scenario.config import Scenario
 
+FIRST_YEAR_JUMP = 0.25
+"""A first-year median growth beyond ±25 % over ``last_observed`` is worth a warning: a
+city's investment rarely moves that much in a year, while a level in the wrong unit or a
+pipeline that counts other projects does."""
+
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 
 
@@ -124,6 +129,22 @@ class Forecast:
     def annual(self) -> pd.DataFrame:
         """The yearly summary, computed from ``replications``."""
         return annual_summary(self.replications)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a planner should look at before trusting the numbers (legal input, odd result)."""
+        out = []
+        last = self.scenario.config.last_observed
+        growth = self.replications.groupby("year")["growth"].median()
+        if last is not None and len(growth) and abs(float(growth.iloc[0])) > FIRST_YEAR_JUMP:
+            first = int(growth.index[0])
+            out.append(
+                f"the median growth of {first} over last_observed ({last.year}: {last.investment:g} "
+                f"{self.scenario.config.money_unit}) is {float(growth.iloc[0]):+.1%}: check that last_observed "
+                "and the scenario's level (sizes, arrival rates, background) are in the same unit and "
+                "count the same projects"
+            )
+        return out
 
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically, with its report in ``lang`` (``en`` or
