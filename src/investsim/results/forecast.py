@@ -149,7 +149,38 @@ class Forecast:
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically, with its report in ``lang`` (``en`` or
         ``zh``); returns its path."""
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang(={lang!r}) must be 'en' or 'zh'")
         return write_results(self, Path(out), lang)
+
+    def _median_investment(self) -> pd.Series:
+        return self.replications.groupby("year")["investment"].median()
+
+    def __repr__(self) -> str:
+        p50 = self._median_investment()
+        years = f"{int(p50.index[0])}-{int(p50.index[-1])}" if len(p50) else "no years"
+        span = f", investment P50 {p50.iloc[0]:,.1f} … {p50.iloc[-1]:,.1f}" if len(p50) else ""
+        reps = self.replications["replication"].nunique()
+        return (
+            f"Forecast({self.scenario.name!r}, {years}, {reps} replications, "
+            f"seed {self.manifest.get('seed')}{span} {self.scenario.config.money_unit})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The yearly P10 / P50 / P90 of investment and growth, for notebooks."""
+        a = self.annual.set_index("year")
+        table = pd.DataFrame(
+            {
+                f"investment P10 ({self.scenario.config.money_unit})": a["investment_p10"],
+                "P50": a["investment_p50"],
+                "P90": a["investment_p90"],
+                "growth P50": a["growth_p50"].map(lambda g: "" if pd.isna(g) else f"{g:+.1%}"),
+            }
+        )
+        head = (
+            f"<p><b>{self.scenario.name}</b>: {self.replications['replication'].nunique()} replications</p>"
+        )
+        return head + table.to_html(float_format=lambda x: f"{x:,.1f}")
 
 
 def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:

@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,6 +70,7 @@ def simulate(
     many were needed. Replication r is the same whatever the batches, so the result is
     that of a run of that many replications.
     """
+    _check_arguments(scenario, replications, seed, jobs, precision)
     c = scenario.config
     n = c.replications if replications is None else replications
     s = c.seed if seed is None else seed
@@ -121,6 +124,36 @@ def simulate(
         projects=project_frame(scenario, results) if project_log else None,
         manifest=manifest,
     )
+
+
+def _check_arguments(
+    scenario: object, replications: object, seed: object, jobs: object, precision: object
+) -> None:
+    """Refuse wrong arguments here, in Python's terms, rather than deep in numpy or SimPy."""
+    if not isinstance(scenario, Scenario):
+        hint = (
+            f": load it first, investsim.simulate(investsim.load_scenario({scenario!r}))"
+            if isinstance(scenario, (str, Path))
+            else ""
+        )
+        raise TypeError(
+            f"scenario must be a Scenario from investsim.load_scenario, got {type(scenario).__name__}{hint}"
+        )
+    for name, value, low in (("replications", replications, 1), ("seed", seed, 0)):
+        if value is None:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a whole number (int), got {type(value).__name__} {value!r}")
+        if not low <= value <= 2**63 - 1:
+            raise ValueError(f"{name}(={value}) must be between {low} and 2**63 - 1")
+    if not isinstance(jobs, Backend) and (
+        not isinstance(jobs, numbers.Integral) or isinstance(jobs, bool) or jobs < 1
+    ):
+        raise TypeError(f"jobs must be a number of worker processes >= 1 or a Backend, got {jobs!r}")
+    if precision is not None and (isinstance(precision, bool) or not isinstance(precision, numbers.Real)):
+        raise TypeError(
+            f"precision must be a share such as 0.005, got {type(precision).__name__} {precision!r}"
+        )
 
 
 PRECISION_STEP = 20

@@ -430,6 +430,13 @@ class Scenario:
         """The scenario's name."""
         return self.config.name
 
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"Scenario({c.name!r}, {c.start_year}-{c.start_year + c.horizon_years - 1}, "
+            f"{len(c.sectors)} sectors, {len(c.policies)} policies, from {self.source!r})"
+        )
+
     @property
     def years(self) -> list[int]:
         """Calendar years of the forecast."""

@@ -130,6 +130,14 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
     Raises :class:`ScenarioError` naming the file, line, key path and problem.
     """
+    if isinstance(overrides, (str, bytes)):
+        # a bare string would be read letter by letter
+        raise TypeError(
+            f"overrides must be a list of 'dotted.path=value' strings, e.g. [{overrides!r}], "
+            f"not the string {overrides!r}"
+        )
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be the scenario file's path (str or Path), got {type(path).__name__}")
     try:
         return _load_scenario(path, overrides)
     except RecursionError:

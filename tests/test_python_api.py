@@ -1,0 +1,95 @@
+"""The Python API at its boundary: wrong types get an error in Python's terms, objects show
+themselves briefly in a console and as a table in a notebook, and the package is typed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import investsim
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def forecast(baseline: investsim.Scenario) -> investsim.Forecast:
+    return investsim.simulate(baseline.with_overrides({"horizon_years": 3, "warmup_years": 1}), 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda s: investsim.simulate("file.yaml"), TypeError, r"investsim\.load_scenario\('file\.yaml'\)"),
+        (
+            lambda s: investsim.simulate(s, replications="20"),
+            TypeError,
+            "replications must be a whole number",
+        ),
+        (lambda s: investsim.simulate(s, replications=0), ValueError, r"replications\(=0\)"),
+        (lambda s: investsim.simulate(s, seed=-1), ValueError, r"seed\(=-1\) must be between 0"),
+        (lambda s: investsim.simulate(s, seed=1.5), TypeError, "seed must be a whole number"),
+        (lambda s: investsim.simulate(s, jobs=0), TypeError, "jobs must be a number of worker processes"),
+        (lambda s: investsim.simulate(s, precision="1%"), TypeError, "precision must be a share"),
+        (
+            lambda s: investsim.load_scenario(investsim.default_scenario_path(), "seed=7"),
+            TypeError,
+            r"a list of 'dotted.path=value' strings, e.g. \['seed=7'\]",
+        ),
+        (lambda s: investsim.load_scenario(42), TypeError, "path must be the scenario file's path"),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_arguments_are_refused_in_python_terms(
+    baseline: investsim.Scenario, call: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call(baseline)  # type: ignore[operator]
+
+
+def test_numpy_integers_are_whole_numbers(baseline: investsim.Scenario) -> None:
+    short = baseline.with_overrides({"horizon_years": 1})
+    f = investsim.simulate(short, replications=np.int64(2), seed=np.int64(3))
+    assert f.replications["replication"].nunique() == 2
+
+
+def test_save_refuses_an_unknown_language(forecast: investsim.Forecast, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"lang\(='fr'\) must be 'en' or 'zh'"):
+        forecast.save(tmp_path / "out", lang="fr")
+    assert not (tmp_path / "out").exists()
+
+
+def test_objects_show_themselves_briefly(baseline: investsim.Scenario, forecast: investsim.Forecast) -> None:
+    text = repr(baseline)
+    assert text.startswith("Scenario('liaoyuan-baseline', 2019-2028, 5 sectors, 0 policies")
+    assert len(text) < 200
+    shown = repr(forecast)
+    assert shown.startswith(
+        "Forecast('liaoyuan-baseline', 2019-2021, 3 replications, seed 1, investment P50 "
+    )
+    assert shown.endswith("亿元)")
+    assert len(shown) < 200
+    html = forecast._repr_html_()
+    assert "<table" in html
+    assert html.count("<tr") == 2 + 3  # two heading rows, one row a year
+    assert "investment P10 (亿元)" in html
+
+
+def test_a_typed_notebook_session_passes_mypy_strict() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            str(HERE / "typed" / "notebook_session.py"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=HERE.parent,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
