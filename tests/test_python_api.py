@@ -53,6 +53,7 @@ def test_numpy_integers_are_whole_numbers(baseline: investsim.Scenario) -> None:
     short = baseline.with_overrides({"horizon_years": 1})
     f = investsim.simulate(short, replications=np.int64(2), seed=np.int64(3))
     assert f.replications["replication"].nunique() == 2
+    assert type(f.manifest["seed"]) is int  # the manifest stays JSON
 
 
 def test_save_refuses_an_unknown_language(forecast: investsim.Forecast, tmp_path: Path) -> None:

@@ -72,8 +72,8 @@ def simulate(
     """
     _check_arguments(scenario, replications, seed, jobs, precision)
     c = scenario.config
-    n = c.replications if replications is None else replications
-    s = c.seed if seed is None else seed
+    n = c.replications if replications is None else int(replications)
+    s = c.seed if seed is None else int(seed)
     started = time.perf_counter()
     reached: dict[str, Any] | None = None
     if precision is None:
@@ -144,10 +144,10 @@ def _check_arguments(
             continue
         if not isinstance(value, numbers.Integral) or isinstance(value, bool):
             raise TypeError(f"{name} must be a whole number (int), got {type(value).__name__} {value!r}")
-        if not low <= value <= 2**63 - 1:
+        if not low <= int(value) <= 2**63 - 1:
             raise ValueError(f"{name}(={value}) must be between {low} and 2**63 - 1")
     if not isinstance(jobs, Backend) and (
-        not isinstance(jobs, numbers.Integral) or isinstance(jobs, bool) or jobs < 1
+        not isinstance(jobs, numbers.Integral) or isinstance(jobs, bool) or int(jobs) < 1
     ):
         raise TypeError(f"jobs must be a number of worker processes >= 1 or a Backend, got {jobs!r}")
     if precision is not None and (isinstance(precision, bool) or not isinstance(precision, numbers.Real)):
