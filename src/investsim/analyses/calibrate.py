@@ -245,6 +245,8 @@ def calibrate(
         "scenario_file": plan.source,
         "histories": list(plan.histories),
         "seed": plan.seed,
+        # history is fitted as a whole: the parameters hold from the first simulated day
+        "applied_from": "the whole simulation (warm-up included)",
         "replications_per_point": plan.replications,
         "design_points_per_round": plan.design_size,
         "holdout_years": plan.holdout_years,

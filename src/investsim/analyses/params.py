@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,3 +69,50 @@ def param_values(params: Sequence[Param], values: Sequence[float] | NDArray[np.f
     """The scenario values that give ``params`` these ``values`` (whole ones rounded), for
     :meth:`~investsim.scenario.config.Scenario.with_overrides`."""
     return {p.path: round(v) if p.whole else float(v) for p, v in zip(params, values, strict=True)}
+
+
+WHOLE_RUN = "whole"
+"""``--from whole``: the values hold over the whole simulation, warm-up years included."""
+
+
+def apply_from(base: Scenario, values: Mapping[str, Any], start: int | None) -> Scenario:
+    """``base`` with ``values`` in force from 1 January of ``start``, as one more timed
+    policy, so the years before it (the warm-up that builds the pipeline of the first
+    reported year) stay as they are; with ``start`` None, over the whole simulation.
+
+    A later policy of the scenario that sets the same key still takes over at its date."""
+    if start is None or not values:
+        return base.with_overrides(values)
+    policies = list(base.resolved.get("policies") or [])
+    varied = {"name": f"varied from {start}", "from": start, "set": dict(values)}
+    try:
+        return base.with_overrides({"policies": [*policies, varied]})
+    except InputError as e:
+        raise InputError(
+            f"{e} (the values are applied from {start} as a policy: a key a policy can't change "
+            f"needs --from {WHOLE_RUN})"
+        ) from None
+
+
+def parse_from(text: str | int | None, base: Scenario) -> int | None:
+    """``--from``: a year (default: the first reported year, start_year) or ``whole``."""
+    if text is None:
+        return base.config.start_year
+    if str(text).strip().lower() == WHOLE_RUN:
+        return None
+    try:
+        year = int(str(text))
+    except ValueError:
+        raise InputError(
+            f"--from {text!r}: give a year, e.g. {base.config.start_year}, or {WHOLE_RUN}"
+        ) from None
+    first = base.config.start_year - base.config.warmup_years
+    last = base.config.start_year + base.config.horizon_years - 1
+    if not first <= year <= last:
+        raise InputError(f"--from {year}: the simulation runs {first}-{last} (warm-up included)")
+    return year
+
+
+def from_text(start: int | None) -> str:
+    """How ``--from`` is said in manifests and printouts."""
+    return "the whole simulation (warm-up included)" if start is None else f"1 January {start}"

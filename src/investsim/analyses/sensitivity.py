@@ -25,7 +25,15 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
-from investsim.analyses.params import Param, check_param, param_values, parse_param
+from investsim.analyses.params import (
+    Param,
+    apply_from,
+    check_param,
+    from_text,
+    param_values,
+    parse_from,
+    parse_param,
+)
 from investsim.analyses.saving import save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
@@ -57,6 +65,8 @@ class SensitivityPlan:
     replications: int
     seed: int
     samples: int
+    start: int | None = None
+    """From when the parameters' values hold (None: the whole simulation)."""
 
 
 def plan_sensitivity(
@@ -68,6 +78,7 @@ def plan_sensitivity(
     replications: int = 10,
     seed: int | None = None,
     overrides: Sequence[str] = (),
+    start: int | str | None = None,
 ) -> SensitivityPlan:
     """Parse and check everything, draw the sample; ``InputError`` before anything runs.
 
@@ -110,9 +121,11 @@ def plan_sensitivity(
         if p.whole:
             x[:, j] = np.round(x[:, j])
     # validated values, not text: the file is read once
-    scenarios = [base.with_overrides(param_values(checked, row)) for row in x]
+    # from 1 January of start (default start_year: the warm-up is not rewritten)
+    applied = parse_from(start, base)
+    scenarios = [apply_from(base, param_values(checked, row), applied) for row in x]
     return SensitivityPlan(
-        str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n
+        str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n, applied
     )
 
 
@@ -232,6 +245,7 @@ def manifest_of(plan: SensitivityPlan) -> dict[str, Any]:
         "samples": plan.samples,
         "parameter_sets": len(plan.scenarios),
         "replications_per_set": plan.replications,
+        "applied_from": from_text(plan.start),
         "seed": plan.seed,
         "parameters": [
             {"path": p.path, "low": p.low, "high": p.high, "whole_numbers": p.whole} for p in plan.params

@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric, summarise
+from investsim.analyses.params import apply_from, from_text, parse_from
 from investsim.analyses.saving import FLOAT_FORMAT
 from investsim.errors import InputError
 from investsim.results.folders import write_file_atomic, write_report_or_warn
@@ -126,6 +127,8 @@ class SweepPlan:
     replications: int
     seed: int
     out: Path
+    start: int | None = None
+    """From when the points' values hold (None: the whole simulation)."""
 
     def missing(self) -> list[int]:
         """Points whose replications are not saved yet."""
@@ -140,9 +143,14 @@ def plan_sweep(
     replications: int | None = None,
     seed: int | None = None,
     overrides: Sequence[str] = (),
+    start: int | str | None = None,
 ) -> SweepPlan:
     """Parse the grids and metrics and load every point's scenario; ``InputError`` on any
-    problem, before anything runs."""
+    problem, before anything runs.
+
+    Each point's values are in force from 1 January of ``start`` (default: ``start_year``,
+    so the warm-up that builds the first year's pipeline is not rewritten), or over the
+    whole simulation with ``start="whole"``."""
     if not grids:
         raise InputError("give at least one --grid path=values")
     parsed = [parse_grid(g) for g in grids]
@@ -150,17 +158,20 @@ def plan_sweep(
     base = load_scenario(scenario, overrides)
     n = replications or base.config.replications
     s = base.config.seed if seed is None else seed
+    applied = parse_from(start, base)
     scenarios = []
     for point in points:
         try:  # validated values, not text: the file is read once
-            scenarios.append(base.with_overrides(point))
+            scenarios.append(apply_from(base, point, applied))
         except InputError as e:
             raise InputError(f"grid point {json.dumps(point, ensure_ascii=False)}: {e}") from None
     wanted = [
         parse_metric(m, base.years, metric_columns(base)) for m in (metrics or ["cumulative_investment"])
     ]
     keys = [point_key(scn, s, n) for scn in scenarios]
-    return SweepPlan(str(scenario), parsed, points, scenarios, keys, wanted, n, s, check_sweep_dir(out))
+    return SweepPlan(
+        str(scenario), parsed, points, scenarios, keys, wanted, n, s, check_sweep_dir(out), applied
+    )
 
 
 def run_sweep(
@@ -206,6 +217,7 @@ def run_sweep(
         "seed": plan.seed,
         "replications": plan.replications,
         "grid": dict(plan.grids),
+        "applied_from": from_text(plan.start),
         "points": len(plan.points),
         "points_run": len(todo),
         "points_reused": len(plan.points) - len(todo),

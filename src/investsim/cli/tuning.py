@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from investsim.analyses.metrics import METRIC_HELP
+from investsim.analyses.params import from_text
 from investsim.cli.common import (
     INTERRUPT_NOTE,
     analysis_options,
@@ -28,6 +29,15 @@ from investsim.cli.common import (
 )
 from investsim.cli.printing import print_calibration, print_sweep, print_tornado
 from investsim.results.folders import check_out_dir
+
+FROM_OPTION = click.option(
+    "--from",
+    "start",
+    metavar="YEAR|whole",
+    help="From when the varied values hold: a year (default: the scenario's start_year, so the "
+    "warm-up that builds the first year's pipeline is not rewritten) or 'whole' for the whole "
+    "simulation, warm-up included.",
+)
 
 
 @click.command()
@@ -50,6 +60,7 @@ from investsim.results.folders import check_out_dir
     help=f"Repeatable; the first ranks the points. {METRIC_HELP} (default: cumulative_investment).",
 )
 @out_option("Sweep folder (default: results/<name>-sweep).")
+@FROM_OPTION
 @analysis_options
 @lang_option
 @click.pass_context
@@ -61,6 +72,7 @@ def sweep(
     seed: int | None,
     metrics: tuple[str, ...],
     out: str | None,
+    start: str | None,
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
@@ -75,7 +87,8 @@ def sweep(
 
     name = load(scenario, overrides).name
     target = Path(out) if out else Path("results") / f"{name}-sweep"
-    plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides)
+    plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides, start)
+    say(f"values hold from {from_text(plan.start)}")
     missing = plan.missing()
     if len(missing) < len(plan.points):
         say(
@@ -106,6 +119,7 @@ def sweep(
 @replications_option(1, "Per parameter set.", default=10)
 @seed_option()
 @out_option("Folder (default: results/<name>-sensitivity).")
+@FROM_OPTION
 @analysis_options
 @lang_option
 def sensitivity(
@@ -117,6 +131,7 @@ def sensitivity(
     replications: int,
     seed: int | None,
     out: str | None,
+    start: str | None,
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
@@ -127,7 +142,8 @@ def sensitivity(
 
     name = load(scenario, overrides).name
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
-    plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides)
+    plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides, start)
+    say(f"parameter values hold from {from_text(plan.start)}")
     workers = backend(jobs, scheduler)
     sets = len(plan.scenarios)
     with progress(workers, f"{name}: {sets} parameter sets", sets * plan.replications) as advance:
@@ -183,6 +199,9 @@ def calibrate(
 
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")
+    say(
+        "the parameters are fitted over the whole simulation, warm-up included: it is the history being fitted"
+    )
     workers = backend(jobs, scheduler)
     total = (2 * plan.design_size + 1) * plan.replications
     with progress(workers, f"{plan.name}: calibrating", total) as advance:
