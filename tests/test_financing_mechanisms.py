@@ -89,3 +89,21 @@ def test_more_credit_is_a_lasting_gain_when_the_base_never_catches_up(tmp_path: 
     # 10 of 2026 on 1 January (built within the year), the credit run as they come (half
     # of their money is spent in 2027)
     assert np.cumsum(diff)[-1] == pytest.approx(25.0, abs=1e-9)
+
+
+def test_compare_says_when_a_difference_is_a_timing_shift(tmp_path: Path) -> None:
+    from investsim.analyses.compare import Run, compare_runs
+    from investsim.analyses.timing import timing_shift
+
+    # three replications (all alike: the pipeline is deterministic), so intervals exist
+    base = investsim.simulate(_pipeline(tmp_path, 15, None).scenario, 3, 1).replications
+    credit = investsim.simulate(_pipeline(tmp_path, 15, 40).scenario, 3, 1).replications
+    table = compare_runs(Run("base", 1, base), [Run("credit", 1, credit)])
+    text = timing_shift(table, "credit")
+    assert text is not None
+    assert text.startswith("timing shift: investment comes earlier. Above the base from 2020, below it in ")
+    assert "peaks at +15.0 in 2020 and is +0.0 by 2026" in text
+    # a lasting gain is not called a timing shift
+    lasting = investsim.simulate(_pipeline(tmp_path, 10, 40).scenario, 3, 1).replications
+    steady = investsim.simulate(_pipeline(tmp_path, 10, None).scenario, 3, 1).replications
+    assert timing_shift(compare_runs(Run("b", 1, steady), [Run("c", 1, lasting)]), "c") is None

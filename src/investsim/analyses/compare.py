@@ -26,6 +26,7 @@ import pandas as pd
 
 from investsim.analyses.attribution import attribute_policies, attribution_runs
 from investsim.analyses.saving import save_folder
+from investsim.analyses.timing import timing_shift
 from investsim.errors import InputError
 from investsim.results.stats import paired_difference, welch_difference
 from investsim.runs.runner import Backend
@@ -337,6 +338,7 @@ def run_comparison(
         "pairing": sorted(set(table["pairing"])),
         "window": list(plan.window) if plan.window else None,
         "money_unit": runs[0].money_unit or None,
+        "timing": {r.name: timing_shift(table, r.name) for r in runs[1:]},
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": package_versions(),
     }

@@ -143,6 +143,9 @@ def print_comparison(comparison: Comparison) -> None:
         yearly = rows[rows["period"].str.fullmatch(r"\d{4}")]
         view.add_row(escape(str(name)), rows["pairing"].iloc[0], *cells, _signed_years(yearly) or "none")
     out_console.print(view)
+    for name, text in (comparison.manifest.get("timing") or {}).items():
+        if text:
+            out_console.print(f"{name}: {text}", highlight=False, markup=False)
     for part in comparison.attributions:
         _print_attribution(part)
 

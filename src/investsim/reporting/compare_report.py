@@ -190,8 +190,14 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
     if attribution is not None:
         attribution = attribution.assign(period=lambda d: d["period"].astype(str))
     waterfalls = _waterfalls(attribution, labels) if attribution is not None else []
+    timing = [
+        f'<p class="note">{esc(name)}: {esc(text)}</p>'
+        for name, text in (manifest.get("timing") or {}).items()
+        if text
+    ]
     body = [
         _headline(comparison, inv, scenarios, labels),
+        *timing,
         heading(labels.word("charts")),
         figure(diff) if diff is not None else "",
         *(figure(c) for c in waterfalls),
