@@ -12,6 +12,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 import investsim
 from helpers import LIBRARY, run_cli
@@ -482,3 +483,53 @@ def test_a_first_year_far_from_last_observed_is_warned_about(tmp_path: Path) -> 
     )
     assert near.returncode == 0
     assert "warning" not in near.stderr
+
+
+def _financing_scenario(
+    tmp_path: Path, funding: dict[str, float], pool_sectors: list[str] | None = None
+) -> Path:
+    data: dict[str, object] = {
+        "name": "money",
+        "start_year": 2020,
+        "horizon_years": 2,
+        "sectors": {
+            "a": {
+                "size": {"dist": "fixed", "value": 1},
+                "construction": {"dist": "fixed", "value": 12},
+                "funding": funding,
+            },
+            "b": {"size": {"dist": "fixed", "value": 1}, "construction": {"dist": "fixed", "value": 12}},
+        },
+        "financing": {"sources": {"bank": {"supply": 10}, "bonds": {"supply": 5}}},
+    }
+    if pool_sectors is not None:
+        data["financing"]["guarantee_pool"] = {"capital": 1, "leverage": 5, "sectors": pool_sectors}  # type: ignore[index]
+    path = tmp_path / "money.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("typo", ["bamk", "bnak", "banks", "bonsd"])
+def test_a_misspelt_funding_source_is_refused_with_the_source_it_means(tmp_path: Path, typo: str) -> None:
+    with pytest.raises(
+        investsim.ScenarioError,
+        match=rf"sectors\.a\.funding names '{typo}', not a source of financing\.sources: did you mean",
+    ):
+        investsim.load_scenario(_financing_scenario(tmp_path, {"own": 0.8, typo: 0.2}))
+
+
+@pytest.mark.parametrize("other", ["own", "equity", "loans", "ppp"])
+def test_other_undeclared_sources_stay_unconstrained(tmp_path: Path, other: str) -> None:
+    scenario = investsim.load_scenario(_financing_scenario(tmp_path, {"bank": 0.5, other: 0.5}))
+    assert other in scenario.source_names
+
+
+def test_a_guarantee_pool_for_sectors_that_borrow_nothing_from_the_bank_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(
+        investsim.ScenarioError, match=r"borrow nothing from 'bank'.*the pool would do nothing"
+    ):
+        investsim.load_scenario(_financing_scenario(tmp_path, {"own": 1.0}, pool_sectors=["a", "b"]))
+    ok = investsim.load_scenario(
+        _financing_scenario(tmp_path, {"own": 0.5, "bank": 0.5}, pool_sectors=["a", "b"])
+    )
+    assert ok.config.financing.guarantee_pool is not None

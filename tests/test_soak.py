@@ -146,6 +146,18 @@ def funding(rng: np.random.Generator, names: list[str], must: list[str] | None =
     return {str(n): int(p) / 100 for n, p in zip(chosen, percent, strict=True)}
 
 
+def with_bank(shares: dict[str, float]) -> dict[str, float]:
+    """``shares`` with a bank share of at least 1 % (taken from the largest other share), so
+    that a sector a guarantee pool names borrows from the bank, as a valid pool needs."""
+    if shares.get("bank", 0.0) >= 0.01:
+        return shares
+    out = {**shares, "bank": shares.get("bank", 0.0)}
+    largest = max((k for k in out if k != "bank"), key=lambda k: out[k])
+    out[largest] = round(out[largest] - 0.01, 2)
+    out["bank"] = round(out["bank"] + 0.01, 2)
+    return out
+
+
 def spending(rng: np.random.Generator) -> Any:
     kind = rng.choice(["linear", "s_curve", "beta"])
     if kind == "beta":
@@ -261,7 +273,9 @@ def policy_change(
     if kind == "cancel":
         return f"sectors.{s}.cancel", cancel(rng)
     if kind == "funding":
-        return f"sectors.{s}.funding", funding(rng, ["own", *sources])
+        shares = funding(rng, ["own", *sources])
+        # a pool's sectors must keep borrowing from the bank (else the pool does nothing)
+        return f"sectors.{s}.funding", with_bank(shares) if has_pool else shares
     if kind == "spending":
         return f"sectors.{s}.spending", spending(rng)
     if kind == "supply":
@@ -324,9 +338,11 @@ def random_scenario(rng: np.random.Generator, name: str) -> tuple[dict[str, Any]
             "capital": _f(rng.uniform(0, 3)),
             "leverage": _f(rng.uniform(0, 10)),
             "sectors": [
-                str(x) for x in rng.choice(names, size=rng.integers(0, n_sectors + 1), replace=False)
+                str(x) for x in rng.choice(names, size=rng.integers(1, n_sectors + 1), replace=False)
             ],
         }
+        first = financing["guarantee_pool"]["sectors"][0]
+        sectors[first]["funding"] = with_bank(sectors[first].get("funding", {"own": 1.0}))
     if financing:
         data["financing"] = financing
     if rng.random() < 0.2:

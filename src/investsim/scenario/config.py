@@ -335,6 +335,13 @@ class ScenarioConfig(StrictModel):
                     f"financing.guarantee_pool.sectors names unknown sector(s) {unknown}; "
                     f"the scenario has {list(self.sectors)}"
                 )
+            if not any(self.sectors[s].funding.get("bank", 0.0) > 0 for s in gp.sectors):
+                raise ValueError(
+                    f"financing.guarantee_pool.sectors {gp.sectors} borrow nothing from 'bank' (their "
+                    "funding has no bank share), so the pool would do nothing: name a sector that "
+                    "borrows from the bank"
+                )
+        self._check_funding_names()
         self._check_project_count()
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
@@ -342,6 +349,22 @@ class ScenarioConfig(StrictModel):
                 f"start_year(={self.start_year})"
             )
         return self
+
+    def _check_funding_names(self) -> None:
+        """A funding source one letter away from a declared one is a typo: an undeclared
+        source is unconstrained, so a misspelt 'bamk' would be free money."""
+        declared = list(self.financing.sources)
+        for name, sector in self.sectors.items():
+            for source in sector.funding:
+                if source in declared:
+                    continue
+                near = [d for d in declared if _one_edit_apart(source, d)]
+                if near:
+                    raise ValueError(
+                        f"sectors.{name}.funding names {source!r}, not a source of financing.sources: "
+                        f"did you mean {near[0]!r}? (a source not declared there is unconstrained: "
+                        f"declare {source!r} under financing.sources if it is another source)"
+                    )
 
     def expected_projects(self) -> dict[str, float]:
         """Expected new projects per replication of each sector, over warm-up and horizon."""
@@ -488,3 +511,20 @@ class Scenario:
         for cfg in (self.config, *(ch.config for ch in self.changes)):
             names.update(dict.fromkeys(cfg.financing.sources))
         return list(names)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one substitution, insertion, deletion or swap of
+    neighbours (names of three letters or more: 'own' and 'bond' are not typos of each other)."""
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
