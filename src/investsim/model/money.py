@@ -294,11 +294,12 @@ class MoneyDesk:
             self._wake_when_room(j, need)
 
     def _wake_when_room(self, j: int, need: float) -> None:
-        ledger = self.sources[j].ledger
+        source = self.sources[j]
+        ledger, years, ceiling = source.ledger, source.terms.repayment_years, source.terms.debt_ceiling
         assert ledger is not None
-        if ledger.repayment_years is None or ledger.ceiling is None:
+        if years is None or ceiling is None:
             return  # nothing is ever repaid: the room never grows
-        at = ledger.time_outstanding_falls_to(self.env.now, ledger.ceiling - need)
+        at = ledger.time_outstanding_falls_to(self.env.now, ceiling - need, years)
         at = max(at, self.env.now + 1e-9)  # never wake at the same moment again
         if at < ledger.wake_at:
             ledger.wake_at = at

@@ -29,13 +29,12 @@ class SourceTerms:
 
 class DebtLedger:
     """Every commitment of one source, so that a debt ceiling on the outstanding amount
-    (repaid linearly over ``repayment_years``) can be enforced, even one a policy sets later."""
+    (repaid linearly over ``repayment_years``) can be enforced, even one a policy sets later.
+    The ceiling and repayment period are the source's terms in force, passed in."""
 
-    __slots__ = ("amounts", "ceiling", "repayment_years", "room_cache", "times", "wake_at")
+    __slots__ = ("amounts", "room_cache", "times", "wake_at")
 
-    def __init__(self, ceiling: float | None, repayment_years: float | None) -> None:
-        self.ceiling = ceiling
-        self.repayment_years = repayment_years
+    def __init__(self) -> None:
         self.times: list[float] = []
         self.amounts: list[float] = []
         self.wake_at = math.inf  # when the desk will next look again because of repayments
@@ -46,41 +45,39 @@ class DebtLedger:
         self.times.append(at)
         self.amounts.append(amount)
 
-    def outstanding(self, at: float) -> float:
-        """What is still owed at time ``at``."""
+    def outstanding(self, at: float, years: float | None) -> float:
+        """What is still owed at time ``at`` (``years``: the repayment period, None: never)."""
         if not self.amounts:
             return 0.0
         x = np.asarray(self.amounts)
-        years = self.repayment_years
         if years is None:
             return float(x.sum())
         t = np.asarray(self.times)
         return float((x * np.clip(1 - (at - t) / years, 0.0, 1.0)).sum())
 
-    def room(self, now: float) -> float:
-        """How much more may be committed now under the ceiling (inf without one)."""
-        ceiling = self.ceiling
+    def room(self, now: float, terms: SourceTerms) -> float:
+        """How much more may be committed now under ``terms``' ceiling (inf without one)."""
+        ceiling = terms.debt_ceiling
         if ceiling is None:
             return math.inf
         # the outstanding amount changes only with time and new commitments: cache it
-        key = (now, len(self.amounts), ceiling, self.repayment_years)
+        key = (now, len(self.amounts), ceiling, terms.repayment_years)
         cached = self.room_cache
         if cached is not None and cached[0] == key:
             return cached[1]
         # a hair of tolerance: repayments computed in floating point must not leave a
         # project one rounding error short of the room it is waiting for
-        room = ceiling * (1 + 1e-9) - self.outstanding(now)
+        room = ceiling * (1 + 1e-9) - self.outstanding(now, terms.repayment_years)
         self.room_cache = (key, room)
         return room
 
-    def time_outstanding_falls_to(self, now: float, target: float) -> float:
-        """The first time from ``now`` on when the outstanding amount is <= ``target``.
+    def time_outstanding_falls_to(self, now: float, target: float, years: float) -> float:
+        """The first time from ``now`` on when the outstanding amount is <= ``target``,
+        commitments being repaid over ``years``.
 
         Each commitment x made at t0 is outstanding x (1 - (t - t0) / years) until it is
         repaid at t0 + years, so the total is piecewise linear between repayment dates.
         """
-        years = self.repayment_years
-        assert years is not None
         x = np.asarray(self.amounts)
         ends = np.asarray(self.times) + years
         live = (ends > now) & (x > 0)
@@ -124,7 +121,7 @@ class FundingSource:
         self.full = self.supply_in(0)
         self.remaining = self.full
         # every commitment when a debt ceiling is or will be set; otherwise none is kept
-        self.ledger = DebtLedger(terms.debt_ceiling, terms.repayment_years) if track_debt else None
+        self.ledger = DebtLedger() if track_debt else None
         self.supplied = [0.0] * years
         self.demanded = [0.0] * years
         self.committed = [0.0] * years
@@ -146,11 +143,11 @@ class FundingSource:
         if self.terms.debt_ceiling is None:
             return self.remaining
         assert self.ledger is not None
-        return min(self.remaining, self.ledger.room(now))
+        return min(self.remaining, self.ledger.room(now, self.terms))
 
     def room(self, now: float) -> float:
         """Room under the debt ceiling now (inf without one)."""
-        return math.inf if self.ledger is None else self.ledger.room(now)
+        return math.inf if self.ledger is None else self.ledger.room(now, self.terms)
 
     def refill(self, year: int) -> None:
         """1 January: this year's supply, unused money of last year lost."""
@@ -173,9 +170,6 @@ class FundingSource:
         self.full = new_full
         if terms.debt_ceiling is not None and self.ledger is None:
             raise ModelCheckError("a debt ceiling was set on a desk that does not track commitments")
-        if self.ledger is not None:
-            self.ledger.ceiling = terms.debt_ceiling
-            self.ledger.repayment_years = terms.repayment_years
 
     def check(self) -> None:
         """Self-check: the source never went below zero."""
