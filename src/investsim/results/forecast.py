@@ -8,7 +8,9 @@ median growth is a median of growths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,46 @@ def annual_summary(replications: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+LONG_COLUMNS = ("replication", "year", "metric", "sector", "source", "stage", "value", "unit")
+"""Columns of :meth:`Forecast.to_long`."""
+
+_MEMBER_COLUMN = {"sector": "sector", "source": "source", "stage": "stage", "cancel_stage": "stage"}
+
+
+def metric_name(template: str) -> str:
+    """A registry name without its family member: ``investment_sector_{sector}`` ->
+    ``investment_sector``, ``{stage}_wait_months`` -> ``wait_months``."""
+    return re.sub(r"_\{\w+\}_", "_", re.sub(r"^\{\w+\}_|_\{\w+\}$", "", template))
+
+
+def long_table(replications: pd.DataFrame) -> pd.DataFrame:
+    """``replications`` (one row per replication and year) as one value per row, with the
+    sector, source or stage a column is about in columns of their own (see
+    :meth:`Forecast.to_long`)."""
+    value_columns = [c for c in replications.columns if c not in ("replication", "year")]
+    long = replications.melt(id_vars=["replication", "year"], value_vars=value_columns, var_name="column")
+    described = {}
+    for name in value_columns:
+        found = columns.find(name)
+        if found is None:
+            raise ValueError(f"column(={name!r}) is not in the column registry")
+        column, member = found
+        parts = {
+            "metric": metric_name(column.name),
+            "sector": "",
+            "source": "",
+            "stage": "",
+            "unit": column.unit,
+        }
+        for fld, value in member.items():
+            parts[_MEMBER_COLUMN[fld]] = value
+        described[name] = parts
+    about = pd.DataFrame.from_dict(described, orient="index")
+    long = long.join(about, on="column").drop(columns="column")
+    long["value"] = long["value"].astype(float)
+    return long[list(LONG_COLUMNS)].sort_values(["replication", "year"], kind="stable", ignore_index=True)
+
+
 def project_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame | None:
     """One row per project and replication (times in years since the start), if logged."""
     frames = []
@@ -116,19 +158,74 @@ def project_frame(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-@dataclass
 class Forecast:
-    """A finished run: the scenario, its tidy tables and the manifest describing the run."""
+    """A finished run: the scenario, its tidy tables and the manifest describing the run.
 
-    scenario: Scenario
-    replications: pd.DataFrame
-    projects: pd.DataFrame | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
+    A forecast cannot be changed after it is made, so its tables always match its manifest:
+    ``replications``, ``projects`` and ``manifest`` give copies (pandas copy-on-write makes
+    the table copies cheap until they are written to), and ``annual`` is computed once.
+    Edit a copy freely: ``df = fc.replications; df["investment"] *= 2`` leaves ``fc`` as it was.
+    """
+
+    _scenario: Scenario
+    _replications: pd.DataFrame
+    _projects: pd.DataFrame | None
+    _manifest: dict[str, Any]
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: pd.DataFrame,
+        projects: pd.DataFrame | None = None,
+        manifest: dict[str, Any] | None = None,
+    ) -> None:
+        object.__setattr__(self, "_scenario", scenario)
+        object.__setattr__(self, "_replications", replications.copy())
+        object.__setattr__(self, "_projects", None if projects is None else projects.copy())
+        object.__setattr__(self, "_manifest", copy.deepcopy(dict(manifest or {})))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Forecast cannot be changed (setting {name!r}): make a new one")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a Forecast cannot be changed (deleting {name!r})")
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario that was run (itself frozen)."""
+        return self._scenario
+
+    @property
+    def replications(self) -> pd.DataFrame:
+        """One row per replication and year (a copy: editing it leaves the forecast as it was)."""
+        return self._replications.copy(deep=False)
+
+    @property
+    def projects(self) -> pd.DataFrame | None:
+        """One row per project and replication, if the run kept the project log (a copy)."""
+        return None if self._projects is None else self._projects.copy(deep=False)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """What was run, how and with what (a copy)."""
+        return copy.deepcopy(self._manifest)
+
+    @functools.cached_property
+    def _annual(self) -> pd.DataFrame:
+        return annual_summary(self._replications)
 
     @property
     def annual(self) -> pd.DataFrame:
-        """The yearly summary, computed from ``replications``."""
-        return annual_summary(self.replications)
+        """The yearly summary, computed from ``replications`` once (a copy)."""
+        return self._annual.copy(deep=False)
+
+    def to_long(self) -> pd.DataFrame:
+        """The replications as one value per row: ``replication``, ``year``, ``metric``
+        (the output without its sector, source or stage: ``investment_sector``, ``wait_months``,
+        ...), ``sector``, ``source``, ``stage``, ``value`` (the parts a metric does not have
+        are empty), and ``unit``. For example the investment of industry in 2021 is the row
+        with ``metric == "investment_sector"``, ``sector == "industry"``, ``year == 2021``."""
+        return long_table(self._replications)
 
     @property
     def warnings(self) -> list[str]:
