@@ -343,3 +343,18 @@ def test_the_chart_stacks_the_sectors_up_to_each_years_difference(
         # gains stacked from 0 up, losses from 0 down: the stacks end at their sums
         assert max([0.0, *(y + h for y, h in parts)]) == pytest.approx(gains, abs=1e-9)
         assert min([0.0, *(y + h for y, h in parts)]) == pytest.approx(losses, abs=1e-9)
+
+
+def test_years_whose_interval_excludes_0_carry_their_sign_in_order() -> None:
+    from investsim.analyses.explain import signed_years
+    from investsim.cli.printing import _signed_years
+
+    years = pd.DataFrame(
+        {
+            "period": ["2027", "2020", "2021", "2024"],
+            "diff_ci_low": [-9.0, 1.0, 0.5, -3.0],
+            "diff_ci_high": [-2.0, 4.0, 2.0, 2.0],
+        }
+    )
+    assert signed_years(years) == [("2020", "+"), ("2021", "+"), ("2027", "−")]
+    assert _signed_years(years) == "2020 +, 2021 +, 2027 −"
