@@ -227,6 +227,7 @@ def test_a_backlog_brought_forward_is_a_timing_shift_with_equal_cumulative_start
     assert later.text().startswith(
         "timing shift: investment comes later. Below the base from 2020, above it in "
     )
+    assert ": other then starts projects the base has already started." in later.text()
     assert "bottoms out at -15.0 in 2020 and is +0.0 by 2026" in later.text()
 
 

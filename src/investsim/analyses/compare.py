@@ -115,22 +115,29 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     }
 
 
-def _per_replication(
-    df: pd.DataFrame, metric: str, years: list[int] | None, over_years: str = "sum"
-) -> np.ndarray:
-    """One value per replication: the metric in one year, or over ``years`` summed
-    (``over_years="sum"``) or averaged, skipping years without a value (``"mean"``). A
-    column the table lacks (a sector or source the scenario does not have) is 0 for a
-    sum and unknown for a mean."""
-    if years is None:
-        raise ValueError("years(=None) must be given.")
-    rows = df[df["year"].isin(years)]
-    if metric not in df.columns:
-        count = rows["replication"].nunique()
-        return np.zeros(count) if over_years == "sum" else np.full(count, np.nan)
-    grouped = rows.groupby("replication")[metric]
-    values = grouped.sum(min_count=1) if over_years == "sum" else grouped.mean()
-    return values.sort_index().to_numpy(dtype=float)
+class _PerReplication:
+    """One value per replication of a replications table's metrics in a period: the
+    metric in one year, or over the period's years summed (``over_years="sum"``) or
+    averaged, skipping years without a value (``"mean"``). Each period's rows are grouped
+    once; each column is aggregated on its own (as pandas sums one column, to the last
+    bit). A column the table lacks (a sector or source the scenario does not have) is 0
+    for a sum and unknown for a mean."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._groups: dict[str, Any] = {}
+
+    def __call__(self, metric: str, period: tuple[str, list[int]], over_years: str = "sum") -> np.ndarray:
+        label, years = period
+        if label not in self._groups:
+            self._groups[label] = self.df[self.df["year"].isin(years)].groupby("replication", sort=True)
+        grouped = self._groups[label]
+        if metric not in self.df.columns:
+            count = grouped.ngroups
+            return np.zeros(count) if over_years == "sum" else np.full(count, np.nan)
+        column = grouped[metric]
+        values = column.sum(min_count=1) if over_years == "sum" else column.mean()
+        return values.to_numpy(dtype=float)
 
 
 def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = None) -> pd.DataFrame:
@@ -150,31 +157,31 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
     if window is not None:
         periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
     seen: dict[str, int] = {}
+    of_base = _PerReplication(base.replications)
     for other in others:
+        of_other = _PerReplication(other.replications)
         paired = is_paired(base, other)
         # scenarios with the same name (e.g. two runs of one file) stay apart in the table
         seen[other.name] = seen.get(other.name, 0) + 1
         name = other.name if seen[other.name] == 1 else f"{other.name} ({seen[other.name]})"
         pairing = "paired" if paired else "unpaired"
-        for label, span in periods:
+        for period in periods:
             for metric in METRICS:
-                if metric == "growth" and len(span) > 1:
+                if metric == "growth" and len(period[1]) > 1:
                     continue  # growths do not add up over years
-                b = _per_replication(base.replications, metric, span)
-                o = _per_replication(other.replications, metric, span)
                 tags = {"breakdown": HEADLINE, "measure": metric, "item": ALL}
                 rows.append(
-                    {"scenario": name, "pairing": pairing, "period": label, "metric": metric, **tags}
-                    | _row(b, o, paired)
+                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": metric, **tags}
+                    | _row(of_base(metric, period), of_other(metric, period), paired)
                 )
         # by item, then period: each item's years read down one block of the file
         for part in breakdown_metrics([*base.replications.columns, *other.replications.columns]):
             tags = {"breakdown": part.breakdown, "measure": part.measure, "item": part.item}
-            for label, span in periods:
-                b = _per_replication(base.replications, part.metric, span, part.over_years)
-                o = _per_replication(other.replications, part.metric, span, part.over_years)
+            for period in periods:
+                b = of_base(part.metric, period, part.over_years)
+                o = of_other(part.metric, period, part.over_years)
                 rows.append(
-                    {"scenario": name, "pairing": pairing, "period": label, "metric": part.metric, **tags}
+                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": part.metric, **tags}
                     | _row(b, o, paired)
                 )
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -70,11 +70,14 @@ class TimingShift:
         """The sentence ``compare`` prints, and keeps in its manifest under ``timing``."""
         above, below = ("above", "below") if self.direction == "earlier" else ("below", "above")
         then = ", ".join(map(str, self.then_years))
-        verb = "has already started" if self.direction == "earlier" else "has not started yet"
+        # in the later years, the side that started first has fewer projects left to start
+        first, second = (
+            ("the base", self.scenario) if self.direction == "earlier" else (self.scenario, "the base")
+        )
         out = (
             f"timing shift: investment comes {self.direction}. {above.capitalize()} the base from "
-            f"{self.first_years[0]}, {below} it in {then}: the base then starts projects "
-            f"{self.scenario} {verb}. The cumulative difference "
+            f"{self.first_years[0]}, {below} it in {then}: {first} then starts projects "
+            f"{second} has already started. The cumulative difference "
             f"{'peaks' if self.direction == 'earlier' else 'bottoms out'} at {self.peak:+,.1f} in "
             f"{self.peak_at} and is {self.final:+,.1f} by {self.last}"
         )
