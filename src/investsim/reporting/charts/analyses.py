@@ -237,6 +237,8 @@ def explanation_chart(
         top.set_ylabel(labels.t("diff_axis") if unit else labels.t("explain_axis_nounit"))
         top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         money_ticks(top)
+        of_scenario = comparison[comparison["scenario"].astype(str) == scenario]
+        constrained = bool((of_scenario["measure"] == "committed").any())
         for ax, data, key, names in (
             (left, committed, "explain_committed", "source"),
             (right, waits, "explain_waits", "stage"),
@@ -255,16 +257,12 @@ def explanation_chart(
             ax.set_title(labels.t(key), loc="left", fontsize=12)
             if len(data.columns):
                 ax.legend(loc="best", fontsize=9)
-            else:
+            else:  # nothing to draw: say why, and no scale
+                none = "explain_no_sources" if names == "source" and not constrained else "explain_same"
                 ax.text(
-                    0.5,
-                    0.5,
-                    labels.t("explain_same"),
-                    ha="center",
-                    va="center",
-                    transform=ax.transAxes,
-                    color=GREY,
+                    0.5, 0.5, labels.t(none), ha="center", va="center", transform=ax.transAxes, color=GREY
                 )
+                ax.set_yticks([])
             year_ticks(ax, years)
             ax.tick_params(axis="x", labelsize=9, labelrotation=90 if len(years) > 8 else 0)
         money_ticks(left)
