@@ -49,7 +49,7 @@ def test_charts_are_slide_sized_and_not_blank(folders: dict[str, Path]) -> None:
 
     assert {p.stem for p in (folders["run"] / "charts").glob("*.png")} == RUN_CHARTS
     expected = {
-        "compare": {"difference", "waterfall_1_total", "waterfall_1_2020_2021"},
+        "compare": {"difference", "waterfall_1_total", "waterfall_1_2020_2021", "explanation_1"},
         "sweep": {"sweep", "sweep_2"},  # one chart per metric
         "sweep1": {"sweep"},
         "sensitivity": {"tornado"},

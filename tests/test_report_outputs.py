@@ -49,12 +49,9 @@ def test_compare_shows_same_not_a_probability_where_identical(folders: dict[str,
         assert rows[year][-1] == "same", rows[year]
     for r in inv[~inv.index.isin(same.index)].itertuples():
         assert rows[r.period][-1].endswith("%"), rows[r.period]
-    # the years whose interval excludes 0, with their sign
-    higher = inv[inv["diff_ci_low"] > 0]["period"].tolist()
-    lower = inv[inv["diff_ci_high"] < 0]["period"].tolist()
-    expected = "; ".join(
-        [f"higher: {', '.join(higher)}"] * bool(higher) + [f"lower: {', '.join(lower)}"] * bool(lower)
-    )
+    # the years whose interval excludes 0, in order, each with its sign
+    sure = inv[(inv["diff_ci_low"] > 0) | (inv["diff_ci_high"] < 0)].sort_values("period")
+    expected = ", ".join(f"{r.period} {'+' if r.diff_ci_low > 0 else '−'}" for r in sure.itertuples())
     assert headline[-1] == expected
 
 
@@ -68,7 +65,7 @@ def test_years_excluding_zero_carry_their_sign() -> None:
             "diff_ci_high": [4.0, 2.0, -1.0, 2.0],
         }
     )
-    assert signed_years(years, Labels("en")) == "higher: 2020, 2023; lower: 2022"
+    assert signed_years(years, Labels("en")) == "2020 +, 2022 −, 2023 +"
     assert signed_years(years.iloc[[1]], Labels("en")) == ""
 
 

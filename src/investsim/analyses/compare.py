@@ -25,6 +25,14 @@ import numpy as np
 import pandas as pd
 
 from investsim.analyses.attribution import attribute_policies, attribution_runs
+from investsim.analyses.explain import (
+    ALL,
+    HEADLINE,
+    Explanation,
+    breakdown_metrics,
+    explain,
+    explanation_lines,
+)
 from investsim.analyses.saving import save_folder
 from investsim.analyses.timing import timing_shift
 from investsim.errors import InputError
@@ -41,6 +49,9 @@ COLUMNS = (
     "pairing",
     "period",
     "metric",
+    "breakdown",
+    "measure",
+    "item",
     "base_mean",
     "other_mean",
     "diff_mean",
@@ -104,18 +115,40 @@ def _row(base: np.ndarray, other: np.ndarray, paired: bool) -> dict[str, float]:
     }
 
 
-def _per_replication(df: pd.DataFrame, metric: str, years: list[int] | None) -> np.ndarray:
-    """One value per replication: the metric in one year, or summed over ``years``."""
-    if years is None:
-        raise ValueError("years(=None) must be given.")
-    rows = df[df["year"].isin(years)]
-    return rows.groupby("replication")[metric].sum(min_count=1).sort_index().to_numpy(dtype=float)
+class _PerReplication:
+    """One value per replication of a replications table's metrics in a period: the
+    metric in one year, or over the period's years summed (``over_years="sum"``) or
+    averaged, skipping years without a value (``"mean"``). Each period's rows are grouped
+    once; each column is aggregated on its own (as pandas sums one column, to the last
+    bit). A column the table lacks (a sector or source the scenario does not have) is 0
+    for a sum and unknown for a mean."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._groups: dict[str, Any] = {}
+
+    def __call__(self, metric: str, period: tuple[str, list[int]], over_years: str = "sum") -> np.ndarray:
+        label, years = period
+        if label not in self._groups:
+            self._groups[label] = self.df[self.df["year"].isin(years)].groupby("replication", sort=True)
+        grouped = self._groups[label]
+        if metric not in self.df.columns:
+            count = grouped.ngroups
+            return np.zeros(count) if over_years == "sum" else np.full(count, np.nan)
+        column = grouped[metric]
+        values = column.sum(min_count=1) if over_years == "sum" else column.mean()
+        return values.to_numpy(dtype=float)
 
 
 def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = None) -> pd.DataFrame:
     """The comparison table: one row per other scenario, period and metric.
 
-    ``period`` is a year, ``total`` (the whole horizon) or ``Y1-Y2`` (the window).
+    ``period`` is a year, ``total`` (the whole horizon) or ``Y1-Y2`` (the window). The
+    headline metrics (:data:`METRICS`; ``breakdown`` is ``total``, ``item`` ``all``) come
+    first, each period in turn; then, item by item, the breakdown metrics
+    (:data:`~investsim.analyses.explain.BREAKDOWNS`: by sector, funding source and stage),
+    with ``breakdown``, ``measure`` and ``item`` saying which part of the difference the
+    row is.
     """
     rows = []
     years = sorted(int(y) for y in base.replications["year"].unique())
@@ -124,26 +157,32 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
     if window is not None:
         periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
     seen: dict[str, int] = {}
+    of_base = _PerReplication(base.replications)
     for other in others:
+        of_other = _PerReplication(other.replications)
         paired = is_paired(base, other)
         # scenarios with the same name (e.g. two runs of one file) stay apart in the table
         seen[other.name] = seen.get(other.name, 0) + 1
         name = other.name if seen[other.name] == 1 else f"{other.name} ({seen[other.name]})"
-        for label, span in periods:
+        pairing = "paired" if paired else "unpaired"
+        for period in periods:
             for metric in METRICS:
-                if metric == "growth" and len(span) > 1:
+                if metric == "growth" and len(period[1]) > 1:
                     continue  # growths do not add up over years
-                b = _per_replication(base.replications, metric, span)
-                o = _per_replication(other.replications, metric, span)
-                stats_ = _row(b, o, paired)
+                tags = {"breakdown": HEADLINE, "measure": metric, "item": ALL}
                 rows.append(
-                    {
-                        "scenario": name,
-                        "pairing": "paired" if paired else "unpaired",
-                        "period": label,
-                        "metric": metric,
-                        **stats_,
-                    }
+                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": metric, **tags}
+                    | _row(of_base(metric, period), of_other(metric, period), paired)
+                )
+        # by item, then period: each item's years read down one block of the file
+        for part in breakdown_metrics([*base.replications.columns, *other.replications.columns]):
+            tags = {"breakdown": part.breakdown, "measure": part.measure, "item": part.item}
+            for period in periods:
+                b = of_base(part.metric, period, part.over_years)
+                o = of_other(part.metric, period, part.over_years)
+                rows.append(
+                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": part.metric, **tags}
+                    | _row(b, o, paired)
                 )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -286,6 +325,13 @@ class Comparison:
     attributions: list[pd.DataFrame] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def explanation(self, scenario: str | None = None, period: str = "total") -> Explanation | None:
+        """Where ``scenario``'s difference from the base comes from in ``period`` (default:
+        the first other scenario, over the horizon): by sector, funding source and stage
+        (see :func:`~investsim.analyses.explain.explain`)."""
+        name = scenario if scenario is not None else str(self.table["scenario"].iloc[0])
+        return explain(self.table, name, period)
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically (``comparison.csv``, ``attribution.csv``
         with attributions, ``manifest.json``), then its report in ``lang``; returns its
@@ -294,6 +340,13 @@ class Comparison:
         if self.attributions:
             tables["attribution.csv"] = pd.concat(self.attributions, ignore_index=True)
         return save_folder(out, tables, self.manifest, lang)
+
+
+def _explanation(table: pd.DataFrame, scenario: str, unit: str) -> list[str]:
+    """The lines naming the largest contributors to ``scenario``'s difference over the
+    horizon (see :func:`~investsim.analyses.explain.explanation_lines`)."""
+    found = explain(table, scenario)
+    return explanation_lines(found, unit) if found is not None else []
 
 
 def run_comparison(
@@ -329,6 +382,8 @@ def run_comparison(
             )
             part.insert(0, "scenario", run.name)
             parts.append(part)
+    # as the table names them (two runs of one file are told apart there)
+    names = list(dict.fromkeys(table["scenario"].astype(str)))
     manifest = {
         "command": list(command) if command is not None else None,
         "base": runs[0].name,
@@ -338,7 +393,8 @@ def run_comparison(
         "pairing": sorted(set(table["pairing"])),
         "window": list(plan.window) if plan.window else None,
         "money_unit": runs[0].money_unit or None,
-        "timing": {r.name: timing_shift(table, r.name) for r in runs[1:]},
+        "timing": {name: timing_shift(table, name) for name in names},
+        "explanation": {name: _explanation(table, name, runs[0].money_unit) for name in names},
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": package_versions(),
     }

@@ -146,20 +146,19 @@ def print_comparison(comparison: Comparison) -> None:
     for name, text in (comparison.manifest.get("timing") or {}).items():
         if text:
             out_console.print(f"{name}: {text}", highlight=False, markup=False)
+    for lines in (comparison.manifest.get("explanation") or {}).values():
+        for line in lines:
+            out_console.print(line, highlight=False, markup=False)
     for part in comparison.attributions:
         _print_attribution(part)
 
 
 def _signed_years(yearly: pd.DataFrame) -> str:
-    """The years whose interval excludes 0, by sign: ``higher: 2020, 2021; lower: 2024``."""
-    parts = []
-    for word, sure in (
-        ("higher", yearly[yearly["diff_ci_low"] > 0]),
-        ("lower", yearly[yearly["diff_ci_high"] < 0]),
-    ):
-        if len(sure):
-            parts.append(f"{word}: {', '.join(sure['period'].astype(str))}")
-    return "; ".join(parts)
+    """The years whose interval excludes 0, in order, each with the sign of its
+    difference: ``2020 +, 2021 +, 2027 −``."""
+    from investsim.analyses.explain import signed_years
+
+    return ", ".join(f"{year} {sign}" for year, sign in signed_years(yearly))
 
 
 def _print_attribution(part: pd.DataFrame) -> None:

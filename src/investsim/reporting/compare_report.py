@@ -12,8 +12,10 @@ from typing import Any
 import pandas as pd
 
 from investsim import columns
+from investsim.analyses import explain
+from investsim.analyses.timing import TimingShift, detect_timing_shift
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
-from investsim.reporting.charts import difference_chart, waterfall_chart
+from investsim.reporting.charts import difference_chart, explanation_chart, waterfall_chart
 from investsim.reporting.charts.analyses import identical
 from investsim.reporting.html import esc, figure, heading, num, page, pct, table
 from investsim.reporting.labels import Labels
@@ -30,17 +32,14 @@ def _prob_text(r: Any, labels: Labels) -> str:
     return esc(labels.word("same")) if identical(r) else pct(r["prob_other_higher"], 0, False)
 
 
+def _joined(items: list[str], labels: Labels) -> str:
+    return ("、" if labels.zh else ", ").join(items)
+
+
 def signed_years(years: pd.DataFrame, labels: Labels) -> str:
-    """The years whose 95% interval excludes 0, by sign: ``higher: 2020, 2021; lower:
-    2024`` ("" for none)."""
-    higher = years[years["diff_ci_low"] > 0]["period"].astype(str).tolist()
-    lower = years[years["diff_ci_high"] < 0]["period"].astype(str).tolist()
-    parts = [
-        labels.word(key, years=", ".join(found))
-        for key, found in (("higher_in", higher), ("lower_in", lower))
-        if found
-    ]
-    return "; ".join(parts)
+    """The years whose 95% interval excludes 0, in order, each with the sign of its
+    difference: ``2020 +, 2021 +, 2027 −`` ("" for none)."""
+    return _joined([f"{year} {sign}" for year, sign in explain.signed_years(years)], labels)
 
 
 def _metric_heading(metric: str, labels: Labels) -> str:
@@ -154,6 +153,121 @@ def _attribution_tables(attribution: pd.DataFrame, labels: Labels) -> list[str]:
     return out
 
 
+def _signed(value: float | None) -> str:
+    """A signed number with one decimal, "+0.0" for a rounded 0."""
+    return num(round(float(value or 0.0), 1) + 0.0, 1, True)
+
+
+def timing_text(shift: TimingShift, labels: Labels) -> str:
+    """The timing-shift note of a scenario, worded (the terminal's sentence in English)."""
+    out = [
+        labels.word(
+            f"timing_{shift.direction}",
+            first=shift.first_years[0],
+            then=_joined([str(y) for y in shift.then_years], labels),
+            scenario=shift.scenario,
+            peak=_signed(shift.peak),
+            peak_at=shift.peak_at,
+            final=_signed(shift.final),
+            last=shift.last,
+        )
+    ]
+    if shift.starts_final is not None:
+        starts = f"{_signed(shift.starts_final)} ({_signed(shift.starts_low)} … {_signed(shift.starts_high)})"
+        if shift.complete:
+            direction = labels.word(shift.direction)
+            out.append(labels.word("timing_same_starts", last=shift.last, starts=starts, direction=direction))
+        else:
+            out.append(labels.word("timing_starts_differ", starts=starts, last=shift.last))
+            if shift.caught_up is not None:
+                out.append(
+                    labels.word(
+                        "timing_caught_up",
+                        peak=_signed(shift.starts_peak),
+                        peak_at=shift.starts_peak_at,
+                        caught=num(shift.caught_up, 1),
+                        last=shift.last,
+                        rest=num(abs(shift.starts_final), 1),
+                        gain=labels.word("gain" if shift.starts_final > 0 else "loss"),
+                    )
+                )
+    out.append(labels.word("timing_read"))
+    return ("" if labels.zh else " ").join(out)
+
+
+MEASURES = (
+    ("sector", "investment", "measure_sector"),
+    ("source", "investment", "measure_source"),
+    ("source", "committed", "measure_committed"),
+    ("stage", "months_waited", "measure_months_waited"),
+    ("stage", "at_year_end", "measure_at_year_end"),
+    ("stage", "cancelled", "measure_cancelled"),
+)
+"""The breakdowns of the explanation table, in order, with their wording."""
+
+
+def _part_cells(part: explain.Part, digits: int) -> list[str]:
+    """Base mean, scenario mean and the difference with its interval, in bold where the
+    interval excludes 0; rounded first, so that no -0.0 shows."""
+
+    def shown(value: float, sign: bool = False) -> str:
+        return num(round(value, digits) + 0.0, digits, sign)
+
+    diff = f"{shown(part.diff, True)} ({shown(part.low, True)} … {shown(part.high, True)})"
+    return [shown(part.base), shown(part.other), f"<b>{diff}</b>" if part.sure else diff]
+
+
+def _explanation_table(found: explain.Explanation, labels: Labels) -> str:
+    """Over the horizon, every part of the difference: investment by sector and by source,
+    money committed, and per stage the months waited, year-end counts and cancellations."""
+    heads = [
+        labels.word("metric"),
+        labels.word("part"),
+        labels.word("base_mean"),
+        labels.word("other_mean"),
+        labels.word("difference"),
+    ]
+    rows = [
+        [esc(labels.name("investment")), esc(labels.word("all_parts")), *_part_cells(found.investment, 1)]
+    ]
+    if found.starts is not None:
+        rows.append(
+            [esc(labels.word("starts_total")), esc(labels.word("all_parts")), *_part_cells(found.starts, 1)]
+        )
+    for breakdown, measure, key in MEASURES:
+        digits = 2 if measure == "months_waited" else 1
+        for i, part in enumerate(found.of(breakdown, measure)):
+            name = labels.text("background") if part.item == explain.BACKGROUND else labels.name(part.item)
+            rows.append([esc(labels.word(key)) if i == 0 else "", esc(name), *_part_cells(part, digits)])
+    return table(heads, rows, left=2)
+
+
+def _explanations(
+    comparison: pd.DataFrame, scenarios: list[str], base: str, labels: Labels
+) -> tuple[list[str], list[Chart]]:
+    """Per scenario, where its difference comes from: a chart year by year and a table
+    over the horizon (nothing for a table written before the breakdown rows existed)."""
+    body, charts = [], []
+    for i, name in enumerate(scenarios, start=1):
+        found = explain.explain(comparison, name)
+        if found is None:
+            continue
+        chart = make_chart(
+            f"explanation_{i}",
+            labels.text("explain_title", scenario=name, base=base),
+            labels.word("cap_explain"),
+            functools.partial(explanation_chart, comparison, name, labels, base, bool(labels.unit)),
+            labels,
+        )
+        body.append(heading(labels.word("explain_heading", scenario=name)))
+        body.append(f'<p class="note">{esc(labels.word("explain_lead"))}</p>')
+        if chart is not None:
+            body.append(figure(chart))
+            charts.append(chart)
+        body.append(_explanation_table(found, labels))
+    return body, charts
+
+
 def _compare_meta(manifest: dict[str, Any], base: str, labels: Labels) -> list[tuple[str, str]]:
     def joined(key: str, sep: str = ", ") -> str:
         return sep.join(map(str, manifest.get(key) or []))
@@ -179,7 +293,10 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
         attribution = None
     base = str(manifest.get("base") or "base")
     scenarios = list(dict.fromkeys(comparison["scenario"].astype(str)))
-    inv = comparison[comparison["metric"] == "investment"].assign(period=lambda d: d["period"].astype(str))
+    comparison = comparison.assign(period=lambda d: d["period"].astype(str))
+    inv = comparison[comparison["metric"] == "investment"]
+    if "breakdown" in inv.columns:
+        inv = inv[inv["breakdown"] == explain.HEADLINE]
     diff = make_chart(
         "difference",
         labels.text("diff_title", base=base),
@@ -190,17 +307,20 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
     if attribution is not None:
         attribution = attribution.assign(period=lambda d: d["period"].astype(str))
     waterfalls = _waterfalls(attribution, labels) if attribution is not None else []
+    shifts = [(name, detect_timing_shift(comparison, name)) for name in scenarios]
     timing = [
-        f'<p class="note">{esc(name)}: {esc(text)}</p>'
-        for name, text in (manifest.get("timing") or {}).items()
-        if text
+        f'<p class="note">{esc(name)}: {esc(timing_text(shift, labels))}</p>'
+        for name, shift in shifts
+        if shift is not None
     ]
+    explanations, explanation_charts = _explanations(comparison, scenarios, base, labels)
     body = [
         _headline(comparison, inv, scenarios, labels),
         *timing,
         heading(labels.word("charts")),
         figure(diff) if diff is not None else "",
         *(figure(c) for c in waterfalls),
+        *explanations,
         *_per_year_tables(inv, scenarios, labels),
         *(_attribution_tables(attribution, labels) if attribution is not None else []),
     ]
@@ -209,5 +329,5 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
     html = page(
         labels, title, "", _compare_meta(manifest, base, labels), "\n".join(body), analysis_version(manifest)
     )
-    charts = [c for c in (diff, *waterfalls) if c is not None]
+    charts = [c for c in (diff, *waterfalls, *explanation_charts) if c is not None]
     return html, charts, None

@@ -13,6 +13,7 @@ sensitivity, calibrate) in :mod:`.analyses`, and what they share (size, colours,
 
 from investsim.reporting.charts.analyses import (
     difference_chart,
+    explanation_chart,
     fit_chart,
     sweep_heatmap,
     sweep_line_chart,
@@ -38,6 +39,7 @@ __all__ = [
     "FIGSIZE",
     "STAGES",
     "difference_chart",
+    "explanation_chart",
     "fan_chart",
     "financing_gap_chart",
     "fit_chart",

@@ -1,5 +1,6 @@
-"""Charts of the analyses: a comparison's difference per year and attribution waterfall,
-a sweep's line chart or heat map, a sensitivity analysis's tornado, a calibration's fit."""
+"""Charts of the analyses: a comparison's difference per year, where it comes from (by
+sector, funding source and stage) and its attribution waterfall, a sweep's line chart or
+heat map, a sensitivity analysis's tornado, a calibration's fit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
@@ -151,6 +153,123 @@ def waterfall_chart(attribution: pd.DataFrame, labels: Labels, title: str, unit:
         money_ticks(ax)
         set_title(fig, title)
         ax.set_ylabel(labels.t("diff_axis") if unit else labels.t("diff_axis_nounit"))
+    return fig
+
+
+def _yearly_parts(comparison: pd.DataFrame, scenario: str, breakdown: str, measure: str) -> pd.DataFrame:
+    """Per year (rows) and item (columns): the mean difference of one breakdown of
+    ``scenario`` in ``comparison.csv``; items that differ by exactly 0 in every year are
+    left out."""
+    rows = comparison[
+        (comparison["scenario"].astype(str) == scenario)
+        & (comparison["breakdown"] == breakdown)
+        & (comparison["measure"] == measure)
+        & comparison["period"].astype(str).str.isdigit()
+    ]
+    wide = rows.pivot_table(index="period", columns="item", values="diff_mean", sort=False, dropna=False)
+    wide.index = wide.index.astype(int)
+    wide = wide.sort_index()[list(dict.fromkeys(rows["item"].astype(str)))]
+    return wide.loc[:, (wide.fillna(0) != 0).any()]
+
+
+def _item_name(item: str, labels: Labels) -> str:
+    return labels.t("background") if item == "background" else labels.n(item)
+
+
+def explanation_chart(
+    comparison: pd.DataFrame, scenario: str, labels: Labels, base: str, unit: bool = False
+) -> Figure | None:
+    """Where ``scenario``'s difference from the base comes from, year by year (means of the
+    paired differences, from the breakdown rows of ``comparison.csv``): on top the
+    investment difference by sector, stacked (gains above 0, losses below, so each year's
+    bars add up to the black dot: the investment difference, with its 95% interval);
+    under it, left, the money committed by each funding source; right, the months a
+    project waited in each stage. ``None`` when the table has no breakdown rows."""
+    if "breakdown" not in comparison.columns:
+        return None
+    sectors = _yearly_parts(comparison, scenario, "sector", "investment")
+    committed = _yearly_parts(comparison, scenario, "source", "committed")
+    waits = _yearly_parts(comparison, scenario, "stage", "months_waited")
+    total = comparison[
+        (comparison["scenario"].astype(str) == scenario)
+        & (comparison["metric"] == "investment")
+        & (comparison["breakdown"] == "total")
+        & comparison["period"].astype(str).str.isdigit()
+    ].assign(year=lambda d: d["period"].astype(int))
+    if total.empty:
+        return None
+    years = sorted(total["year"])
+    with labels.style():
+        fig = Figure(figsize=(FIGSIZE[0], 8.4), layout="constrained")
+        FigureCanvasAgg(fig)
+        grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
+        top = fig.add_subplot(grid[0, :])
+        left, right = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+        up, down = np.zeros(len(sectors)), np.zeros(len(sectors))
+        for i, item in enumerate(sectors.columns):
+            values = sectors[item].fillna(0).to_numpy(dtype=float)
+            bottom = np.where(values >= 0, up, down)
+            top.bar(
+                sectors.index,
+                values,
+                bottom=bottom,
+                width=0.7,
+                color=PALETTE[i % len(PALETTE)],
+                label=_item_name(str(item), labels),
+            )
+            up, down = up + np.clip(values, 0, None), down + np.clip(values, None, 0)
+        mean = total["diff_mean"].to_numpy(dtype=float)
+        lo, hi = total["diff_ci_low"].to_numpy(dtype=float), total["diff_ci_high"].to_numpy(dtype=float)
+        top.errorbar(
+            total["year"],
+            mean,
+            yerr=[mean - lo, hi - mean],
+            fmt="o",
+            color="black",
+            ms=6,
+            capsize=4,
+            elinewidth=1.4,
+            zorder=4,
+            label=labels.t("explain_total"),
+        )
+        top.axhline(0, color="black", lw=0.8)
+        top.set_title(labels.t("explain_sectors"), loc="left", fontsize=12)
+        top.set_ylabel(labels.t("diff_axis") if unit else labels.t("explain_axis_nounit"))
+        top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        money_ticks(top)
+        of_scenario = comparison[comparison["scenario"].astype(str) == scenario]
+        constrained = bool((of_scenario["measure"] == "committed").any())
+        for ax, data, key, names in (
+            (left, committed, "explain_committed", "source"),
+            (right, waits, "explain_waits", "stage"),
+        ):
+            for i, item in enumerate(data.columns):
+                ax.plot(
+                    data.index,
+                    data[item].to_numpy(dtype=float),
+                    lw=2,
+                    marker="o",
+                    ms=4,
+                    color=PALETTE[(i + (3 if names == "stage" else 0)) % len(PALETTE)],
+                    label=_item_name(str(item), labels),
+                )
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_title(labels.t(key), loc="left", fontsize=12)
+            if len(data.columns):
+                ax.legend(loc="best", fontsize=9)
+            else:  # nothing to draw: say why, and no scale
+                none = "explain_no_sources" if names == "source" and not constrained else "explain_same"
+                ax.text(
+                    0.5, 0.5, labels.t(none), ha="center", va="center", transform=ax.transAxes, color=GREY
+                )
+                ax.set_yticks([])
+            year_ticks(ax, years)
+            ax.tick_params(axis="x", labelsize=9, labelrotation=90 if len(years) > 8 else 0)
+        money_ticks(left)
+        left.set_ylabel(labels.t("diff_axis") if unit else labels.t("explain_axis_nounit"))
+        right.set_ylabel(labels.t("explain_months_axis"))
+        year_ticks(top, years)
+        set_title(fig, labels.t("explain_title", scenario=labels.chart(scenario), base=labels.chart(base)))
     return fig
 
 
