@@ -52,6 +52,7 @@ def test_compare_shows_same_not_a_probability_where_identical(folders: dict[str,
     # the years whose interval excludes 0, in order, each with its sign
     sure = inv[(inv["diff_ci_low"] > 0) | (inv["diff_ci_high"] < 0)].sort_values("period")
     expected = ", ".join(f"{r.period} {'+' if r.diff_ci_low > 0 else '−'}" for r in sure.itertuples())
+    assert expected, "the fixture's reform must have years whose interval excludes 0"
     assert headline[-1] == expected
 
 
