@@ -113,6 +113,17 @@ def test_the_form_of_a_source() -> None:
             Financing.model_validate({"sources": {"own": bad}})
 
 
+@pytest.mark.parametrize(("written", "shown"), [("unlimted", "'unlimted'"), (None, "None"), (37, "37")])
+def test_a_source_neither_unlimited_nor_terms_says_what_it_can_be(
+    tmp_path: Path, written: Any, shown: str
+) -> None:
+    err = _error(tmp_path, _scenario({"own": 1.0}, {"own": written}))
+    assert (err.path, err.message) == (
+        "financing.sources.own",
+        f"a funding source is 'unlimited' or its terms, e.g. {{supply: 37}} (got {shown})",
+    )
+
+
 def test_unlimited_sources_have_no_desk_and_change_no_number(tmp_path: Path) -> None:
     """Declaring more unlimited sources, or in another order, changes nothing but a column
     of zeros; the money desk and its columns are the limited sources' alone."""

@@ -527,13 +527,17 @@ class Scenario:
         ``values`` maps dotted key paths to values, as ``--set dotted.path=value`` does:
         ``*`` is every key at its level, a missing optional section is created, and the
         values are set in the mapping's order on the scenario's merged data (its files
-        and the overrides it was loaded with). Values are Python values, not YAML text:
+        and the overrides it was loaded with). A policy is addressed by its name:
+        ``policies.NAME.set.KEY`` (a key it sets, or a new one), ``policies.NAME.from``;
+        the configurations in force after each policy are derived again, so the value
+        holds from the policy's date. Values are Python values, not YAML text:
         ``60.0`` stays a float, ``"2020"`` stays text, a mapping or list replaces the key's
         value whole. For example::
 
             scenario.with_overrides({
                 "financing.sources.bank.supply": 60.0,
                 "sectors.*.approval": {"dist": "fixed", "value": 4},
+                "policies.credit tightening.set.financing.sources.bank.supply": 30.0,
             })
 
         The result equals what :func:`~investsim.scenario.loading.load_scenario` gives for

@@ -58,6 +58,11 @@ def describe(err: Mapping[str, Any]) -> str:
                 else ""
             )
         )
+    if (kind == "model_type" and (err.get("ctx") or {}).get("class_name") == "Source") or (
+        kind == "literal_error" and (err.get("ctx") or {}).get("expected") == "'unlimited'"
+    ):
+        # financing.sources.own: unlimted, or bank: 37
+        return f"a funding source is 'unlimited' or its terms, e.g. {{supply: 37}} (got {short_repr(err.get('input'))})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"must be a section of keys, got {short_repr(err.get('input'))}"
     if msg.startswith("Value error, "):
