@@ -40,8 +40,15 @@ FIXED_SECTOR: dict[str, Any] = {"size": fixed(1), "construction": fixed(12)}
 
 
 def base(**sectors: dict[str, Any]) -> dict[str, Any]:
-    """A four-year scenario from 2020 named 't' with ``sectors`` (name=sector) only."""
+    """A four-year scenario from 2020 named 't' with ``sectors`` (name=sector) only (no
+    ``financing.sources``: own funds alone, unlimited, the default funding)."""
     return {"name": "t", "start_year": 2020, "horizon_years": 4, "sectors": sectors}
+
+
+def sources(**limited: dict[str, Any]) -> dict[str, Any]:
+    """``financing.sources`` with own funds declared unlimited and the ``limited`` sources
+    (name=terms, e.g. ``bank={"supply": 10}``): every source a sector draws on is declared."""
+    return {"own": "unlimited", **limited}
 
 
 def write_scenario(

@@ -55,8 +55,10 @@ sectors:
     arrivals: {rate: 5}
     size: {dist: triangular, low: 0.5, mode: 1, high: 2}
     construction: {dist: uniform, low: 6, high: 12}
+    funding: {自有资金: 1.0}
 financing:
   sources:
+    自有资金: unlimited
     银行贷款: {supply: 5}
 policies:
   - name: 审批改革

@@ -147,6 +147,7 @@ sectors:
     funding: {own: 0.6, bank: 0.4}
 financing:
   sources:
+    own: unlimited
     bank: {supply: 5}
 """
 REFORM = """\

@@ -164,7 +164,7 @@ def test_a_shorter_max_wait_reaches_the_claims_already_waiting(tmp_path: Path) -
 
 def test_register_projects_past_land_do_not_spend_their_land_money_again(tmp_path: Path) -> None:
     data = _base()
-    data["financing"] = {"sources": {}}
+    data["financing"] = {"sources": {"own": "unlimited"}}
     data["resources"] = {"land_cost_share": 0.5}
     data["sectors"]["a"] |= {"approval": fixed(0), "land": fixed(12), "funding": {"own": 1.0}}
     rows = ["F,a,10,financing,0", "L,a,10,land,0.5", "A,a,10,approval,0"]
@@ -289,7 +289,7 @@ def test_a_policy_that_leaves_arrivals_alone_leaves_arrival_times_to_the_last_bi
 def test_utilisation_of_places_limited_by_a_policy_is_reported_after_it(tmp_path: Path) -> None:
     # unlimited approval places until 2021, then two: utilisation is busy time over 2 a year
     data = _base(horizon_years=3)
-    data["financing"] = {"sources": {}}
+    data["financing"] = {"sources": {"own": "unlimited"}}
     data["sectors"]["a"] |= {"arrivals": {"rate": 30}, "approval": fixed(3), "funding": {"own": 1.0}}
     data["policies"] = [{"name": "two desks", "from": 2021, "set": {"resources.approval_capacity": 2}}]
     reps = _run(tmp_path, data, []).replications

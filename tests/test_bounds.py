@@ -128,6 +128,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "max_wait": draw(_maybe(_number(0, MAX_MONTHS))),
             "priority": draw(st.sampled_from(["fifo", "key_first"])),
             "sources": {
+                "own": "unlimited",
                 "bank": {
                     "supply": draw(_spread(0, MAX_MONEY)),
                     "growth": draw(_number(MIN_GROWTH, MAX_GROWTH)),
@@ -135,7 +136,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "repayment_years": draw(_maybe(_number(0, 100, low_open=True)))
                     if ceiling is not None
                     else None,
-                }
+                },
             },
             "guarantee_pool": {
                 "capital": draw(_spread(0, MAX_MONEY)),
@@ -200,7 +201,7 @@ def test_out_of_range_values_are_refused_in_files_and_policies(tmp_path: Path, p
                 "construction": {"dist": "gamma", "mean": 18, "cv": 0.4},
             }
         },
-        "financing": {"sources": {"bank": {"supply": 10}}},
+        "financing": {"sources": {"own": "unlimited", "bank": {"supply": 10}}},
         "background": {"level": 1, "growth": {"dist": "fixed", "value": 0.02}},
     }
     scenario = investsim.load_scenario(write_scenario(tmp_path, data))

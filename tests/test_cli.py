@@ -45,6 +45,7 @@ resources:
   secretary_effect: 0.8
 financing:
   sources:
+    own: unlimited
     bank: {supply: 5}
 """
 SMALL_YEARS = [2020, 2021, 2022]

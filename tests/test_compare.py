@@ -159,7 +159,7 @@ sectors:
 resources: {approval_capacity: 15}
 financing:
   max_wait: 12
-  sources: {bank: {supply: 12}}
+  sources: {own: unlimited, bank: {supply: 12}}
 policies:
   - {name: faster approval, from: 2021, set: {sectors.a.approval.mean: 4}}
   - {name: more credit, from: 2021-07, set: {financing.sources.bank.supply: 20}}

@@ -124,6 +124,7 @@ financing:
   max_wait: 24
   priority: key_first
   sources:
+    own: unlimited
     bank: {supply: 5, growth: 0.01, debt_ceiling: 30, repayment_years: 5}
   guarantee_pool: {capital: 1, leverage: 3, sectors: [industry]}
 last_observed: {year: 2019, investment: 40}

@@ -500,7 +500,7 @@ def _financing_scenario(
             },
             "b": {"size": {"dist": "fixed", "value": 1}, "construction": {"dist": "fixed", "value": 12}},
         },
-        "financing": {"sources": {"bank": {"supply": 10}, "bonds": {"supply": 5}}},
+        "financing": {"sources": {"own": "unlimited", "bank": {"supply": 10}, "bonds": {"supply": 5}}},
     }
     if pool_sectors is not None:
         data["financing"]["guarantee_pool"] = {"capital": 1, "leverage": 5, "sectors": pool_sectors}  # type: ignore[index]
@@ -513,15 +513,18 @@ def _financing_scenario(
 def test_a_misspelt_funding_source_is_refused_with_the_source_it_means(tmp_path: Path, typo: str) -> None:
     with pytest.raises(
         investsim.ScenarioError,
-        match=rf"sectors\.a\.funding names '{typo}', not a source of financing\.sources: did you mean",
+        match=rf"sectors\.a\.funding\.{typo}: '{typo}' is not a source of financing\.sources .*: did you mean",
     ):
         investsim.load_scenario(_financing_scenario(tmp_path, {"own": 0.8, typo: 0.2}))
 
 
-@pytest.mark.parametrize("other", ["own", "equity", "loans", "ppp"])
-def test_other_undeclared_sources_stay_unconstrained(tmp_path: Path, other: str) -> None:
-    scenario = investsim.load_scenario(_financing_scenario(tmp_path, {"bank": 0.5, other: 0.5}))
-    assert other in scenario.source_names
+@pytest.mark.parametrize("other", ["equity", "loans", "ppp"])
+def test_other_undeclared_sources_are_refused_too(tmp_path: Path, other: str) -> None:
+    # no longer free money: every source a sector draws on is declared (tests/test_source_names.py)
+    with pytest.raises(
+        investsim.ScenarioError, match=rf"declare it under financing\.sources \('{other}: unlimited'"
+    ):
+        investsim.load_scenario(_financing_scenario(tmp_path, {"bank": 0.5, other: 0.5}))
 
 
 def test_a_guarantee_pool_for_sectors_that_borrow_nothing_from_the_bank_is_refused(tmp_path: Path) -> None:

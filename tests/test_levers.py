@@ -154,7 +154,10 @@ def test_land_cost_without_budget_is_spent_during_land(tmp_path: Path) -> None:
         "construction": fixed(12),
         "funding": {"own": 0.5, "bank": 0.5},
     }
-    extra = {"resources": {"land_cost_share": 0.2}, "financing": {"sources": {"bank": {"supply": 4}}}}
+    extra = {
+        "resources": {"land_cost_share": 0.2},
+        "financing": {"sources": {"own": "unlimited", "bank": {"supply": 4}}},
+    }
     log, f = log_of(scenario(tmp_path, {"a": sector}, ["P,a,10,land,0"], **extra))
     # land 2 in year 0; financing needs 0.5 x 8 = 4 of bank (exactly the supply); 8 in year 1
     np.testing.assert_allclose(f.replications["investment"], [2, 8, 0, 0], atol=1e-9)

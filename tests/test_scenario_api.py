@@ -233,7 +233,7 @@ def test_a_register_whose_sector_is_gone_is_refused_as_loading_refuses_it() -> N
         {"resources.*": 1},
         {"name": 2020},
         {"sectors.industry.arrivals.rate": True},
-        {"financing.sources": {}},  # the guarantee pool of a policy needs a bank
+        {"financing.sources.bank": "unlimited"},  # the guarantee pool of a policy needs a bank with a supply
         {"sectors.industry.funding": {"own": 0.5}},
         {"policies.0.name": "x"},  # --set goes through sections, not lists
         {"projects": "no/such/file.csv"},
@@ -259,10 +259,10 @@ def test_an_unknown_key_gets_a_suggestion() -> None:
 
 def test_a_policy_broken_by_the_values_is_named() -> None:
     base = load_scenario(REFORM)
-    got = error(lambda: base.with_overrides({"financing.sources": {}}))
+    got = error(lambda: base.with_overrides({"financing.sources.bank": "unlimited"}))
     assert str(got) == (
-        f"{REFORM}: policies[3] 'loan guarantee pool': financing.guarantee_pool: financing.guarantee_pool "
-        "adds to bank credit: financing.sources needs a 'bank' source"
+        f"{REFORM}: policies[3] 'loan guarantee pool': financing.guarantee_pool: adds to bank credit: "
+        "financing.sources needs a 'bank' source with a supply, not 'unlimited'"
     )
 
 

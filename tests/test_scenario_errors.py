@@ -46,6 +46,7 @@ resources:
   approval_capacity: 20
 financing:
   sources:
+    own: unlimited
     bank: {supply: 5}
 """
 
@@ -454,7 +455,7 @@ POLICY = "policies:\n  - name: reform\n    from: 2021-07\n    set: {SET}\n"
         ("{sectors.*.land.value: -2}", "sectors.*.land.value", "negative"),
         ("{start_year: 2021}", "start_year", "can't change"),
         ("{sectors.mining.size: {dist: fixed, value: 1}}", "sectors.mining.size", "required key is missing"),
-        ("{financing.sources.bonds: {supply: 3}}", "financing.sources.bonds", "can't add or remove funding"),
+        ("{financing.sources.bonds: {supply: 3}}", "financing.sources.bonds", "can't add a funding source"),
     ],
     ids=["unknown-key", "bad-value", "negative-supply", "wildcard", "fixed-key", "new-sector", "new-source"],
 )
@@ -480,7 +481,7 @@ def test_guarantee_pool_needs_a_bank_source(tmp_path: Path) -> None:
         "  sources:\n",
         "  guarantee_pool: {capital: 2, leverage: 5, sectors: [industry]}\n  sources:\n",
     )
-    text = text.replace("bank: {supply: 5}", "loans: {supply: 5}")
+    text = text.replace("bank: {supply: 5}", "loans: {supply: 5}").replace("bank: 0.3}", "loans: 0.3}")
     message = error_of(write_scenario(tmp_path, text))
     assert "'bank' source" in message
 

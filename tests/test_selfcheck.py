@@ -58,7 +58,7 @@ SCENARIO: dict[str, Any] = {
         "land_cost_share": 0.1,
         "land_budget": 10,
     },
-    "financing": {"max_wait": 12, "sources": {"bank": {"supply": 10}}},
+    "financing": {"max_wait": 12, "sources": {"own": "unlimited", "bank": {"supply": 10}}},
 }
 
 IN_FLIGHT = """id,sector,total_investment,stage,progress

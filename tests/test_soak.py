@@ -19,7 +19,8 @@ What is varied, per scenario:
   spending profile (linear, s_curve, beta);
 - resources: approval capacity (unlimited, or 1-30 places so that queues form), service
   secretaries and their effect, land cost share and a yearly land budget (or none);
-- financing: constrained sources with supply and growth, debt ceilings with and without
+- financing: own funds declared unlimited (or the default, when no source is listed),
+  constrained sources with supply and growth, debt ceilings with and without
   repayment, a guarantee pool for some sectors, ``max_wait`` (none, zero or months),
   priority fifo or key_first;
 - in-flight projects (a projects CSV) in every stage, progress 0 to 1;
@@ -327,7 +328,9 @@ def random_scenario(rng: np.random.Generator, name: str) -> tuple[dict[str, Any]
         data["resources"] = resources
     financing: dict[str, Any] = {}
     if sources:
-        financing["sources"] = sources
+        # own funds are declared unlimited; with no constrained source the key is left out,
+        # which declares own funds alone
+        financing["sources"] = {"own": "unlimited", **sources}
     if rng.random() < 0.7:
         financing["max_wait"] = 0.0 if rng.random() < 0.1 else _f(rng.uniform(0, 24))
     if rng.random() < 0.5:
@@ -410,12 +413,13 @@ def test_listed_source_no_sector_uses(tmp_path: Path) -> None:
                 "funding": {"own": 0.5, "bank": 0.5},
             }
         },
-        "financing": {"sources": {"bank": {"supply": 10}, "bonds": {"supply": 5}}},
+        "financing": {"sources": {"own": "unlimited", "bank": {"supply": 10}, "bonds": {"supply": 5}}},
     }
     path = write_scenario(tmp_path, data)
     result = simulate_replication(load_scenario(path), 0, 0)
     scenario = load_scenario(path)
     assert scenario.source_names == ["own", "bank", "bonds"]
+    assert scenario.unused_sources == ["bonds"]  # a warning, not an error
     assert result.investment_by_source[2].sum() == 0  # nobody draws on bonds
 
 

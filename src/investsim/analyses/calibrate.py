@@ -45,6 +45,7 @@ from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import apply_override, load_scenario
+from investsim.scenario.overrides import is_policy_path
 
 BOOTSTRAP = 200
 
@@ -441,12 +442,19 @@ def calibrated_yaml(plan: CalibrationPlan, result: CalibrationResult, out: Path)
         path, _, raw = text.partition("=")
         given = yaml.safe_load(raw)
         for concrete in apply_override(resolved, path.strip(), given):
-            apply_override(data, concrete, given)
+            if not is_policy_path(concrete):
+                apply_override(data, concrete, given)
     for p in plan.params:
         fitted: float | int = result.estimate[p.path]
         fitted = int(fitted) if p.whole else float(fitted)
         for concrete in apply_override(resolved, p.path, fitted):
-            apply_override(data, concrete, fitted)
+            if not is_policy_path(concrete):
+                apply_override(data, concrete, fitted)
+    if any(
+        is_policy_path(x.partition("=")[0].strip()) for x in [*plan.overrides, *(p.path for p in plan.params)]
+    ):
+        # a file's policies replace those of the file it extends whole: write them all
+        data["policies"] = resolved["policies"]
     relative = os.path.relpath(Path(plan.source).resolve(), out.resolve())
     lines = [
         f"# Calibrated by investsim from {Path(plan.source).name}: see fit.csv and parameters.csv beside it.",

@@ -43,7 +43,7 @@ class Metric:
 def metric_columns(scenario: Scenario) -> set[str]:
     """The columns a run of ``scenario`` has for metrics (``financing_gap`` needs sources)."""
     columns = {"investment", "growth", "starts", "completions"}
-    if scenario.config.financing.sources:
+    if scenario.config.financing.constrained:
         columns.add("financing_gap")
     return columns
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from investsim.errors import InputError
 from investsim.scenario.config import Scenario
+from investsim.scenario.overrides import is_policy_path
 
 
 @dataclass(frozen=True)
@@ -75,18 +76,33 @@ WHOLE_RUN = "whole"
 """``--from whole``: the values hold over the whole simulation, warm-up years included."""
 
 
+def in_policies(paths: Iterable[str]) -> list[str]:
+    """The ``paths`` that are inside a policy (``policies.NAME.set.KEY``, ``policies.NAME.from``):
+    a value there takes effect at the policy's date, whatever ``--from`` says."""
+    return [p for p in paths if is_policy_path(p)]
+
+
 def apply_from(base: Scenario, values: Mapping[str, Any], start: int | None) -> Scenario:
     """``base`` with ``values`` in force from 1 January of ``start``, as one more timed
     policy, so the years before it (the warm-up that builds the pipeline of the first
     reported year) stay as they are; with ``start`` None, over the whole simulation.
 
-    A later policy of the scenario that sets the same key still takes over at its date."""
-    if start is None or not values:
+    A later policy of the scenario that sets the same key still takes over at its date.
+    A value inside a policy (``policies.NAME.set.KEY``) changes that policy, which keeps
+    its own date: ``start`` concerns the other values only."""
+    inside = {p: v for p, v in values.items() if is_policy_path(p)}
+    outside = {p: v for p, v in values.items() if not is_policy_path(p)}
+    if start is None or not outside:
         return base.with_overrides(values)
-    policies = list(base.resolved.get("policies") or [])
-    varied = {"name": f"varied from {start}", "from": start, "set": dict(values)}
+    changed = base.with_overrides(inside) if inside else base
+    policies = list(changed.resolved.get("policies") or [])
+    taken = {p.get("name") for p in policies if isinstance(p, Mapping)}
+    name = f"varied from {start}"
+    while name in taken:  # policy names are unique: a scenario's own policy may have this one
+        name += "'"
+    varied = {"name": name, "from": start, "set": dict(outside)}
     try:
-        return base.with_overrides({"policies": [*policies, varied]})
+        return changed.with_overrides({"policies": [*policies, varied]})
     except InputError as e:
         raise InputError(
             f"{e} (the values are applied from {start} as a policy: a key a policy can't change "
@@ -94,10 +110,14 @@ def apply_from(base: Scenario, values: Mapping[str, Any], start: int | None) -> 
         ) from None
 
 
-def parse_from(text: str | int | None, base: Scenario) -> int | None:
-    """``--from``: a year (default: the first reported year, start_year) or ``whole``."""
+def parse_from(text: str | int | None, base: Scenario, paths: Sequence[str] = ()) -> int | None:
+    """``--from``: a year (default: the first reported year, start_year) or ``whole``.
+
+    ``paths`` are the varied keys: when every one is inside a policy (which keeps its own
+    date) a year is refused, since it would change nothing, and the default is ``whole``."""
+    inside = in_policies(paths)
     if text is None:
-        return base.config.start_year
+        return None if paths and len(inside) == len(paths) else base.config.start_year
     if str(text).strip().lower() == WHOLE_RUN:
         return None
     try:
@@ -110,9 +130,25 @@ def parse_from(text: str | int | None, base: Scenario) -> int | None:
     last = base.config.start_year + base.config.horizon_years - 1
     if not first <= year <= last:
         raise InputError(f"--from {year}: the simulation runs {first}-{last} (warm-up included)")
+    if paths and len(inside) == len(paths):
+        raise InputError(
+            f"--from {year}: {', '.join(inside)} "
+            + (
+                "is inside a policy, which takes effect at its own date"
+                if len(inside) == 1
+                else "are inside policies, which take effect at their own dates"
+            )
+            + ": leave out --from, or vary when a policy takes effect with policies.NAME.from"
+        )
     return year
 
 
-def from_text(start: int | None) -> str:
-    """How ``--from`` is said in manifests and printouts."""
-    return "the whole simulation (warm-up included)" if start is None else f"1 January {start}"
+def from_text(start: int | None, paths: Sequence[str] = ()) -> str:
+    """How ``--from`` is said in manifests and printouts (``paths``: the varied keys)."""
+    inside = in_policies(paths)
+    if paths and len(inside) == len(paths):
+        return "the date of the policy each is in"
+    when = "the whole simulation (warm-up included)" if start is None else f"1 January {start}"
+    if inside:
+        when += f"; {', '.join(inside)} from the date of the policy each is in"
+    return when

@@ -68,6 +68,11 @@ class SensitivityPlan:
     start: int | None = None
     """From when the parameters' values hold (None: the whole simulation)."""
 
+    @property
+    def applied_from(self) -> str:
+        """From when the parameters' values hold, in words (a value inside a policy: its date)."""
+        return from_text(self.start, [p.path for p in self.params])
+
 
 def plan_sensitivity(
     scenario: str | Path,
@@ -122,7 +127,7 @@ def plan_sensitivity(
             x[:, j] = np.round(x[:, j])
     # validated values, not text: the file is read once
     # from 1 January of start (default start_year: the warm-up is not rewritten)
-    applied = parse_from(start, base)
+    applied = parse_from(start, base, [p.path for p in checked])
     scenarios = [apply_from(base, param_values(checked, row), applied) for row in x]
     return SensitivityPlan(
         str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n, applied
@@ -245,7 +250,7 @@ def manifest_of(plan: SensitivityPlan) -> dict[str, Any]:
         "samples": plan.samples,
         "parameter_sets": len(plan.scenarios),
         "replications_per_set": plan.replications,
-        "applied_from": from_text(plan.start),
+        "applied_from": plan.applied_from,
         "seed": plan.seed,
         "parameters": [
             {"path": p.path, "low": p.low, "high": p.high, "whole_numbers": p.whole} for p in plan.params

@@ -130,6 +130,11 @@ class SweepPlan:
     start: int | None = None
     """From when the points' values hold (None: the whole simulation)."""
 
+    @property
+    def applied_from(self) -> str:
+        """From when the points' values hold, in words (a value inside a policy: its date)."""
+        return from_text(self.start, [path for path, _ in self.grids])
+
     def missing(self) -> list[int]:
         """Points whose replications are not saved yet."""
         return [i for i, k in enumerate(self.keys) if not (self.out / POINTS / f"{k}.parquet").is_file()]
@@ -158,7 +163,7 @@ def plan_sweep(
     base = load_scenario(scenario, overrides)
     n = replications or base.config.replications
     s = base.config.seed if seed is None else seed
-    applied = parse_from(start, base)
+    applied = parse_from(start, base, [path for path, _ in parsed])
     scenarios = []
     for point in points:
         try:  # validated values, not text: the file is read once
@@ -217,7 +222,7 @@ def run_sweep(
         "seed": plan.seed,
         "replications": plan.replications,
         "grid": dict(plan.grids),
-        "applied_from": from_text(plan.start),
+        "applied_from": plan.applied_from,
         "points": len(plan.points),
         "points_run": len(todo),
         "points_reused": len(plan.points) - len(todo),

@@ -39,8 +39,12 @@ def command_line() -> list[str]:
 
 
 def load(path: str | None, overrides: tuple[str, ...]) -> Scenario:
-    """The scenario at ``path`` (default: the bundled baseline) with ``--set`` overrides."""
-    return load_scenario(path if path else default_scenario_path(), overrides)
+    """The scenario at ``path`` (default: the bundled baseline) with ``--set`` overrides;
+    what is legal in it but probably not meant is printed as warnings on standard error."""
+    scenario = load_scenario(path if path else default_scenario_path(), overrides)
+    for warning in scenario.warnings:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    return scenario
 
 
 def backend(jobs: int | None, scheduler: str | None, replications: int | None = None) -> Backend:

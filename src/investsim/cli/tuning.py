@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from investsim.analyses.metrics import METRIC_HELP
-from investsim.analyses.params import from_text
 from investsim.cli.common import (
     INTERRUPT_NOTE,
     analysis_options,
@@ -88,7 +87,7 @@ def sweep(
     name = load(scenario, overrides).name
     target = Path(out) if out else Path("results") / f"{name}-sweep"
     plan = plan_sweep(scenario, grids, metrics, target, replications, seed, overrides, start)
-    say(f"values hold from {from_text(plan.start)}")
+    say(f"values hold from {plan.applied_from}")
     missing = plan.missing()
     if len(missing) < len(plan.points):
         say(
@@ -143,7 +142,7 @@ def sensitivity(
     name = load(scenario, overrides).name
     target = check_out_dir(Path(out) if out else Path("results") / f"{name}-sensitivity")
     plan = plan_sensitivity(scenario, params, method, samples, metric, replications, seed, overrides, start)
-    say(f"parameter values hold from {from_text(plan.start)}")
+    say(f"parameter values hold from {plan.applied_from}")
     workers = backend(jobs, scheduler)
     sets = len(plan.scenarios)
     with progress(workers, f"{name}: {sets} parameter sets", sets * plan.replications) as advance:

@@ -71,7 +71,7 @@ def source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
     """The terms of every funding source of ``cfg``, in order."""
     return [
         SourceTerms(s.supply, s.growth, s.debt_ceiling, s.repayment_years)
-        for s in cfg.financing.sources.values()
+        for s in cfg.financing.constrained.values()
     ]
 
 
@@ -81,7 +81,7 @@ def guarantee_pool(cfg: ScenarioConfig) -> GuaranteePool:
     if gp is None:
         return GuaranteePool()
     return GuaranteePool(
-        gp.capital * gp.leverage, list(cfg.financing.sources).index("bank"), frozenset(gp.sectors)
+        gp.capital * gp.leverage, list(cfg.financing.constrained).index("bank"), frozenset(gp.sectors)
     )
 
 
@@ -375,7 +375,7 @@ class Financing(MoneyDesk):
         self.pool_eligible: Callable[[Any], bool] = lambda owner: False
         super().__init__(
             env,
-            list(cfg.financing.sources),
+            list(cfg.financing.constrained),
             source_terms(cfg),
             years,
             first_year,

@@ -115,7 +115,7 @@ class Pipeline:
         cfg = self.cfg
         self.sectors = list(cfg.sectors.values())
         self.sector_names = list(cfg.sectors)
-        self.source_names = list(cfg.financing.sources)
+        self.source_names = list(cfg.financing.constrained)
         self.all_sources = scenario.source_names
         self.blocks: dict[str, tuple[tuple[str, ...], int]] = {}
         # draws[block][sector]: a block's draws under a sector's parameters in force
@@ -129,11 +129,11 @@ class Pipeline:
             self.land_places = StageCapacity(cfg, "land_capacity", cols.LAND_UTILISATION, self._start_land)
         self.secretaries = ServiceSecretaries(cfg)
         self.desk: Financing | None = None
-        if cfg.financing.sources:
+        if cfg.financing.constrained:
             track_debt = any(
                 s.debt_ceiling is not None
                 for x in _any_config(scenario)
-                for s in x.financing.sources.values()
+                for s in x.financing.constrained.values()
             )
             self.desk = Financing(self.env, cfg, years, -c.warmup_years, track_debt)
             self.desk.drops_out = self._drops_out_in_financing

@@ -150,6 +150,8 @@ def _sources_table(fin: dict[str, Any], labels: Labels) -> list[str]:
             num(s.get("debt_ceiling"), 1) if s.get("debt_ceiling") is not None else "",
             plain(s.get("repayment_years")),
         ]
+        if isinstance(s, dict)
+        else [esc(labels.name(name)), labels.word("unlimited"), "", "", ""]  # `own: unlimited`
         for name, s in (fin.get("sources") or {}).items()
     ]
     if not rows:

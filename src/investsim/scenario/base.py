@@ -26,3 +26,13 @@ class StrictModel(BaseModel):
                         f"{key}(={str(value).lower()}) must be a number or text, not true/false (yes/no)"
                     )
         return data
+
+
+class KeyPathError(ValueError):
+    """A problem found by a check across sections (a model validator), at the key path
+    ``path`` of the scenario's data: pydantic would place it at the model itself, and the
+    message would name no key and no line."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path

@@ -9,6 +9,7 @@ only says what a valid scenario is.
 from __future__ import annotations
 
 import datetime
+import difflib
 import functools
 import math
 import re
@@ -26,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from investsim.scenario.base import StrictModel
+from investsim.scenario.base import KeyPathError, StrictModel
 from investsim.scenario.distributions import (
     Fixed,
     SpendingProfile,
@@ -187,6 +188,23 @@ class Source(StrictModel):
         return self
 
 
+UNLIMITED: Literal["unlimited"] = "unlimited"
+"""A funding source declared with no limit: ``financing.sources.own: unlimited``."""
+
+
+def _source_form(value: Any) -> str:
+    # a word (or nothing, as `own:` reads) can only mean `unlimited`: say so rather than
+    # that a section of keys was expected
+    return "unlimited" if value is None or isinstance(value, str) else "limited"
+
+
+SourceSpec = Annotated[
+    Annotated[Literal["unlimited"], Tag("unlimited")] | Annotated[Source, Tag("limited")],
+    Discriminator(_source_form),
+]
+"""A funding source: ``unlimited``, or its yearly supply and limits."""
+
+
 class GuaranteePool(StrictModel):
     """A loan guarantee pool adding ``capital * leverage`` of bank supply for some sectors."""
 
@@ -206,8 +224,22 @@ class Financing(StrictModel):
         description="months before a waiting project is cancelled",
     )
     priority: Literal["fifo", "key_first"] = "fifo"
-    sources: dict[str, Source] = Field(default_factory=dict)
+    sources: dict[str, SourceSpec] = Field(
+        default_factory=lambda: dict[str, SourceSpec](own=UNLIMITED),
+        description="every source a sector's funding names: 'unlimited', or {supply, growth, "
+        "debt_ceiling, repayment_years}; without this key, {own: unlimited}",
+    )
     guarantee_pool: GuaranteePool | None = None
+
+    @property
+    def constrained(self) -> dict[str, Source]:
+        """The sources with a yearly supply (those the money desk holds), in the file's order."""
+        return {name: s for name, s in self.sources.items() if isinstance(s, Source)}
+
+    @property
+    def unlimited(self) -> list[str]:
+        """The sources declared ``unlimited``, in the file's order."""
+        return [name for name, s in self.sources.items() if not isinstance(s, Source)]
 
 
 class LastObserved(StrictModel):
@@ -323,25 +355,9 @@ class ScenarioConfig(StrictModel):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioConfig:
-        gp = self.financing.guarantee_pool
-        if gp is not None:
-            if "bank" not in self.financing.sources:
-                raise ValueError(
-                    "financing.guarantee_pool adds to bank credit: financing.sources needs a 'bank' source"
-                )
-            unknown = [s for s in gp.sectors if s not in self.sectors]
-            if unknown:
-                raise ValueError(
-                    f"financing.guarantee_pool.sectors names unknown sector(s) {unknown}; "
-                    f"the scenario has {list(self.sectors)}"
-                )
-            if not any(self.sectors[s].funding.get("bank", 0.0) > 0 for s in gp.sectors):
-                raise ValueError(
-                    f"financing.guarantee_pool.sectors {gp.sectors} borrow nothing from 'bank' (their "
-                    "funding has no bank share), so the pool would do nothing: name a sector that "
-                    "borrows from the bank"
-                )
         self._check_funding_names()
+        self._check_guarantee_pool()
+        self._check_policy_names()
         self._check_project_count()
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
@@ -351,20 +367,53 @@ class ScenarioConfig(StrictModel):
         return self
 
     def _check_funding_names(self) -> None:
-        """A funding source one letter away from a declared one is a typo: an undeclared
-        source is unconstrained, so a misspelt 'bamk' would be free money."""
+        """Every source a sector draws on is declared under ``financing.sources``: a source
+        that is not would be unconstrained, so a misspelt 'bamk' would be free money."""
         declared = list(self.financing.sources)
         for name, sector in self.sectors.items():
             for source in sector.funding:
-                if source in declared:
-                    continue
-                near = [d for d in declared if _one_edit_apart(source, d)]
-                if near:
-                    raise ValueError(
-                        f"sectors.{name}.funding names {source!r}, not a source of financing.sources: "
-                        f"did you mean {near[0]!r}? (a source not declared there is unconstrained: "
-                        f"declare {source!r} under financing.sources if it is another source)"
-                    )
+                if source not in declared:
+                    message = _undeclared(source, declared)
+                    if "funding" not in sector.model_fields_set:
+                        message += f" (sectors.{name} has no funding key: it draws all on 'own')"
+                    raise KeyPathError(message, ("sectors", name, "funding", source))
+
+    def _check_guarantee_pool(self) -> None:
+        gp = self.financing.guarantee_pool
+        if gp is None:
+            return
+        where = ("financing", "guarantee_pool")
+        if not isinstance(self.financing.sources.get("bank"), Source):
+            raise KeyPathError(
+                "adds to bank credit: financing.sources needs a 'bank' source with a supply"
+                + (", not 'unlimited'" if "bank" in self.financing.sources else ""),
+                where,
+            )
+        unknown = [s for s in gp.sectors if s not in self.sectors]
+        if unknown:
+            raise KeyPathError(
+                f"names unknown sector(s) {unknown}; the scenario has {list(self.sectors)}",
+                (*where, "sectors"),
+            )
+        if not any(self.sectors[s].funding.get("bank", 0.0) > 0 for s in gp.sectors):
+            raise KeyPathError(
+                f"{gp.sectors} borrow nothing from 'bank' (their funding has no bank share), so the "
+                "pool would do nothing: name a sector that borrows from the bank",
+                (*where, "sectors"),
+            )
+
+    def _check_policy_names(self) -> None:
+        """Policy names are unique: ``policies.NAME.set.KEY=VALUE`` addresses one by name."""
+        seen: dict[str, int] = {}
+        for k, policy in enumerate(self.policies):
+            if policy.name in seen:
+                raise KeyPathError(
+                    f"{policy.name!r} is also the name of policies[{seen[policy.name]}]: give each "
+                    "policy its own name (--set, --grid and --param address a policy by name, "
+                    "policies.NAME.set.KEY=VALUE)",
+                    ("policies", k, "name"),
+                )
+            seen[policy.name] = k
 
     def expected_projects(self) -> dict[str, float]:
         """Expected new projects per replication of each sector, over warm-up and horizon."""
@@ -478,13 +527,17 @@ class Scenario:
         ``values`` maps dotted key paths to values, as ``--set dotted.path=value`` does:
         ``*`` is every key at its level, a missing optional section is created, and the
         values are set in the mapping's order on the scenario's merged data (its files
-        and the overrides it was loaded with). Values are Python values, not YAML text:
+        and the overrides it was loaded with). A policy is addressed by its name:
+        ``policies.NAME.set.KEY`` (a key it sets, or a new one), ``policies.NAME.from``;
+        the configurations in force after each policy are derived again, so the value
+        holds from the policy's date. Values are Python values, not YAML text:
         ``60.0`` stays a float, ``"2020"`` stays text, a mapping or list replaces the key's
         value whole. For example::
 
             scenario.with_overrides({
                 "financing.sources.bank.supply": 60.0,
                 "sectors.*.approval": {"dist": "fixed", "value": 4},
+                "policies.credit tightening.set.financing.sources.bank.supply": 30.0,
             })
 
         The result equals what :func:`~investsim.scenario.loading.load_scenario` gives for
@@ -512,19 +565,43 @@ class Scenario:
             names.update(dict.fromkeys(cfg.financing.sources))
         return list(names)
 
+    @property
+    def unused_sources(self) -> list[str]:
+        """Sources declared under ``financing.sources`` that no sector's funding names, in
+        the scenario or after any policy: a lever that does nothing (a source left
+        declared when a derived scenario stops using it, or a sector's funding that
+        forgot it). Worth a warning, not an error: a scenario that ``extends`` another
+        can't remove a key it inherits."""
+        configs = (self.config, *(ch.config for ch in self.changes))
+        used = {source for cfg in configs for s in cfg.sectors.values() for source in s.funding}
+        return [name for name in self.config.financing.sources if name not in used]
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``a`` becomes ``b`` by one substitution, insertion, deletion or swap of
-    neighbours (names of three letters or more: 'own' and 'bond' are not typos of each other)."""
-    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    @property
+    def warnings(self) -> list[str]:
+        """What is legal in this scenario but probably not meant (``investsim`` prints
+        these as warnings when it loads the scenario)."""
+        unused = self.unused_sources
+        if not unused:
+            return []
+        names = ", ".join(repr(u) for u in unused)
+        return [
+            f"{self.source}: financing.sources declares {names}, which no sector's funding names "
+            "(in the scenario or after any policy): changing "
+            + ("it" if len(unused) == 1 else "them")
+            + " changes nothing; add a share to a sector's funding, or remove the source"
+        ]
+
+
+def _undeclared(source: str, declared: list[str]) -> str:
+    """What to say of a sector's funding source that ``financing.sources`` does not declare."""
+    # 0.65 takes 'bamk', 'bnak', 'owm' and 'infra_loans' for what they mean, and not
+    # 'loans' for 'bonds' (0.6)
+    near = [d for d in declared if d.casefold() == source.casefold()]
+    near = near or difflib.get_close_matches(source, declared, n=1, cutoff=0.65)
+    has = ", ".join(repr(d) for d in declared) or "none"
+    if near:
+        return f"{source!r} is not a source of financing.sources (which has {has}): did you mean {near[0]!r}?"
+    return (
+        f"{source!r} is not a source of financing.sources (which has {has}): declare it under "
+        f"financing.sources ('{source}: unlimited' if it has no limit)"
+    )

@@ -21,22 +21,30 @@ from pydantic import ValidationError
 from investsim.errors import ScenarioError
 from investsim.scenario.config import (
     POLICY_FIXED_KEYS,
+    UNLIMITED,
     InFlightProject,
     PolicyChange,
     Scenario,
     ScenarioConfig,
 )
 from investsim.scenario.messages import (
+    KeyPath,
     Locate,
     dotted_path,
-    key_path,
+    error_path,
     locate_in,
     problem,
     short_repr,
     show_path,
     validation_error,
 )
-from investsim.scenario.overrides import apply_override, deep_merge, parse_override, unshare
+from investsim.scenario.overrides import (
+    apply_override,
+    deep_merge,
+    override_key_path,
+    parse_override,
+    unshare,
+)
 from investsim.scenario.policies import check_policy_dates
 from investsim.scenario.projects import implausible, load_projects
 from investsim.scenario.yaml_source import MAX_SCENARIO_BYTES, SourceFile
@@ -148,10 +156,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 def _load_scenario(path: str | Path, overrides: Iterable[str]) -> Scenario:
     data, files = _read_chain(Path(path))
-    set_paths: list[str] = []
+    set_paths: list[KeyPath] = []
     for text in overrides:
         dotted, value = parse_override(text)
-        set_paths += _set_value(data, dotted, value, origin="--set")
+        set_paths += [override_key_path(data, p) for p in _set_value(data, dotted, value, origin="--set")]
     return _build(data, str(files[0].path), locate_in(files, set_paths))
 
 
@@ -256,12 +264,13 @@ def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate
             try:
                 paths += apply_override(current, str(dotted), value, origin="policy")
             except ScenarioError as e:
-                raise fail(e.message, dotted) from None
+                source = _unlimited_source_on(current, str(dotted))
+                raise fail(_cannot_limit(source) if source else e.message, dotted) from None
         try:
             after = ScenarioConfig.model_validate(current)
         except ValidationError as e:
             err = e.errors()[0]
-            where = dotted_path(key_path(current, tuple(err["loc"])))
+            where = dotted_path(error_path(err, current))
             dotted = next(
                 (d for d in raw_set if where.startswith(_glob_prefix(str(d)))), str(next(iter(raw_set)))
             )
@@ -270,8 +279,8 @@ def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate
             raise fail(what, dotted) from None
         if list(after.sectors) != list(config.sectors):
             raise fail("a policy can't add or remove sectors", str(next(iter(raw_set))))
-        if list(after.financing.sources) != list(config.financing.sources):
-            raise fail("a policy can't add or remove funding sources", str(next(iter(raw_set))))
+        key = _source_key(raw_set)
+        _check_sources_kept(config, after, lambda message, key=key: fail(message, key))
         changes.append(
             PolicyChange(
                 name=policy.name,
@@ -282,6 +291,52 @@ def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate
             )
         )
     return tuple(changes)
+
+
+def _source_key(raw_set: dict[str, Any]) -> str:
+    """The key of a policy's ``set`` that changes funding sources (for the message)."""
+    return next((str(d) for d in raw_set if str(d).startswith("financing")), str(next(iter(raw_set))))
+
+
+def _unlimited_source_on(data: dict[str, Any], dotted: str) -> str | None:
+    """The ``unlimited`` source a policy's key path walks into (``financing.sources.own.supply``),
+    if it does."""
+    parts = dotted.split(".")
+    sources = (data.get("financing") or {}).get("sources") or {}
+    if len(parts) < 4 or parts[:2] != ["financing", "sources"] or not isinstance(sources, dict):
+        return None
+    return parts[2] if sources.get(parts[2]) == UNLIMITED else None
+
+
+def _cannot_limit(source: str) -> str:
+    return (
+        f"financing.sources.{source} is 'unlimited' in the scenario and a policy can't give it a "
+        f"limit (the money desk holds the same limited sources all the run): give {source!r} a "
+        "supply in the scenario, one that does not bind before the policy, and change that supply here"
+    )
+
+
+def _check_sources_kept(before: ScenarioConfig, after: ScenarioConfig, fail: Any) -> None:
+    """A policy keeps the scenario's funding sources, and which of them are unlimited."""
+    old, new = list(before.financing.sources), list(after.financing.sources)
+    added = [n for n in new if n not in old]
+    if added:
+        raise fail(
+            f"a policy can't add a funding source ({', '.join(repr(n) for n in added)}): declare it "
+            "under the scenario's financing.sources ('NAME: unlimited', or a supply) and change it here"
+        )
+    if new != old:
+        raise fail("a policy can't remove funding sources")
+    for name in new:
+        was, now = before.financing.sources[name], after.financing.sources[name]
+        if was == UNLIMITED and now != UNLIMITED:
+            raise fail(_cannot_limit(name))
+        if was != UNLIMITED and now == UNLIMITED:
+            raise fail(
+                f"a policy can't make financing.sources.{name} unlimited (the money desk holds the "
+                "same limited sources all the run): to lift its limit from a date, raise its supply "
+                "(and any debt_ceiling) so far that it never binds"
+            )
 
 
 def _glob_prefix(dotted: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from investsim.errors import ScenarioError
+from investsim.scenario.base import KeyPathError
 from investsim.scenario.config import ScenarioConfig
 from investsim.scenario.yaml_source import IN_VALUES, SourceFile, first_lookalike, lookalike
 
@@ -57,6 +58,11 @@ def describe(err: Mapping[str, Any]) -> str:
                 else ""
             )
         )
+    if (kind == "model_type" and (err.get("ctx") or {}).get("class_name") == "Source") or (
+        kind == "literal_error" and (err.get("ctx") or {}).get("expected") == "'unlimited'"
+    ):
+        # financing.sources.own: unlimted, or bank: 37
+        return f"a funding source is 'unlimited' or its terms, e.g. {{supply: 37}} (got {short_repr(err.get('input'))})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"must be a section of keys, got {short_repr(err.get('input'))}"
     if msg.startswith("Value error, "):
@@ -98,7 +104,7 @@ def lookalike_note(*texts: Any) -> str:
 def problem(err: Mapping[str, Any], data: Any) -> str:
     """One pydantic error on ``data`` described (:func:`describe`) with what helps fix it:
     the allowed key nearest an unknown key, a full-width character YAML read as text."""
-    path = key_path(data, tuple(err["loc"]))
+    path = error_path(err, data)
     message = describe(err)
     if err["type"] == "extra_forbidden":
         message += _suggest(path)
@@ -111,6 +117,15 @@ def dotted_path(path: Iterable[Any]) -> str:
     return ".".join(
         p if isinstance(p, str) and p and p.isprintable() and len(p) <= 100 else short_repr(p) for p in path
     )
+
+
+def error_path(err: Mapping[str, Any], data: Any) -> KeyPath:
+    """The key path of the user's data that one pydantic error is about: its ``loc``
+    (:func:`key_path`), or the key a check across sections named (:class:`KeyPathError`)."""
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, KeyPathError):
+        return cause.path
+    return key_path(data, tuple(err["loc"]))
 
 
 def key_path(data: Any, loc: KeyPath) -> KeyPath:
@@ -210,7 +225,7 @@ def validation_error(e: ValidationError, data: dict[str, Any], locate: Locate) -
     ]
     errors.sort(key=lambda err: err["type"] != "extra_forbidden")
     for err in errors:
-        path = key_path(data, tuple(err["loc"]))
+        path = error_path(err, data)
         message = problem(err, data)
         file, line = locate(path)
         se = ScenarioError(message, file=file, path=dotted_path(path) or None, line=line)
@@ -227,7 +242,7 @@ def validation_error(e: ValidationError, data: dict[str, Any], locate: Locate) -
     return first
 
 
-def locate_in(files: list[SourceFile], set_paths: list[str]) -> Locate:
+def locate_in(files: list[SourceFile], set_paths: list[KeyPath]) -> Locate:
     """Where a key path was written: by ``--set`` (one of ``set_paths``) or in the
     deepest of ``files`` (the scenario and those it extends) that has it."""
 
@@ -237,11 +252,11 @@ def locate_in(files: list[SourceFile], set_paths: list[str]) -> Locate:
     return locate
 
 
-def _locate(path: KeyPath, files: list[SourceFile], set_paths: list[str]) -> tuple[str, int | None]:
+def _locate(path: KeyPath, files: list[SourceFile], set_paths: list[KeyPath]) -> tuple[str, int | None]:
     in_files = max(_depth(f, path) for f in files)
     parts = [str(p) for p in path]
     for sp in set_paths:
-        sp_parts = sp.split(".")
+        sp_parts = [str(p) for p in sp]
         common = 0
         for a, b in zip(sp_parts, parts, strict=False):
             if a != b:
