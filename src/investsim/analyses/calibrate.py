@@ -12,7 +12,27 @@ Steps: (1) a Latin hypercube over the parameter box; (2) a second, local hypercu
 half as wide around the first estimate; (3) a quadratic surface per target fitted to the
 local design's mean outputs, minimised within the box; (4) 200 bootstrap resamples of the
 replications, each re-fitted and re-minimised, give the estimate's interval; (5) a check
-run at the estimate gives the fit (observed against simulated P10/P50/P90, RMSE, MAPE).
+run at the estimate gives the fit (observed against simulated P10/P50/P90, RMSE, MAPE);
+(6) whether the targets are within reach (below).
+
+The interval (:func:`interval_of`) is the percentile interval of the bootstrap estimates,
+widened to the estimate ± 1.96 bootstrap standard errors where that is wider (when most
+resamples pile up on one value and a few land far away, the percentile interval alone
+would be a point while the bootstrap says the estimate is uncertain), clipped to the
+range; and widened to every value run whose simulated figures are identical to the
+estimate's (a plateau: under common random numbers a lever with no effect gives the same
+replications to the last bit, so every value on it fits exactly as well, which no
+resample of the replications can show).
+
+Within reach (step 6). A parameter whose estimate sits at a bound of its range is run once
+more a tenth of the range inside it. If the fit there is worse, by more than the noise
+(a paired bootstrap of the replications), and continuing the figures' trend over that
+tenth for another whole range would cut the objective by at least a tenth, the best fit
+lies beyond the bound: **widen the range**. Otherwise the fit is flat or saturating at
+the bound and widening will not help. When the targets are not met (MAPE of 5 % or more)
+and no parameter asks for a wider range, the targets are **out of reach** of these
+parameters: the best fit, the figure it misses most and what binds at the estimate
+(:func:`investsim.analyses.seek.what_binds`) are reported.
 
 The objective is the sum of squared relative errors of the targets (so investment in
 money and counts of projects weigh alike). Every simulation uses the same seed.
@@ -36,11 +56,12 @@ from scipy.stats import qmc
 from investsim.analyses.history import Target, read_history
 from investsim.analyses.params import Param, check_param, param_values, parse_param
 from investsim.analyses.saving import save_folder
+from investsim.analyses.seek import binding_over
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
 from investsim.results.folders import check_out_dir
 from investsim.results.forecast import replications_frame
-from investsim.results.stats import standard_error
+from investsim.results.stats import normal_quantile, standard_error
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
@@ -48,6 +69,14 @@ from investsim.scenario.loading import apply_override, load_scenario
 from investsim.scenario.overrides import is_policy_path
 
 BOOTSTRAP = 200
+REACHED_MAPE = 0.05
+"""Targets whose mean absolute percentage error at the estimate is below this are met."""
+STEP = 0.1
+"""Share of the range a parameter at a bound is moved inside it to see whether the fit
+still improves towards the bound."""
+WIDEN_GAIN = 0.1
+"""Widen the range only if the trend at the bound, continued over another whole range,
+would cut the objective by at least this share."""
 
 
 @dataclass
@@ -228,12 +257,17 @@ def calibrate(
     estimate_values = np.array(
         [round(v) if p.whole else float(v) for p, v in zip(plan.params, estimate_values, strict=True)]
     )
-    parameters = _parameters_table(plan, estimate_values, boot)
     design = _design_table(plan, search)
     # the check run: the estimate itself, simulated
-    check = evaluate(((estimate_values - low) / (high - low))[None, :])[0]
+    check_frame = _frames(plan, jobs, on_progress, estimate_values[None, :])[0]
+    check = _figures(plan, check_frame)
     fit = _fit_table(plan, search, check)
     summary = _summary(plan, search, fit, check)
+    plateaus = _plateaus(plan, search, check, estimate_values)
+    steps = _steps_inside(plan, jobs, estimate_values, check, plateaus)
+    parameters = _parameters_table(plan, estimate_values, boot, plateaus, steps)
+    summary["reach"] = _reach(plan, parameters, fit, check_frame, summary)
+    summary["simulations"] += len(steps) * plan.replications
     backtest = _backtest(plan, fit) if plan.holdout else None
     if backtest is not None:
         summary["backtest_mape"] = {
@@ -248,6 +282,7 @@ def calibrate(
         "seed": plan.seed,
         # history is fitted as a whole: the parameters hold from the first simulated day
         "applied_from": "the whole simulation (warm-up included)",
+        "interval_method": INTERVAL_METHOD,
         "replications_per_point": plan.replications,
         "design_points_per_round": plan.design_size,
         "holdout_years": plan.holdout_years,
@@ -264,15 +299,28 @@ def _evaluate(
 ) -> FloatArray:
     """Simulated figures (points x replications x figures) at unit-box points."""
     low, high = plan.bounds()
-    figures = plan.figures
-    values = low + units * (high - low)
+    frames = _frames(plan, jobs, on_progress, low + units * (high - low))
+    return np.stack([_figures(plan, f) for f in frames])
+
+
+def _frames(
+    plan: CalibrationPlan,
+    jobs: int | Backend,
+    on_progress: Callable[[int], None] | None,
+    values: FloatArray,
+) -> list[pd.DataFrame]:
+    """The replications tables of the parameter values ``values`` (points x parameters)."""
     scenarios = [_scenario(plan, v) for v in values]
-    out = np.empty((len(units), plan.replications, len(figures)))
+    frames: dict[int, pd.DataFrame] = {}
     work = [Job(s, plan.replications, plan.seed) for s in scenarios]
     for k, results in run_jobs(work, jobs, on_progress):
-        frame = replications_frame(scenarios[k], results)
-        out[k] = np.column_stack([t.values(frame) for t in figures])
-    return out
+        frames[k] = replications_frame(scenarios[k], results)
+    return [frames[k] for k in range(len(scenarios))]
+
+
+def _figures(plan: CalibrationPlan, frame: pd.DataFrame) -> FloatArray:
+    """Every figure of ``plan`` simulated in ``frame`` (replications x figures)."""
+    return np.column_stack([t.values(frame) for t in plan.figures])
 
 
 def _search(plan: CalibrationPlan, evaluate: Callable[[FloatArray], FloatArray]) -> _Search:
@@ -313,24 +361,235 @@ def _bootstrap(plan: CalibrationPlan, search: _Search) -> FloatArray:
     return low + np.array(boots) * (high - low)
 
 
-def _parameters_table(plan: CalibrationPlan, estimate: FloatArray, boot: FloatArray) -> pd.DataFrame:
-    """parameters.csv: each estimate with its bootstrap interval and the range searched."""
+INTERVAL_METHOD = (
+    "percentile interval (2.5%, 97.5%) of 200 bootstrap estimates, widened to the estimate "
+    "± 1.96 bootstrap SE where that is wider, clipped to the range, and widened to every value "
+    "run whose simulated figures equal the estimate's (a plateau)"
+)
+"""How parameters.csv's interval is made (also in the manifest)."""
+
+
+def interval_of(
+    estimate: float,
+    boot: FloatArray,
+    low: float,
+    high: float,
+    plateau: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """The 95 % interval of one estimate from its bootstrap estimates ``boot`` (module
+    docstring: the method): never narrower than the bootstrap's own spread, so a
+    bootstrap standard error above 0 never comes with an interval of width 0."""
+    se = float(boot.std(ddof=1)) if len(boot) > 1 else 0.0
+    z = normal_quantile()
+    lo = min(float(np.quantile(boot, 0.025)), estimate - z * se)
+    hi = max(float(np.quantile(boot, 0.975)), estimate + z * se)
+    if plateau is not None:
+        lo, hi = min(lo, plateau[0]), max(hi, plateau[1])
+    return max(lo, low), min(hi, high)
+
+
+def _at_bound(value: float, low: float, high: float) -> str | None:
+    """``low`` or ``high`` when ``value`` sits at that bound of its range."""
+    tol = 1e-6 * (high - low)
+    return "low" if value <= low + tol else "high" if value >= high - tol else None
+
+
+def _plateaus(
+    plan: CalibrationPlan, search: _Search, check: FloatArray, estimate: FloatArray
+) -> list[tuple[float, float] | None]:
+    """Per parameter, the span of the values run whose simulated target figures equal the
+    check run's to the last bits (a plateau of the fit); None where there is none."""
+    k = len(plan.targets)
     low, high = plan.bounds()
-    return pd.DataFrame(
+    units = np.vstack([search.u1, search.u2])
+    ys = np.concatenate([search.y1, search.y2])
+    same = [estimate] + [
+        low + u * (high - low)
+        for u, y in zip(units, ys, strict=True)
+        if np.allclose(y[:, :k], check[:, :k], rtol=1e-12, atol=1e-12)
+    ]
+    spans = np.array(same)
+    return [
+        (float(spans[:, j].min()), float(spans[:, j].max())) if np.ptp(spans[:, j]) > 0 else None
+        for j in range(len(plan.params))
+    ]
+
+
+@dataclass
+class _Step:
+    """A parameter at a bound, run a tenth of the range inside it: whether the fit still
+    improves towards the bound, and where the trend would fit best."""
+
+    param: int
+    bound: str
+    inside: float
+    improving: bool
+    objective_at_bound: float
+    objective_inside: float
+    change_low: float
+    change_high: float
+    trend_best: float
+    trend_objective: float
+
+
+def _steps_inside(
+    plan: CalibrationPlan,
+    jobs: int | Backend,
+    estimate: FloatArray,
+    check: FloatArray,
+    plateaus: list[tuple[float, float] | None],
+) -> list[_Step]:
+    """Step 6's runs: each parameter at a bound (and not on a plateau that reaches it) run
+    a tenth of the range inside; the fit there against the fit at the bound, paired."""
+    low, high = plan.bounds()
+    k = len(plan.targets)
+    observed = np.array([t.observed for t in plan.targets])
+    todo: list[tuple[int, str, FloatArray]] = []
+    for j, p in enumerate(plan.params):
+        bound = _at_bound(estimate[j], low[j], high[j])
+        plateau = plateaus[j]
+        if bound is None or (plateau is not None and plateau[0 if bound == "low" else 1] == estimate[j]):
+            continue
+        step = max(1.0, round(STEP * (p.high - p.low))) if p.whole else STEP * (p.high - p.low)
+        inside = estimate.copy()
+        inside[j] += step if bound == "low" else -step
+        todo.append((j, bound, inside))
+    if not todo:
+        return []
+    runs = [_figures(plan, f) for f in _frames(plan, jobs, None, np.array([v for _, _, v in todo]))]
+    rng = np.random.default_rng([plan.seed, 0x57E9])
+    steps = []
+    for (j, bound, inside), y_in in zip(todo, runs, strict=True):
+        y_b, y_i = check[:, :k], y_in[:, :k]
+        f_b = float(objective(y_b.mean(axis=0), observed))
+        f_i = float(objective(y_i.mean(axis=0), observed))
+        # paired bootstrap of how much worse the fit is inside than at the bound
+        picks = rng.integers(0, plan.replications, (BOOTSTRAP, plan.replications))
+        worse = np.array(
+            [
+                objective(y_i[i].mean(axis=0), observed) - objective(y_b[i].mean(axis=0), observed)
+                for i in picks
+            ]
+        )
+        lo_, hi_ = (float(q) for q in np.quantile(worse, [0.025, 0.975]))
+        # the figures' trend over the step, continued outwards for up to another whole range
+        scale = np.where(observed != 0, np.abs(observed), 1.0)
+        r0 = (y_b.mean(axis=0) - observed) / scale
+        r1 = (y_b.mean(axis=0) - y_i.mean(axis=0)) / scale
+        steps_out = 1 / STEP
+        s = float(np.clip(-(r0 @ r1) / (r1 @ r1), 0, steps_out)) if r1 @ r1 > 0 else 0.0
+        f_trend = float(((r0 + s * r1) ** 2).sum())
+        improving = lo_ > 0 and f_trend <= (1 - WIDEN_GAIN) * f_b
+        direction = -1 if bound == "low" else 1
+        best = float(estimate[j] + direction * s * abs(inside[j] - estimate[j]))
+        steps.append(_Step(j, bound, float(inside[j]), improving, f_b, f_i, lo_, hi_, best, f_trend))
+    return steps
+
+
+def _parameters_table(
+    plan: CalibrationPlan,
+    estimate: FloatArray,
+    boot: FloatArray,
+    plateaus: list[tuple[float, float] | None],
+    steps: list[_Step],
+) -> pd.DataFrame:
+    """parameters.csv: each estimate with its interval (:func:`interval_of`), the
+    bootstrap's standard error, the range searched, and whether it sits at a bound, on a
+    plateau, and what that means (``note``)."""
+    low, high = plan.bounds()
+    by_param = {s.param: s for s in steps}
+    rows = []
+    for j, p in enumerate(plan.params):
+        ci = interval_of(float(estimate[j]), boot[:, j], float(low[j]), float(high[j]), plateaus[j])
+        bound = _at_bound(float(estimate[j]), float(low[j]), float(high[j]))
+        step = by_param.get(j)
+        plateau = plateaus[j]
+        if step is not None and step.improving:
+            position = "widen"
+            note = (
+                f"at the {bound} bound and the fit still improves beyond it: widen the range "
+                f"(the trend points to about {step.trend_best:.4g})"
+            )
+        elif bound is not None:
+            position = "flat_at_bound"
+            note = f"at the {bound} bound, where the fit is flat: widening the range will not help"
+        else:
+            position = "inside"
+            note = ""
+        if plateau is not None:
+            position = "plateau" if position == "inside" else position
+            same = f"any value from {plateau[0]:.4g} to {plateau[1]:.4g} fits alike (identical figures)"
+            note = f"{note}; {same}" if note else same
+        rows.append(
+            {
+                "parameter": p.path,
+                "estimate": float(estimate[j]),
+                "ci_low": ci[0],
+                "ci_high": ci[1],
+                "bootstrap_se": float(boot[:, j].std(ddof=1)),
+                "low": float(low[j]),
+                "high": float(high[j]),
+                "at_bound": bound is not None,
+                "plateau_low": plateau[0] if plateau else np.nan,
+                "plateau_high": plateau[1] if plateau else np.nan,
+                "position": position,
+                "trend_best": step.trend_best if step is not None and step.improving else np.nan,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _reach(
+    plan: CalibrationPlan,
+    parameters: pd.DataFrame,
+    fit: pd.DataFrame,
+    check_frame: pd.DataFrame,
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    """Step 6's verdict: ``reached``, ``widen`` (a parameter at a bound where the fit still
+    improves), or ``out_of_reach`` (the best fit, the figure it misses most, and what
+    binds at the estimate), with a sentence."""
+    used = fit[fit["used"] == "fit"]
+    misses = np.nan_to_num(used["relative_error"].abs().to_numpy(dtype=float), nan=-1.0)
+    worst = used.iloc[int(np.argmax(misses))]
+    widen = parameters[parameters["position"] == "widen"]
+    estimates = ", ".join(f"{r['parameter']} = {r['estimate']:.4g}" for r in parameters.to_dict("records"))
+    out: dict[str, Any] = {"worst_figure": str(worst["target"])}
+    if len(widen):
+        out["verdict"] = "widen"
+        out["text"] = (
+            f"the best fit lies beyond the range of {', '.join(widen['parameter'])}: widen it and run again"
+        )
+        return out
+    if summary["targets_reached"]:
+        out["verdict"] = "reached"
+        out["text"] = f"the targets are met (MAPE {summary['mape']:.1%}) at {estimates}"
+        return out
+    target = next(t for t in plan.targets if t.label == worst["target"])
+    found, year = binding_over(check_frame, list(range(target.first, target.last + 1)))
+    flat = parameters[parameters["position"].isin(["flat_at_bound", "plateau"])]
+    why = "the fit is flat there" if len(flat) else "the best fit lies inside the range"
+    out.update(
         {
-            "parameter": [p.path for p in plan.params],
-            "estimate": estimate,
-            "ci_low": np.quantile(boot, 0.025, axis=0),
-            "ci_high": np.quantile(boot, 0.975, axis=0),
-            "bootstrap_se": boot.std(axis=0, ddof=1),
-            "low": low,
-            "high": high,
-            "at_bound": [
-                bool(np.isclose(v, lo_) or np.isclose(v, hi_))
-                for v, lo_, hi_ in zip(estimate, low, high, strict=True)
-            ],
+            "verdict": "out_of_reach",
+            "binds": found.text,
+            "binds_resource": found.resource,
+            "binds_year": year,
+            "text": (
+                f"out of reach of these parameters: the best fit in the ranges is at {estimates} "
+                f"(MAPE {summary['mape']:.1%}), where it misses {worst['target']} most: "
+                f"{worst['simulated_mean']:,.4g} simulated against {worst['observed']:,.4g} observed "
+                f"({worst['relative_error']:+.1%}); widening the ranges will not help ({why}); "
+                + (
+                    f"what binds at the estimate is {found.text}"
+                    if found.resource is not None
+                    else f"at the estimate {found.text}"
+                )
+            ),
         }
     )
+    return out
 
 
 def _design_table(plan: CalibrationPlan, search: _Search) -> pd.DataFrame:
@@ -396,7 +655,7 @@ def _summary(plan: CalibrationPlan, search: _Search, fit: pd.DataFrame, check: F
         for j, t in enumerate(plan.targets)
         if abs(check[:, j].mean() - predicted[j]) > 4 * se[j] + 1e-9
     ]
-    summary["targets_reached"] = bool(float(used["relative_error"].abs().mean()) < 0.05)
+    summary["targets_reached"] = bool(float(used["relative_error"].abs().mean()) < REACHED_MAPE)
     return summary
 
 

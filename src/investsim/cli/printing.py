@@ -255,14 +255,14 @@ def print_calibration(result: CalibrationResult) -> None:
     name = result.plan.name
     view = Table(title=escape(f"{name}: fitted parameters (95% bootstrap interval)"), title_justify="left")
     for col in ("parameter", "estimate", "interval", "range searched", ""):
-        view.add_column(col, justify="left" if col == "parameter" else "right")
+        view.add_column(col, justify="left" if col in ("parameter", "") else "right")
     for r in result.parameters.to_dict("records"):
         view.add_row(
             escape(str(r["parameter"])),
             f"{r['estimate']:.4g}",
             f"{r['ci_low']:.4g} to {r['ci_high']:.4g}",
             f"{r['low']:g} to {r['high']:g}",
-            "at a bound: widen the range" if r["at_bound"] else "",
+            escape(str(r.get("note") or "")),
         )
     out_console.print(view)
     fit = Table(title="fit: observed against simulated at the estimate", title_justify="left")
@@ -285,6 +285,9 @@ def print_calibration(result: CalibrationResult) -> None:
 def _print_calibration_notes(result: CalibrationResult) -> None:
     summary = result.summary
     out_console.print(f"MAPE of the fitted figures: {summary['mape']:.2%}", highlight=False)
+    reach = summary.get("reach") or {}
+    if reach.get("verdict") in ("widen", "out_of_reach"):
+        say(str(reach["text"]))
     misses = summary["surface_misses"]
     if misses:
         say(

@@ -4,6 +4,8 @@ and a table), and, when years were held out, the backtest against simple forecas
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +16,99 @@ from investsim.reporting.charts import fit_chart
 from investsim.reporting.html import display_name, esc, figure, heading, num, page, pct, plain, table
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import analysis_version, command_text, read_manifest
+from investsim.reporting.wording import WORDS
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def parameter_note(r: Mapping[Any, Any], labels: Labels) -> str:
+    """What a parameter's position in its range means: at a bound with the fit still
+    improving (widen), at a bound where it is flat (widening won't help), on a plateau
+    (every value on it fits alike). Folders written before ``position`` existed say
+    only "at a bound"."""
+    if "position" not in r:
+        return labels.word("at_bound") if str(r.get("at_bound")).lower() == "true" else ""
+    at_low = math.isclose(float(r["estimate"]), float(r["low"]))
+    bound = labels.word("bound_low") if at_low else labels.word("bound_high")
+    notes = []
+    if r["position"] == "widen":
+        trend = f"{float(r['trend_best']):.4g}" if _finite(r.get("trend_best")) else "?"
+        notes.append(labels.word("at_bound_widen", bound=bound, trend=trend))
+    elif r["position"] == "flat_at_bound" or (
+        r["position"] == "plateau" and str(r.get("at_bound")).lower() == "true"
+    ):
+        notes.append(labels.word("at_bound_flat", bound=bound))
+    if _finite(r.get("plateau_low")):
+        notes.append(
+            labels.word(
+                "plateau", low=f"{float(r['plateau_low']):.4g}", high=f"{float(r['plateau_high']):.4g}"
+            )
+        )
+    return labels.word("note_sep").join(notes)
 
 
 def _parameters_table(parameters: pd.DataFrame, labels: Labels) -> str:
-    """The estimates: value, 95% bootstrap interval, the range searched, and a warning
-    for an estimate at a bound of its range."""
-    heads = [labels.word(k) for k in ("parameter", "estimate", "ci_bootstrap", "range_searched", "note")]
+    """The estimates: value, 95% interval, the range searched, and what a position at a
+    bound or on a plateau means."""
+    heads = [labels.word(k) for k in ("parameter", "estimate", "ci_calibrate", "range_searched", "note")]
     rows = [
         [
             esc(r["parameter"]),
             esc(f"{r['estimate']:.4g}"),
             esc(f"{r['ci_low']:.4g} … {r['ci_high']:.4g}"),
             esc(f"{r['low']:g} … {r['high']:g}"),
-            esc(labels.word("at_bound") if str(r.get("at_bound")).lower() == "true" else ""),
+            esc(parameter_note(r, labels)),
         ]
         for r in parameters.to_dict("records")
     ]
     return table(heads, rows, left=1, wrap=[4])
+
+
+def _binds_text(reach: dict[str, Any], labels: Labels) -> str:
+    """What binds at the estimate, in the report's language (the resource's name)."""
+    resource = reach.get("binds_resource")
+    if not resource:
+        return labels.word("binds_nothing", year=reach.get("binds_year", ""))
+    return labels.word(
+        "binds_at_estimate", resource=resource_label(str(resource), labels), year=reach.get("binds_year", "")
+    )
+
+
+def resource_label(resource: str, labels: Labels) -> str:
+    """A binding resource (``source_bank``, ``land_budget``, ...) in the report's language."""
+    if resource.startswith("source_"):
+        return labels.word("resource_source", source=labels.name(resource[len("source_") :]))
+    key = f"resource_{resource}"
+    return labels.word(key) if key in WORDS else resource.replace("_", " ")
+
+
+def _reach(manifest: dict[str, Any], fit: pd.DataFrame, labels: Labels) -> str:
+    """Whether the targets are within reach: widen the range, or out of reach (the best
+    fit, the figure it misses most, what binds)."""
+    reach = manifest.get("reach") or {}
+    verdict = reach.get("verdict")
+    if verdict == "widen":
+        return f'<p class="note">{esc(labels.word("reach_widen"))}</p>'
+    if verdict != "out_of_reach":
+        return ""
+    rows = fit[fit["target"] == reach.get("worst_figure")]
+    worst = rows.iloc[0] if len(rows) else None
+    text = labels.word("reach_out", mape=pct(manifest.get("mape"), 1, False))
+    if worst is not None:
+        text += labels.word(
+            "reach_worst",
+            figure=str(worst["target"]),
+            simulated=f"{float(worst['simulated_mean']):,.4g}",
+            observed=f"{float(worst['observed']):,.4g}",
+            error=pct(worst["relative_error"]),
+        )
+    text += _binds_text(reach, labels)
+    return f'<p class="note">{esc(text)}</p>'
 
 
 def _fit_table(fit: pd.DataFrame, labels: Labels) -> str:
@@ -107,6 +185,7 @@ def calibrate_report(folder: Path, labels_for: LabelsFor) -> Built:
         heading(labels.word("fitted_parameters")),
         _parameters_table(parameters, labels),
         _notes(manifest, labels),
+        _reach(manifest, fit, labels),
         heading(labels.word("charts")),
         *(figure(c) for c in charts),
         heading(labels.word("fit_heading")),
