@@ -13,7 +13,8 @@ Method:
    is well posed, and two values differ only by what the lever does.
 2. **A grid first.** Nine evenly spaced values (both ends included) are run together.
    They give the direction of the relation (the sign of the estimate at the high end
-   less the estimate at the low end), whether the target is met already at the low end
+   less the estimate at the low end, where their paired 95 % interval excludes 0; else
+   the lever has no clear effect), whether the target is met already at the low end
    or still not at the high end, and whether the estimate crosses the target more than
    once (a non-monotone estimate: then no single answer is returned, the ranges where
    it is met are). A step between neighbouring values whose paired 95 % interval lies
@@ -162,11 +163,11 @@ def parse_target(text: str, base: Scenario) -> SeekTarget:
                 f"{where}: a probability target must lie between 0 and 1 (exclusive), got {value:g}"
             )
     else:
-        metric_text, sep, value_text = text.partition("=")
-        if not sep or not metric_text.strip() or not value_text.strip() or "=" in value_text:
+        metric_text, sep, value_part = text.partition("=")
+        if not sep or not metric_text.strip() or not value_part.strip() or "=" in value_part:
             raise InputError(f"{where}: write {TARGET_HELP}")
         op, threshold = None, None
-        value = _number(value_text, "the value", where)
+        value = _number(value_part, "the value", where)
     try:
         metric = parse_metric(metric_text, base.years, metric_columns(base))
     except InputError as e:
@@ -547,13 +548,14 @@ def run_seek(
     xs = np.linspace(p.low, p.high, GRID)
     grid = seeker.run(list(dict.fromkeys(seeker.key(x) for x in xs)), "grid")
     f = np.array([g.estimate for g in grid])
-    direction = int(np.sign(f[-1] - f[0]))
+    ends = paired_difference(grid[0].values, grid[-1].values)
+    # a direction only where the ends differ by more than the noise (paired 95 % interval)
+    direction = int(np.sign(f[-1] - f[0])) if ends.low > 0 or ends.high < 0 else 0
     found = _Found(plan, grid)
     if direction == 0:
-        # the ends are alike: flat (out of reach, or met everywhere), or rising and falling
-        if np.all(f == f[0]):
-            found.status = BELOW_RANGE if f[0] == t else OUT_OF_REACH
-            found.answer = p.low if f[0] == t else math.nan
+        # no clear effect: flat (out of reach, or met everywhere), or up and down
+        if np.all(f == f[0]) and f[0] == t:
+            found.status, found.answer = BELOW_RANGE, p.low
         else:
             found.met_ranges = _met_ranges(grid, _Gap(1 if t > f[0] else -1, t, "estimate"))
             found.status = NON_MONOTONE if found.met_ranges else OUT_OF_REACH
@@ -650,24 +652,35 @@ def _reversals(grid: list[Point], direction: int) -> list[dict[str, float]]:
     return out
 
 
+def _same(a: Point, b: Point) -> bool:
+    """Whether the estimates at two values cannot be told apart: identical replications,
+    or a paired 95 % interval of the difference that holds 0."""
+    if np.array_equal(a.values, b.values):
+        return True
+    d = paired_difference(a.values, b.values)
+    return bool(d.se > 0 and d.low <= 0 <= d.high)
+
+
 def _best(seeker: _Seeker, direction: int) -> dict[str, float]:
-    """The best estimate the values run give (nearest the target in the direction of the
-    relation; with none, the nearest), and the smallest value whose estimate cannot be
-    told from it (paired 95 % interval of the difference holds 0)."""
+    """The best estimate among the values run (the furthest in the direction of the
+    relation; with no clear direction, the nearest the target) at the value ``high``, and
+    ``at``: with a direction, the smallest value whose estimate cannot be told from it
+    (on a plateau of identical replications, found to the root finder's precision)."""
     t = seeker.plan.target.value
     points = sorted(seeker.points.values(), key=lambda q: q.value)
-    if direction:
-        top = max(points, key=lambda q: (direction * q.estimate, q.value))
-    else:
-        top = min(points, key=lambda q: (abs(q.estimate - t), -q.value))
-    k = next(
-        i
-        for i, q in enumerate(points)
-        if np.array_equal(q.values, top.values)
-        or paired_difference(top.values, q.values).low <= 0 <= paired_difference(top.values, q.values).high
-    )
+    if not direction:
+        top = min(points, key=lambda q: (abs(q.estimate - t), q.value))
+        return {
+            "estimate": top.estimate,
+            "ci_low": top.low,
+            "ci_high": top.high,
+            "at": top.value,
+            "high": top.value,
+        }
+    top = max(points, key=lambda q: (direction * q.estimate, q.value))
+    k = next(i for i, q in enumerate(points) if _same(q, top))
     at = points[k].value
-    if k and direction and np.array_equal(points[k].values, top.values):
+    if k and np.array_equal(points[k].values, top.values):
         # a plateau under common random numbers: the estimate is exactly the best's from
         # somewhere between the value before and this one; find where
         at = _smallest_met(seeker, _Gap(direction, top.estimate, "estimate"), points[k - 1].value, at, "best")
@@ -736,9 +749,13 @@ def _evaluations(plan: SeekPlan, seeker: _Seeker, direction: int) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def value_text(x: float) -> str:
-    """A lever value as printed: four significant digits, whole numbers as they are."""
-    return f"{x:.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:.4g}"
+def value_text(x: float, param: Param) -> str:
+    """A value of the lever ``param`` as printed: to a thousandth of its range (root
+    finding is finer than that), whole-number levers as whole numbers."""
+    if param.whole:
+        return f"{x:.0f}"
+    decimals = max(0, math.ceil(-math.log10((param.high - param.low) / 1000)))
+    return f"{x:,.{decimals}f}"
 
 
 def estimate_text(target: SeekTarget, v: float) -> str:
@@ -753,44 +770,57 @@ def _text(
 ) -> str:
     """The answer in one or two sentences (English)."""
     p, goal = plan.param, plan.target
-    what = f"{goal.quantity} reaches {estimate_text(goal, goal.value)}"
+
+    def x(v: float) -> str:
+        return value_text(v, p)
+
+    t = estimate_text(goal, goal.value)
+    way = "rises" if direction > 0 else "falls"
     if found.status == FOUND:
-        low = value_text(found.ci_low) + (" (the low end)" if found.ci_low_at_range_end else "")
-        high = f"beyond {value_text(p.high)}" if found.ci_high_beyond_range else value_text(found.ci_high)
-        way = "rises" if direction > 0 else "falls"
+        low = x(found.ci_low) + (" (the low end)" if found.ci_low_at_range_end else "")
+        high = f"beyond {x(p.high)}" if found.ci_high_beyond_range else x(found.ci_high)
+        reaches = "reaches" if direction > 0 else "is down to"
         return (
-            f"{p.path} = {value_text(found.answer)} (95% interval {low} to {high}): the smallest value "
-            f"at which {what} ({goal.metric.name} {way} with it)"
+            f"{p.path} = {x(found.answer)} (95% interval {low} to {high}): the smallest value at which "
+            f"{goal.quantity} {reaches} {t} ({goal.metric.name} {way} as the lever rises)"
         )
     if found.status == BELOW_RANGE:
-        at_low = found.grid[0]
+        at_low = estimate_text(goal, found.grid[0].estimate)
+        if direction == 0:
+            return f"{goal.quantity} is {at_low} whatever the value in {x(p.low)} to {x(p.high)}: the target holds"
+        side = "above" if direction > 0 else "below"
         return (
-            f"met already at the low end: at {p.path} = {value_text(p.low)}, {goal.quantity} is "
-            f"{estimate_text(goal, at_low.estimate)}; the value that just meets "
-            f"{estimate_text(goal, goal.value)} lies below {value_text(p.low)}: lower the range"
+            f"below the range: {goal.metric.name} {way} as the lever rises, and already at the low end "
+            f"({p.path} = {x(p.low)}) {goal.quantity} is {at_low}, {side} the target {t}; the value where "
+            f"it equals {t} lies below {x(p.low)} (raising the lever takes it further from the target)"
         )
     if found.status == NON_MONOTONE:
-        spans = ", ".join(f"{value_text(a)} to {value_text(b)}" for a, b in found.met_ranges) or "nowhere"
+        spans = ", ".join(f"{x(a)} to {x(b)}" for a, b in found.met_ranges)
         return (
             f"no single answer: {goal.quantity} does not move one way with {p.path} over "
-            f"{value_text(p.low)} to {value_text(p.high)}; on the values run the target is met at {spans}"
+            f"{x(p.low)} to {x(p.high)}; among the values run it is at or past {t} from {spans}"
         )
-    flat = " (the lever does not move it in this range)" if direction == 0 else ""
-    same = (
-        f", the same from {value_text(best['at'])} to {value_text(best['high'])}"
-        if best["at"] < best["high"]
-        else ""
-    )
+    flat = ""
+    if direction == 0:
+        lo_, hi_ = found.grid[0], found.grid[-1]
+        flat = (
+            f" (the lever does not clearly move it in this range: {estimate_text(goal, lo_.estimate)} at "
+            f"{x(lo_.value)}, {estimate_text(goal, hi_.estimate)} at {x(hi_.value)})"
+        )
+    same = f", the same from {x(best['at'])} to {x(best['high'])}" if best["at"] < best["high"] else ""
     text = (
         f"out of reach in this range: the best is {estimate_text(goal, best['estimate'])} at "
-        f"{p.path} = {value_text(best['at'])}{same}{flat}; target {estimate_text(goal, goal.value)}"
+        f"{p.path} = {x(best['at'])}{same}{flat}, against the target {t}"
     )
     if binds is not None and binds.resource is None:
-        text += f"; at {value_text(p.high)} {binds.text}: the pipeline itself (its projects and their durations) limits it"
+        text += (
+            f"; at {x(p.high)}, {binds.text}, so the pipeline itself (its projects and their "
+            "durations) limits it"
+        )
     elif binds is not None:
         text += f"; what binds instead is {binds.text}"
         if binds.resource == lever_resource(p.path):
-            text += f": the lever itself still binds at {value_text(p.high)}, widen the range"
+            text += f": the lever itself still binds at {x(p.high)}, so widen the range"
     return text
 
 
@@ -839,6 +869,9 @@ def _manifest(
         "best": {k: number(v) for k, v in result.best.items()},
         "binds": None if result.binds is None else result.binds.text,
         "binds_resource": None if result.binds is None else result.binds.resource,
+        "binds_is_lever": result.binds is not None
+        and result.binds.resource is not None
+        and result.binds.resource == lever_resource(plan.param.path),
         "met_ranges": [list(r) for r in result.met_ranges],
         "reversals": result.reversals,
         "answer_text": result.text,

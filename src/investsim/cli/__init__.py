@@ -56,6 +56,7 @@ for _command in (
     tuning.sweep,
     tuning.sensitivity,
     tuning.calibrate,
+    tuning.seek,
     run.report,
     run.schema,
 ):

@@ -17,6 +17,7 @@ from investsim.scenario.policies import policy_timeline
 if TYPE_CHECKING:  # the analyses are imported only by the commands that run them
     from investsim.analyses.calibrate import CalibrationResult
     from investsim.analyses.compare import Comparison
+    from investsim.analyses.seek import SeekResult
     from investsim.analyses.sensitivity import SensitivityResult
     from investsim.analyses.sweep import SweepResult
 
@@ -301,3 +302,17 @@ def _print_calibration_notes(result: CalibrationResult) -> None:
             "linear trend {linear_trend:.2%}".format(**summary["backtest_mape"]),
             highlight=False,
         )
+
+
+def print_seek(result: SeekResult) -> None:
+    """The answer of a goal seek in a few lines: the value and its interval, or why there
+    is none; the reversals of a relation that is not monotone; how many values were run."""
+    say(result.text)
+    for r in result.reversals:
+        say(
+            f"warning: the estimate moves against the overall direction between {r['from']:.4g} and "
+            f"{r['to']:.4g} ({r['change']:+.4g}, 95% {r['ci_low']:+.4g} to {r['ci_high']:+.4g}); the "
+            "interval assumes it does not"
+        )
+    n = len(result.evaluations)
+    say(f"{n} values run, {n * result.plan.replications} replications")

@@ -1,4 +1,4 @@
-"""The analyses that vary a scenario's parameters: sweep, sensitivity and calibrate.
+"""The analyses that vary a scenario's parameters: sweep, sensitivity, calibrate and seek.
 
 Each imports its analysis when it runs (SALib and scipy.stats are slow to import), so
 that the other commands start fast.
@@ -26,8 +26,9 @@ from investsim.cli.common import (
     scenario_argument,
     seed_option,
 )
-from investsim.cli.printing import print_calibration, print_sweep, print_tornado
+from investsim.cli.printing import print_calibration, print_seek, print_sweep, print_tornado
 from investsim.results.folders import check_out_dir
+from investsim.scenario.loading import default_scenario_path
 
 FROM_OPTION = click.option(
     "--from",
@@ -208,3 +209,59 @@ def calibrate(
     result.save(target, lang)
     print_calibration(result)
     say(f"calibration written to {target}")
+
+
+@click.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--param",
+    "param",
+    required=True,
+    metavar="PATH=LOW:HIGH",
+    help="The lever: a scenario key and the range to search, e.g. financing.sources.bank.supply=37:150.",
+)
+@click.option(
+    "--target",
+    required=True,
+    metavar="METRIC=VALUE|P(METRIC>=X)=PROB",
+    help="What to reach: the mean of a metric (e.g. growth:2021=0.06), or the probability that "
+    "it is at least X (e.g. 'P(growth:2021>=0.06)=0.8'; also >, <=, <). "
+    f"Metrics: {METRIC_HELP}.",
+)
+@FROM_OPTION
+@replications_option(2, "Replications of every value tried, all with the same seed.", default=20)
+@seed_option("Seed of every value tried (default: the scenario's).")
+@out_option("Folder (default: results/<name>-seek).")
+@analysis_options
+@lang_option
+def seek(
+    scenario: str | None,
+    param: str,
+    target: str,
+    start: str | None,
+    replications: int,
+    seed: int | None,
+    out: str | None,
+    jobs: int | None,
+    scheduler: str | None,
+    overrides: tuple[str, ...],
+    lang: str,
+) -> None:
+    """Find the smallest value of a lever (--param, applied from --from) at which a metric
+    of SCENARIO (default: the bundled baseline) reaches --target, with its 95% interval;
+    or say it is out of reach in the range, and what binds instead."""
+    from investsim.analyses.seek import plan_seek, run_seek
+
+    source = scenario if scenario else default_scenario_path()
+    plan = plan_seek(source, param, target, replications, seed, overrides, start)
+    folder = check_out_dir(Path(out) if out else Path("results") / f"{plan.base.name}-seek")
+    say(
+        f"{plan.param.path} from {from_text(plan.start)}; {plan.replications} replications of every value "
+        f"tried, all with seed {plan.seed} (common random numbers)"
+    )
+    workers = backend(jobs, scheduler)
+    with progress(workers, f"{plan.base.name}: seeking", None) as advance:
+        result = run_seek(plan, workers, advance, command_line())
+    result.save(folder, lang)
+    print_seek(result)
+    say(f"seek written to {folder}")

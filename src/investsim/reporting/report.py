@@ -13,7 +13,9 @@
   each metric's mean;
 - a sensitivity analysis (``sensitivity.csv``): a tornado chart;
 - a calibration (``fit.csv``, ``parameters.csv``): the fitted parameters, the fit of each
-  observed figure (chart and table) and the backtest of held-out years.
+  observed figure (chart and table) and the backtest of held-out years;
+- a goal seek (``seek.csv``): the answer, and the estimate against the lever's value with
+  its band, the target and the answer's interval.
 
 ``report.html`` is one self-contained file: the charts are embedded as PNG data URIs,
 the style is inline, and a Content-Security-Policy forbids loading anything else, so it
@@ -32,6 +34,7 @@ from investsim.reporting.calibrate_report import calibrate_report
 from investsim.reporting.compare_report import compare_report
 from investsim.reporting.labels import Labels
 from investsim.reporting.run_report import run_report
+from investsim.reporting.seek_report import seek_report
 from investsim.reporting.sensitivity_report import sensitivity_report
 from investsim.reporting.sweep_report import sweep_report
 from investsim.results.folders import write_file_atomic
@@ -42,6 +45,7 @@ BUILDERS: dict[str, Callable[[Path, LabelsFor], Built]] = {
     "sweep": sweep_report,
     "sensitivity": sensitivity_report,
     "calibrate": calibrate_report,
+    "seek": seek_report,
 }
 """What builds the report of each kind of folder."""
 
@@ -66,14 +70,16 @@ def detect_kind(folder: Path) -> str:
         return "sweep"
     if (folder / "sensitivity.csv").is_file():
         return "sensitivity"
+    if (folder / "seek.csv").is_file():
+        return "seek"
     if (folder / "annual.csv").is_file() and (folder / "replications.csv").is_file():
         return "run"
     if (folder / "fit.csv").is_file() and (folder / "parameters.csv").is_file():
         return "calibrate"
     raise InputError(
         "is not a results folder investsim can report on: expected annual.csv and replications.csv "
-        "(run), comparison.csv (compare), sweep.csv (sweep), sensitivity.csv (sensitivity) or "
-        "fit.csv and parameters.csv (calibrate)",
+        "(run), comparison.csv (compare), sweep.csv (sweep), sensitivity.csv (sensitivity), "
+        "fit.csv and parameters.csv (calibrate) or seek.csv (seek)",
         file=str(folder),
     )
 
@@ -97,7 +103,7 @@ def write_report(folder: Path, lang: str = "en") -> list[Path]:
     """Write (or rewrite) the report of the results folder ``folder``: ``report.html``,
     ``charts/*.png`` and, for a forecast, ``forecast.xlsx``; returns the paths written.
 
-    The kind of folder (forecast, comparison, sweep, sensitivity, calibration) is found from its files
+    The kind of folder (forecast, comparison, sweep, sensitivity, calibration, goal seek) is found from its files
     (:func:`detect_kind`). ``lang`` is ``en`` or ``zh``; Chinese needs a CJK font for the
     charts, and without one the report is in English (one warning on standard error).
     Raises ``InputError`` for a folder that is not a results folder.
