@@ -24,15 +24,21 @@ estimate's (a plateau: under common random numbers a lever with no effect gives 
 replications to the last bit, so every value on it fits exactly as well, which no
 resample of the replications can show).
 
-Within reach (step 6). A parameter whose estimate sits at a bound of its range is run once
-more a tenth of the range inside it. If the fit there is worse, by more than the noise
-(a paired bootstrap of the replications), and continuing the figures' trend over that
-tenth for another whole range would cut the objective by at least a tenth, the best fit
-lies beyond the bound: **widen the range**. Otherwise the fit is flat or saturating at
-the bound and widening will not help. When the targets are not met (MAPE of 5 % or more)
-and no parameter asks for a wider range, the targets are **out of reach** of these
-parameters: the best fit, the figure it misses most and what binds at the estimate
-(:func:`investsim.analyses.seek.what_binds`) are reported.
+Within reach (step 6). Each parameter is run at both ends of its range, the others at the
+estimate (an end the estimate sits at is the check run). The bound where the fit is best
+is the estimate's, or an end that fits better than the estimate by more than the noise
+(a paired bootstrap of the replications: the surface can miss a bound, as with a
+response in steps). There the parameter is run once more a tenth of the range inside.
+If the fit there is worse, by more than the noise, the fit still improves beyond the
+bound; if moreover continuing the figures' trend over that tenth, for up to another whole
+range and to a value the key accepts, would meet the targets (MAPE below 5 %): **widen
+the range**. If it improves but the trend would not meet the targets, or the fit is
+flat or saturating at the bound (or on a plateau that reaches it), widening will not
+help.
+When the targets are not met (MAPE of 5 % or more) and no parameter asks for a wider
+range, the targets are **out of reach** of these parameters: the best fit, the figure it
+misses most and what binds at the estimate (:func:`investsim.analyses.seek.what_binds`)
+are reported.
 
 The objective is the sum of squared relative errors of the targets (so investment in
 money and counts of projects weigh alike). Every simulation uses the same seed.
@@ -41,6 +47,7 @@ money and counts of projects weigh alike). Every simulation uses the same seed.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -74,9 +81,6 @@ REACHED_MAPE = 0.05
 STEP = 0.1
 """Share of the range a parameter at a bound is moved inside it to see whether the fit
 still improves towards the bound."""
-WIDEN_GAIN = 0.1
-"""Widen the range only if the trend at the bound, continued over another whole range,
-would cut the objective by at least this share."""
 
 
 @dataclass
@@ -263,11 +267,18 @@ def calibrate(
     check = _figures(plan, check_frame)
     fit = _fit_table(plan, search, check)
     summary = _summary(plan, search, fit, check)
-    plateaus = _plateaus(plan, search, check, estimate_values)
-    steps = _steps_inside(plan, jobs, estimate_values, check, plateaus)
-    parameters = _parameters_table(plan, estimate_values, boot, plateaus, steps)
+    # step 6: each parameter's ends, simulated (the others at the estimate)
+    end_values = _end_values(plan, estimate_values)
+    end_frames = _frames(plan, jobs, None, np.array([v for _, _, v in end_values])) if end_values else []
+    ends = {(j, b): _figures(plan, f) for (j, b, _), f in zip(end_values, end_frames, strict=True)}
+    points = [(low + u * (high - low), y) for u, y in zip(search.u1, search.y1, strict=True)]
+    points += [(low + u * (high - low), y) for u, y in zip(search.u2, search.y2, strict=True)]
+    points += [(v, ends[(j, b)]) for j, b, v in end_values]
+    plateaus = _plateaus(plan, points, check, estimate_values)
+    edges, steps = _edges(plan, jobs, estimate_values, check, ends, plateaus)
+    parameters = _parameters_table(plan, estimate_values, boot, plateaus, edges)
     summary["reach"] = _reach(plan, parameters, fit, check_frame, summary)
-    summary["simulations"] += len(steps) * plan.replications
+    summary["simulations"] += (len(end_values) + steps) * plan.replications
     backtest = _backtest(plan, fit) if plan.holdout else None
     if backtest is not None:
         summary["backtest_mape"] = {
@@ -395,19 +406,16 @@ def _at_bound(value: float, low: float, high: float) -> str | None:
 
 
 def _plateaus(
-    plan: CalibrationPlan, search: _Search, check: FloatArray, estimate: FloatArray
+    plan: CalibrationPlan,
+    points: list[tuple[FloatArray, FloatArray]],
+    check: FloatArray,
+    estimate: FloatArray,
 ) -> list[tuple[float, float] | None]:
-    """Per parameter, the span of the values run whose simulated target figures equal the
-    check run's to the last bits (a plateau of the fit); None where there is none."""
+    """Per parameter, the span of the values run (``points``: parameter values and their
+    figures) whose simulated target figures equal the check run's to the last bits (a
+    plateau of the fit); None where there is none."""
     k = len(plan.targets)
-    low, high = plan.bounds()
-    units = np.vstack([search.u1, search.u2])
-    ys = np.concatenate([search.y1, search.y2])
-    same = [estimate] + [
-        low + u * (high - low)
-        for u, y in zip(units, ys, strict=True)
-        if np.allclose(y[:, :k], check[:, :k], rtol=1e-12, atol=1e-12)
-    ]
+    same = [estimate] + [v for v, y in points if np.allclose(y[:, :k], check[:, :k], rtol=1e-12, atol=1e-12)]
     spans = np.array(same)
     return [
         (float(spans[:, j].min()), float(spans[:, j].max())) if np.ptp(spans[:, j]) > 0 else None
@@ -415,75 +423,129 @@ def _plateaus(
     ]
 
 
+def _worse(plan: CalibrationPlan, y_a: FloatArray, y_b: FloatArray, seed: int) -> tuple[float, float]:
+    """95 % interval of how much worse the fit of ``y_a`` is than that of ``y_b``
+    (objective of a less objective of b; replications x figures, paired), by a bootstrap
+    of the replications."""
+    k = len(plan.targets)
+    observed = np.array([t.observed for t in plan.targets])
+    rng = np.random.default_rng([plan.seed, seed])
+    picks = rng.integers(0, plan.replications, (BOOTSTRAP, plan.replications))
+    diffs = [
+        float(objective(y_a[i, :k].mean(axis=0), observed) - objective(y_b[i, :k].mean(axis=0), observed))
+        for i in picks
+    ]
+    lo, hi = np.quantile(diffs, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
 @dataclass
-class _Step:
-    """A parameter at a bound, run a tenth of the range inside it: whether the fit still
-    improves towards the bound, and where the trend would fit best."""
+class _Edge:
+    """A parameter's ends, checked by simulation: the end where the fit is best if that is
+    a bound (the estimate's, or one that fits better than the estimate), whether the fit
+    still improves there, and where the figures' trend would fit best."""
 
     param: int
     bound: str
-    inside: float
-    improving: bool
-    objective_at_bound: float
-    objective_inside: float
-    change_low: float
-    change_high: float
-    trend_best: float
-    trend_objective: float
+    value: float
+    better_than_estimate: bool
+    flat: bool
+    mape: float = math.nan
+    """The MAPE of the fitted figures at this end."""
+    improving: bool = False
+    """The fit is better at the bound than inside it, by more than the noise."""
+    reaches: bool = False
+    """Continuing the trend at the bound (to a valid value) would meet the targets."""
+    trend_best: float = math.nan
+    trend_mape: float = math.nan
 
 
-def _steps_inside(
+def _end_values(plan: CalibrationPlan, estimate: FloatArray) -> list[tuple[int, str, FloatArray]]:
+    """Each parameter's two ends, the others at the estimate (an end the estimate sits at
+    is the check run, not run again)."""
+    low, high = plan.bounds()
+    out = []
+    for j in range(len(plan.params)):
+        for bound, value in (("low", low[j]), ("high", high[j])):
+            if _at_bound(float(estimate[j]), float(low[j]), float(high[j])) != bound:
+                at = estimate.copy()
+                at[j] = value
+                out.append((j, bound, at))
+    return out
+
+
+def _edges(
     plan: CalibrationPlan,
     jobs: int | Backend,
     estimate: FloatArray,
     check: FloatArray,
+    ends: dict[tuple[int, str], FloatArray],
     plateaus: list[tuple[float, float] | None],
-) -> list[_Step]:
-    """Step 6's runs: each parameter at a bound (and not on a plateau that reaches it) run
-    a tenth of the range inside; the fit there against the fit at the bound, paired."""
+) -> tuple[list[_Edge], int]:
+    """Step 6: for each parameter, the bound where the fit is best (the estimate's, or an
+    end that fits better than the estimate by more than the noise), and there whether the
+    fit still improves: run a tenth of the range inside and compare, paired; also how
+    many runs that took."""
     low, high = plan.bounds()
     k = len(plan.targets)
     observed = np.array([t.observed for t in plan.targets])
-    todo: list[tuple[int, str, FloatArray]] = []
-    for j, p in enumerate(plan.params):
-        bound = _at_bound(estimate[j], low[j], high[j])
-        plateau = plateaus[j]
-        if bound is None or (plateau is not None and plateau[0 if bound == "low" else 1] == estimate[j]):
+    edges: list[_Edge] = []
+    for j in range(len(plan.params)):
+        bound = _at_bound(float(estimate[j]), float(low[j]), float(high[j]))
+        # an end that fits better than the estimate, beyond the noise: the surface missed it
+        found = [
+            (float(objective(ends[(j, b)][:, :k].mean(axis=0), observed)), b)
+            for b in ("low", "high")
+            if (j, b) in ends and _worse(plan, ends[(j, b)], check, 0xE0 + 2 * j + (b == "high"))[1] < 0
+        ]
+        better = bool(found)
+        if better:
+            bound = min(found)[1]
+        if bound is None:
             continue
-        step = max(1.0, round(STEP * (p.high - p.low))) if p.whole else STEP * (p.high - p.low)
-        inside = estimate.copy()
-        inside[j] += step if bound == "low" else -step
-        todo.append((j, bound, inside))
-    if not todo:
-        return []
-    runs = [_figures(plan, f) for f in _frames(plan, jobs, None, np.array([v for _, _, v in todo]))]
-    rng = np.random.default_rng([plan.seed, 0x57E9])
-    steps = []
-    for (j, bound, inside), y_in in zip(todo, runs, strict=True):
-        y_b, y_i = check[:, :k], y_in[:, :k]
-        f_b = float(objective(y_b.mean(axis=0), observed))
-        f_i = float(objective(y_i.mean(axis=0), observed))
-        # paired bootstrap of how much worse the fit is inside than at the bound
-        picks = rng.integers(0, plan.replications, (BOOTSTRAP, plan.replications))
-        worse = np.array(
-            [
-                objective(y_i[i].mean(axis=0), observed) - objective(y_b[i].mean(axis=0), observed)
-                for i in picks
-            ]
+        value = float(low[j] if bound == "low" else high[j])
+        plateau = plateaus[j]
+        flat = plateau is not None and plateau[0] <= value <= plateau[1]
+        y = ends[(j, bound)] if better else check
+        mape = float(
+            np.abs((y[:, :k].mean(axis=0) - observed) / np.where(observed != 0, np.abs(observed), 1.0)).mean()
         )
-        lo_, hi_ = (float(q) for q in np.quantile(worse, [0.025, 0.975]))
+        edges.append(_Edge(j, bound, value, better, flat, mape=mape))
+    todo = [e for e in edges if not e.flat]
+    insides = []
+    for e in todo:
+        p = plan.params[e.param]
+        step = max(1.0, round(STEP * (p.high - p.low))) if p.whole else STEP * (p.high - p.low)
+        at = estimate.copy()
+        at[e.param] = e.value + (step if e.bound == "low" else -step)
+        insides.append(at)
+    runs = [_figures(plan, f) for f in _frames(plan, jobs, None, np.array(insides))] if todo else []
+    for e, at, y_in in zip(todo, insides, runs, strict=True):
+        y_b = check if not e.better_than_estimate else ends[(e.param, e.bound)]
+        lo, _ = _worse(plan, y_in, y_b, 0x57E9 + e.param)
         # the figures' trend over the step, continued outwards for up to another whole range
         scale = np.where(observed != 0, np.abs(observed), 1.0)
-        r0 = (y_b.mean(axis=0) - observed) / scale
-        r1 = (y_b.mean(axis=0) - y_i.mean(axis=0)) / scale
-        steps_out = 1 / STEP
-        s = float(np.clip(-(r0 @ r1) / (r1 @ r1), 0, steps_out)) if r1 @ r1 > 0 else 0.0
-        f_trend = float(((r0 + s * r1) ** 2).sum())
-        improving = lo_ > 0 and f_trend <= (1 - WIDEN_GAIN) * f_b
-        direction = -1 if bound == "low" else 1
-        best = float(estimate[j] + direction * s * abs(inside[j] - estimate[j]))
-        steps.append(_Step(j, bound, float(inside[j]), improving, f_b, f_i, lo_, hi_, best, f_trend))
-    return steps
+        r0 = (y_b[:, :k].mean(axis=0) - observed) / scale
+        r1 = (y_b[:, :k].mean(axis=0) - y_in[:, :k].mean(axis=0)) / scale
+        s = float(np.clip(-(r0 @ r1) / (r1 @ r1), 0, 1 / STEP)) if r1 @ r1 > 0 else 0.0
+        e.improving = bool(lo > 0)
+        e.flat = not e.improving
+        e.trend_best = e.value + s * (e.value - float(at[e.param]))
+        e.trend_mape = float(np.abs(r0 + s * r1).mean())
+        beyond = estimate.copy()
+        beyond[e.param] = e.trend_best
+        e.reaches = e.improving and e.trend_mape < REACHED_MAPE and _valid(plan, beyond)
+    return edges, len(todo)
+
+
+def _valid(plan: CalibrationPlan, values: FloatArray) -> bool:
+    """Whether the scenario accepts the parameter values ``values`` (a trend continued
+    beyond a bound may leave what a key allows, e.g. a negative supply)."""
+    try:
+        _scenario(plan, values)
+    except InputError:
+        return False
+    return True
 
 
 def _parameters_table(
@@ -491,31 +553,42 @@ def _parameters_table(
     estimate: FloatArray,
     boot: FloatArray,
     plateaus: list[tuple[float, float] | None],
-    steps: list[_Step],
+    edges: list[_Edge],
 ) -> pd.DataFrame:
     """parameters.csv: each estimate with its interval (:func:`interval_of`), the
     bootstrap's standard error, the range searched, and whether it sits at a bound, on a
-    plateau, and what that means (``note``)."""
+    plateau, and what that means (``position``, ``note``)."""
     low, high = plan.bounds()
-    by_param = {s.param: s for s in steps}
+    by_param = {e.param: e for e in edges}
     rows = []
     for j, p in enumerate(plan.params):
         ci = interval_of(float(estimate[j]), boot[:, j], float(low[j]), float(high[j]), plateaus[j])
-        bound = _at_bound(float(estimate[j]), float(low[j]), float(high[j]))
-        step = by_param.get(j)
+        edge = by_param.get(j)
         plateau = plateaus[j]
-        if step is not None and step.improving:
-            position = "widen"
-            note = (
-                f"at the {bound} bound and the fit still improves beyond it: widen the range "
-                f"(the trend points to about {step.trend_best:.4g})"
-            )
-        elif bound is not None:
-            position = "flat_at_bound"
-            note = f"at the {bound} bound, where the fit is flat: widening the range will not help"
-        else:
-            position = "inside"
-            note = ""
+        position, note = "inside", ""
+        if edge is not None:
+            where = f"the {edge.bound} bound"
+            if edge.better_than_estimate:
+                where = (
+                    f"the {edge.bound} bound ({edge.value:.4g}), which fits better than the estimate "
+                    f"(MAPE {edge.mape:.1%}; the surface missed it),"
+                )
+            if edge.reaches:
+                position = "widen"
+                note = (
+                    f"at {where} the fit still improves beyond it: widen the range "
+                    f"(the trend points to about {edge.trend_best:.4g})"
+                )
+            elif edge.improving:
+                position = "improving_short"
+                note = (
+                    f"at {where} the fit still improves beyond it, but continuing the trend for another "
+                    f"whole range would not meet the targets (MAPE {edge.trend_mape:.1%} at best): "
+                    "widening the range will not reach them"
+                )
+            else:
+                position = "flat_at_bound"
+                note = f"at {where} the fit is flat: widening the range will not help"
         if plateau is not None:
             position = "plateau" if position == "inside" else position
             same = f"any value from {plateau[0]:.4g} to {plateau[1]:.4g} fits alike (identical figures)"
@@ -529,11 +602,15 @@ def _parameters_table(
                 "bootstrap_se": float(boot[:, j].std(ddof=1)),
                 "low": float(low[j]),
                 "high": float(high[j]),
-                "at_bound": bound is not None,
+                "at_bound": _at_bound(float(estimate[j]), float(low[j]), float(high[j])) is not None,
                 "plateau_low": plateau[0] if plateau else np.nan,
                 "plateau_high": plateau[1] if plateau else np.nan,
                 "position": position,
-                "trend_best": step.trend_best if step is not None and step.improving else np.nan,
+                "edge": edge.bound if edge is not None else "",
+                "edge_value": edge.value if edge is not None else np.nan,
+                "edge_better_than_estimate": bool(edge is not None and edge.better_than_estimate),
+                "edge_mape": edge.mape if edge is not None else np.nan,
+                "trend_best": edge.trend_best if edge is not None and edge.reaches else np.nan,
                 "note": note,
             }
         )
@@ -568,8 +645,13 @@ def _reach(
         return out
     target = next(t for t in plan.targets if t.label == worst["target"])
     found, year = binding_over(check_frame, list(range(target.first, target.last + 1)))
-    flat = parameters[parameters["position"].isin(["flat_at_bound", "plateau"])]
-    why = "the fit is flat there" if len(flat) else "the best fit lies inside the range"
+    positions = set(parameters["position"])
+    if "improving_short" in positions:
+        why = "the fit improves beyond a bound, but its trend would not meet the targets within another range"
+    elif positions & {"flat_at_bound", "plateau"}:
+        why = "the fit is flat at the bounds or on a plateau"
+    else:
+        why = "both ends of every range fit worse than the estimate"
     out.update(
         {
             "verdict": "out_of_reach",
@@ -577,10 +659,11 @@ def _reach(
             "binds_resource": found.resource,
             "binds_year": year,
             "text": (
-                f"out of reach of these parameters: the best fit in the ranges is at {estimates} "
-                f"(MAPE {summary['mape']:.1%}), where it misses {worst['target']} most: "
-                f"{worst['simulated_mean']:,.4g} simulated against {worst['observed']:,.4g} observed "
-                f"({worst['relative_error']:+.1%}); widening the ranges will not help ({why}); "
+                f"out of reach of these parameters: the best fit of the surface is at {estimates} "
+                f"(MAPE {summary['mape']:.1%}), where the simulation misses {worst['target']} most: "
+                f"{worst['simulated_mean']:,.4g} against {worst['observed']:,.4g} observed "
+                f"({worst['relative_error']:+.1%}){_better_ends(parameters)}; widening the ranges will not "
+                f"help ({why}); "
                 + (
                     f"what binds at the estimate is {found.text}"
                     if found.resource is not None
@@ -590,6 +673,19 @@ def _reach(
         }
     )
     return out
+
+
+def _better_ends(parameters: pd.DataFrame) -> str:
+    """``; the simulation fits better at PATH = END (MAPE x%)`` for the ends that fit
+    better than the estimate, or ""."""
+    better = parameters[parameters["edge_better_than_estimate"]]
+    if not len(better):
+        return ""
+    ends = ", ".join(
+        f"{r['parameter']} = {r['edge_value']:.4g} (MAPE {r['edge_mape']:.1%})"
+        for r in better.to_dict("records")
+    )
+    return f"; the simulation fits better at {ends}, which the surface missed"
 
 
 def _design_table(plan: CalibrationPlan, search: _Search) -> pd.DataFrame:

@@ -203,6 +203,7 @@ def calibrate(
         "the parameters are fitted over the whole simulation, warm-up included: it is the history being fitted"
     )
     workers = backend(jobs, scheduler)
+    # the design rounds and the check run (step 6's few runs at the ends are not counted)
     total = (2 * plan.design_size + 1) * plan.replications
     with progress(workers, f"{plan.name}: calibrating", total) as advance:
         result = run_calibration(plan, workers, advance, command_line())

@@ -33,12 +33,20 @@ def parameter_note(r: Mapping[Any, Any], labels: Labels) -> str:
     only "at a bound"."""
     if "position" not in r:
         return labels.word("at_bound") if str(r.get("at_bound")).lower() == "true" else ""
-    at_low = math.isclose(float(r["estimate"]), float(r["low"]))
+    edge = str(r.get("edge") or "")
+    at_low = edge == "low" if edge in ("low", "high") else math.isclose(float(r["estimate"]), float(r["low"]))
     bound = labels.word("bound_low") if at_low else labels.word("bound_high")
     notes = []
+    if str(r.get("edge_better_than_estimate")).lower() == "true":
+        mape = pct(r.get("edge_mape"), 1, False)
+        notes.append(
+            labels.word("edge_better", bound=bound, value=f"{float(r['edge_value']):.4g}", mape=mape)
+        )
     if r["position"] == "widen":
         trend = f"{float(r['trend_best']):.4g}" if _finite(r.get("trend_best")) else "?"
         notes.append(labels.word("at_bound_widen", bound=bound, trend=trend))
+    elif r["position"] == "improving_short":
+        notes.append(labels.word("at_bound_short", bound=bound))
     elif r["position"] == "flat_at_bound" or (
         r["position"] == "plateau" and str(r.get("at_bound")).lower() == "true"
     ):
