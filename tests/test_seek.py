@@ -348,9 +348,16 @@ def test_the_command_writes_the_folder_and_prints_the_answer(tmp_path: Path) -> 
     assert manifest["applied_from"] == "1 January 2020"
     assert manifest["common_random_numbers"] is True
     assert len(manifest["evaluations"]) == len(pd.read_csv(folder / "seek.csv"))
-    assert "is the smallest value at which the mean of investment 2020 reaches 6" in (
-        folder / "report.html"
-    ).read_text(encoding="utf-8")
+    assert (
+        "= 6.00 is the smallest value at which the mean of investment 2020 reaches 6; its 95% interval"
+        in (folder / "report.html").read_text(encoding="utf-8")
+    )
+    # the report is rewritten from the folder alone, in either language
+    again = run_cli("report", "out", "--lang", "zh", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "report.html").read_text(encoding="utf-8").count(
+        "financing.sources.bank.supply = 6.00"
+    ) == 1
 
 
 @pytest.mark.parametrize(

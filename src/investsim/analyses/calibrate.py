@@ -583,8 +583,8 @@ def _parameters_table(
                 position = "improving_short"
                 note = (
                     f"at {where} the fit still improves beyond it, but continuing the trend for another "
-                    f"whole range would not meet the targets (MAPE {edge.trend_mape:.1%} at best): "
-                    "widening the range will not reach them"
+                    f"whole range would not meet the targets (at best MAPE {edge.trend_mape:.1%}, near "
+                    f"{edge.trend_best:.4g}): widening the range will not reach them"
                 )
             else:
                 position = "flat_at_bound"
@@ -610,7 +610,8 @@ def _parameters_table(
                 "edge_value": edge.value if edge is not None else np.nan,
                 "edge_better_than_estimate": bool(edge is not None and edge.better_than_estimate),
                 "edge_mape": edge.mape if edge is not None else np.nan,
-                "trend_best": edge.trend_best if edge is not None and edge.reaches else np.nan,
+                "trend_best": edge.trend_best if edge is not None and edge.improving else np.nan,
+                "trend_mape": edge.trend_mape if edge is not None and edge.improving else np.nan,
                 "note": note,
             }
         )

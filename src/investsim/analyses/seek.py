@@ -223,6 +223,12 @@ def plan_seek(
     goal = parse_target(target, base)
     if lever.whole and lever.high - lever.low < 1:
         raise InputError(f"--param {lever.path}: takes whole numbers; widen {lever.low:g}:{lever.high:g}")
+    c = base.config
+    if goal.metric.column == "growth" and goal.metric.first == c.start_year and c.last_observed is None:
+        raise InputError(
+            f"--target {target!r}: the growth of the first year, {c.start_year}, needs last_observed in "
+            "the scenario (the year before's investment)"
+        )
     if applied is not None and goal.metric.last < applied:
         raise InputError(
             f"--target {target!r}: the lever holds from {applied} (--from), after the metric's "

@@ -46,7 +46,10 @@ def parameter_note(r: Mapping[Any, Any], labels: Labels) -> str:
         trend = f"{float(r['trend_best']):.4g}" if _finite(r.get("trend_best")) else "?"
         notes.append(labels.word("at_bound_widen", bound=bound, trend=trend))
     elif r["position"] == "improving_short":
-        notes.append(labels.word("at_bound_short", bound=bound))
+        trend = f"{float(r['trend_best']):.4g}" if _finite(r.get("trend_best")) else "?"
+        notes.append(
+            labels.word("at_bound_short", bound=bound, trend=trend, mape=pct(r.get("trend_mape"), 1, False))
+        )
     elif r["position"] == "flat_at_bound" or (
         r["position"] == "plateau" and str(r.get("at_bound")).lower() == "true"
     ):
