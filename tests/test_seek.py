@@ -6,6 +6,8 @@ exactly, what binds, and bad arguments."""
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy.special import gammaincinv
 
-from helpers import fixed, run_cli, write_scenario
+from helpers import LIBRARY, fixed, run_cli, write_scenario
 from investsim.analyses.seek import (
     BELOW_RANGE,
     FOUND,
@@ -409,3 +411,22 @@ def test_from_whole_applies_the_lever_from_the_first_day(tmp_path: Path) -> None
     assert 6 <= result.answer <= 6 + plan.xtol
     assert result.manifest["applied_from"] == "the whole simulation (warm-up included)"
     assert load_scenario(path).config.financing.sources["bank"].supply == 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc, signals process groups")
+@pytest.mark.parametrize(
+    ("sig", "group", "status"), [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)]
+)
+def test_a_stopped_seek_leaves_nothing(tmp_path: Path, sig: signal.Signals, group: bool, status: int) -> None:
+    """Stopped while its values run: one line, the status, no folder (tests/test_interrupts.py)."""
+    from test_interrupts import _stop_midway
+
+    args = ["seek", str(LIBRARY / "baseline.yaml"), "--param", "financing.sources.bank.supply=37:80"]
+    args += ["--target", "investment:2020=440", "-n", "20", "--jobs", "2", "--out", "out"]
+    code, stdout, stderr = _stop_midway(args, tmp_path, sig, group)
+    assert code == status, stdout + stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "nothing was written" in lines[0]
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
