@@ -430,3 +430,25 @@ def test_a_stopped_seek_leaves_nothing(tmp_path: Path, sig: signal.Signals, grou
     assert "nothing was written" in lines[0]
     assert "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lever_inside_a_policy_keeps_the_policys_date(tmp_path: Path) -> None:
+    """The bank gives 2 in 2020, then what the policy 'credit' says from 2021: 2 of the 10
+    start in 2020, floor(S) of the other 8 in 2021. 5 more in 2021 need S = 5."""
+    data = {
+        "horizon_years": 2,
+        "sectors": {"firm": _firm(funding={"bank": 1.0})},
+        "financing": {"sources": {"bank": {"supply": 2}}},
+        "policies": [{"name": "credit", "from": 2021, "set": {"financing.sources.bank.supply": 3}}],
+    }
+    path = _scenario(tmp_path, "policy", data, _waiting(10))
+    plan = plan_seek(
+        path, "policies.credit.set.financing.sources.bank.supply=1:12", "starts:2021=5", replications=2
+    )
+    assert plan.applied_from == "the date of the policy each is in"
+    result = run_seek(plan)
+    assert result.status == FOUND
+    assert 5 <= result.answer <= 5 + plan.xtol
+    assert result.manifest["applied_from"] == "the date of the policy each is in"
+    with pytest.raises(InputError, match="inside a policy"):
+        plan_seek(path, "policies.credit.set.financing.sources.bank.supply=1:12", "starts:2021=5", start=2020)

@@ -192,6 +192,11 @@ class SeekPlan:
     start: int | None
     """From when the lever's value holds (None: the whole simulation)."""
 
+    @property
+    def applied_from(self) -> str:
+        """From when the lever's value holds, in words (inside a policy: the policy's date)."""
+        return from_text(self.start, [self.param.path])
+
     def scenario(self, value: float) -> Scenario:
         """The base scenario with the lever at ``value`` from ``start``."""
         return apply_from(self.base, param_values([self.param], [value]), self.start)
@@ -219,7 +224,7 @@ def plan_seek(
         raise InputError(f"-n {replications}: seek needs at least 2 replications (for an interval)")
     base = load_scenario(scenario, overrides)
     lever = check_param(base, parse_param(param))
-    applied = parse_from(start, base)
+    applied = parse_from(start, base, [lever.path])
     goal = parse_target(target, base)
     if lever.whole and lever.high - lever.low < 1:
         raise InputError(f"--param {lever.path}: takes whole numbers; widen {lever.low:g}:{lever.high:g}")
@@ -845,7 +850,7 @@ def _manifest(
         "seed": plan.seed,
         "replications": plan.replications,
         "common_random_numbers": True,
-        "applied_from": from_text(plan.start),
+        "applied_from": plan.applied_from,
         "param": {
             "path": plan.param.path,
             "low": plan.param.low,

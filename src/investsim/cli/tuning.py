@@ -257,7 +257,7 @@ def seek(
     plan = plan_seek(source, param, target, replications, seed, overrides, start)
     folder = check_out_dir(Path(out) if out else Path("results") / f"{plan.base.name}-seek")
     say(
-        f"{plan.param.path} from {from_text(plan.start)}; {plan.replications} replications of every value "
+        f"{plan.param.path} from {plan.applied_from}; {plan.replications} replications of every value "
         f"tried, all with seed {plan.seed} (common random numbers)"
     )
     workers = backend(jobs, scheduler)
