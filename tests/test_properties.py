@@ -64,7 +64,7 @@ from one_source import SOURCE, OneSource, one_source_scenario
 ALPHA = 0.001
 """The chance that a test of property (a) fails somewhere although the property holds."""
 PROPERTY_SEED = 20260114
-SCENARIOS = 30
+SCENARIOS = 50
 REPLICATIONS = 20
 COMMITTED = f"financing_committed_{SOURCE}"
 
@@ -137,32 +137,32 @@ def test_more_supply_never_lowers_cumulative_investment(tmp_path: Path, number: 
 
 
 def _plants_and_shops(
-    tmp_path: Path, supply: float, credit: float | None, *, slow: bool = False
+    tmp_path: Path, supply: float, credit: float | None, *, slow: bool = False, years: int = 4
 ) -> investsim.Forecast:
-    """2020-2023. Each year a plant (cost 3, all of it from the bank) reaches financing on
+    """2020-2023 (or ``years`` from 2020). Each year a plant (cost 3, all of it from the bank) reaches financing on
     day 0.01 of the year, then 8 shops on days 0.02, 0.12, ... 0.72, each asking the bank
     for 0.25: they cost 1, a quarter from the bank. Everything is built at once
     (construction 0 months: investment is the cost of the projects starting). ``slow``:
     the shops cost 0.25, all from the bank, and the plants are built over 120 months
     (linearly: 0.3 a year). The bank gives ``supply`` a year, ``credit`` from 2021 if
-    given. Arrival times come from a 120-month approval at the progress that leaves the
-    time wanted."""
-    at = lambda t: repr(1 - t / 10)  # noqa: E731 - the progress that reaches financing at t
+    given. Arrival times come from a 30-year approval at the progress that leaves the time
+    wanted."""
+    at = lambda t: repr(1 - t / 30)  # noqa: E731 - the progress that reaches financing at t
     shop_cost = 0.25 if slow else 1
     rows = []
-    for year in range(4):
+    for year in range(years):
         rows.append(f"plant{year},plant,3,approval,{at(year + 0.01)}")
         rows += [f"shop{year}{j},shop,{shop_cost},approval,{at(year + 0.02 + j / 10)}" for j in range(8)]
     sector = {
         "arrivals": {"rate": 0},
         "size": {"dist": "fixed", "value": 1},
-        "approval": {"dist": "fixed", "value": 120},
+        "approval": {"dist": "fixed", "value": 360},
         "construction": {"dist": "fixed", "value": 0},
     }
     data: dict[str, Any] = {
         "name": "plants-and-shops",
         "start_year": 2020,
-        "horizon_years": 4,
+        "horizon_years": years,
         "sectors": {
             "plant": {
                 **sector,
@@ -177,7 +177,7 @@ def _plants_and_shops(
         data["policies"] = [
             {"name": "more credit", "from": 2021, "set": {"financing.sources.bank.supply": credit}}
         ]
-    path = write_scenario(tmp_path, data, rows, name=f"plants-{supply}-{credit}-{slow}.yaml")
+    path = write_scenario(tmp_path, data, rows, name=f"plants-{supply}-{credit}-{slow}-{years}.yaml")
     return investsim.simulate(investsim.load_scenario(path), 1, 1)
 
 
@@ -193,7 +193,12 @@ def test_more_money_can_reach_the_claims_that_bring_less_investment_first(tmp_pa
     which reached financing before them, on 1 January 2022. On 1 January 2023 the shops of
     2021 are first: they start (2), and 4 of the shops of 2022 (1). Over 2020-2023 the bank
     commits 11 instead of 8 and buys 26 of investment instead of 32. With 5 a year a plant
-    and the shops all start each year: 11 a year."""
+    and the shops all start each year: 11 a year.
+
+    Not a timing shift that the base makes up later: the base never funds a plant. Once
+    the claims are served in the order they come, 3 a year pays for 3/5 of each year's
+    claims (a plant, 3, and eight shops, 2), which bring 11: 6.6 of investment a year,
+    against 8."""
     base = _plants_and_shops(tmp_path, 2, None)
     assert _yearly(base, "starts") == [8, 8, 8, 8]
     assert _yearly(base, "investment") == [8, 8, 8, 8]
@@ -205,6 +210,8 @@ def test_more_money_can_reach_the_claims_that_bring_less_investment_first(tmp_pa
     assert _yearly(credit, "in_financing_at_year_end") == [1, 9, 17, 14]
     more = _plants_and_shops(tmp_path, 2, 5)
     assert _yearly(more, "investment") == [8, 11, 11, 11]
+    long = _yearly(_plants_and_shops(tmp_path, 2, 3, years=20), "investment")
+    assert sum(long[10:]) == pytest.approx(66, abs=1e-9)  # 2030-2039: 6.6 a year
 
 
 def test_more_money_can_reach_the_projects_that_spend_it_later_first(tmp_path: Path) -> None:
