@@ -110,7 +110,11 @@ def _check_raise(tmp_path: Path, number: int, *, alike: bool, columns: tuple[str
                 f"(se {se:.4f}; upper bound {high:+.4f} at one-sided level {ALPHA / checks:.1e})"
             )
     if failed:
-        text = yaml.safe_dump(drawn.data, allow_unicode=True, sort_keys=False)
+        # the raised scenario as a file (without its policy: the base)
+        shown = {**drawn.data, "policies": [drawn.policy()]}
+        if drawn.csv is not None:
+            shown["projects"] = "projects.csv"
+        text = yaml.safe_dump(shown, allow_unicode=True, sort_keys=False)
         pytest.fail(
             f"supply {drawn.supply:.4f} -> {drawn.raised:.4f} from {drawn.when} lowers\n"
             + "\n".join(failed)
