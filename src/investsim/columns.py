@@ -247,6 +247,84 @@ LAND_BUDGET_DEMAND = _money(
     "land budget demand ({unit})",
     "征地资金需求（{unit}）",
 )
+# how binding each resource is (model.binding; docs/model.md, "The bottleneck map"): the
+# share of the calendar year it held a project up, and the time-average number it held up
+BINDING_SOURCE = _share(
+    "binding_source_{source}",
+    "financing lever: share of the year some waiting claim's share from the source is more than it can commit",
+    "{source}: share of the year binding",
+    "{source}：资金紧缺时间占比",
+)
+WAITING_SOURCE = _count(
+    "waiting_source_{source}",
+    "financing lever: time-average number of waiting claims the source cannot meet now",
+    "{source}: projects waiting for it",
+    "{source}：等待该资金的项目数",
+)
+BINDING_LAND_BUDGET = _share(
+    "binding_land_budget",
+    "land budget lever: share of the year some waiting land claim is more than the budget left",
+    "land budget: share of the year binding",
+    "征地资金：紧缺时间占比",
+)
+WAITING_LAND_BUDGET = _count(
+    "waiting_land_budget",
+    "land budget lever: time-average number of projects waiting for land money",
+    "land budget: projects waiting for it",
+    "征地资金：等待的项目数",
+)
+BINDING_APPROVAL_CAPACITY = _share(
+    "binding_approval_capacity",
+    "approval capacity lever: share of the year every place is taken and a project waits",
+    "approval capacity: share of the year binding",
+    "审批能力：满负荷且有排队的时间占比",
+)
+WAITING_APPROVAL_CAPACITY = _count(
+    "waiting_approval_capacity",
+    "approval capacity lever: time-average number of projects waiting for an approval place",
+    "approval capacity: projects waiting for a place",
+    "审批能力：排队等待的项目数",
+)
+BINDING_LAND_CAPACITY = _share(
+    "binding_land_capacity",
+    "land capacity lever: share of the year every place is taken and a project waits",
+    "land capacity: share of the year binding",
+    "征地能力：满负荷且有排队的时间占比",
+)
+WAITING_LAND_CAPACITY = _count(
+    "waiting_land_capacity",
+    "land capacity lever: time-average number of projects waiting for a land-acquisition place",
+    "land capacity: projects waiting for a place",
+    "征地能力：排队等待的项目数",
+)
+BINDING_SECRETARIES = _share(
+    "binding_secretaries",
+    "service secretaries lever: share of the year none is free and a key project goes without one",
+    "secretaries: share of the year binding",
+    "服务秘书：无空闲且有重点项目缺秘书的时间占比",
+)
+WAITING_SECRETARIES = _count(
+    "waiting_secretaries",
+    "service secretaries lever: time-average number of key projects before construction without one",
+    "secretaries: key projects without one",
+    "服务秘书：缺秘书的重点项目数",
+)
+BINDING_COLUMNS = (
+    BINDING_SOURCE,
+    BINDING_LAND_BUDGET,
+    BINDING_APPROVAL_CAPACITY,
+    BINDING_LAND_CAPACITY,
+    BINDING_SECRETARIES,
+)
+"""The binding shares, one per kind of resource (sources: one per source)."""
+WAITING_COLUMNS = (
+    WAITING_SOURCE,
+    WAITING_LAND_BUDGET,
+    WAITING_APPROVAL_CAPACITY,
+    WAITING_LAND_CAPACITY,
+    WAITING_SECRETARIES,
+)
+"""The numbers waiting, in the order of :data:`BINDING_COLUMNS`."""
 # computed after the run, not by the model
 REPLICATIONS = Column(
     "replications",
@@ -295,6 +373,8 @@ REGISTRY: tuple[Column, ...] = (
     FINANCING_GAP,
     LAND_BUDGET_SUPPLY,
     LAND_BUDGET_DEMAND,
+    *BINDING_COLUMNS,
+    *WAITING_COLUMNS,
     REPLICATIONS,
     IN_FLIGHT_SHARE,
 )

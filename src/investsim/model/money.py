@@ -13,13 +13,18 @@ projects first — whenever money appears (the yearly refill, a policy, repaymen
 a debt ceiling). A claim that can't be met does not hold up smaller ones behind it
 (first fit), so no money that someone could use is left idle; and since money within a
 year only runs down, a newcomer never takes money that an earlier claim could have used.
+
+A source *binds* while some waiting claim's share from it is more than it can commit
+now; a claim short of several sources counts for each. The desk keeps, per source, the
+number of waiting claims it is short for, recounted whenever money or the claims change
+(:class:`~investsim.model.binding.WaitMeter` integrates it over each year).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import insort
-from collections.abc import Callable, Generator
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
@@ -30,6 +35,7 @@ from numpy.typing import NDArray
 
 from investsim import columns as cols
 from investsim.errors import ModelCheckError
+from investsim.model.binding import WaitMeter
 from investsim.model.clock import SERVE, YEAR_START, At
 from investsim.model.sources import FundingSource, GuaranteePool, SourceTerms
 from investsim.scenario.config import ScenarioConfig
@@ -65,6 +71,9 @@ class Claim:
     since: float  # when it started waiting
     status: ClaimStatus = WAITING
     timer: object = None  # the give-up timer in force (a policy changing max_wait replaces it)
+    # while it waits: the one source it draws on, or (the desk's sorted list of shares it
+    # is in, its share there) per source it draws on (MoneyDesk._queued)
+    parts: int | list[tuple[list[float], float]] = -1
 
 
 def source_terms(cfg: ScenarioConfig) -> list[SourceTerms]:
@@ -116,6 +125,17 @@ class MoneyDesk:
         for j, source in enumerate(self.sources):
             source.supplied[0] = source.full + (self.pool.full if j == self.pool.source else 0.0)
         self._demanded = [source.demanded for source in self.sources]
+        # how binding each source is (model.binding). A waiting claim that draws on one
+        # source only is short of it by definition (it would be met otherwise): those are
+        # just counted. The shares of the others are kept sorted per source (those that
+        # may draw on the guarantee pool apart), so that the ones a source cannot meet
+        # now are counted by bisection.
+        self.meter = WaitMeter(len(self.sources), years)
+        self._solo = [0] * len(self.sources)
+        self._needs: list[list[float]] = [[] for _ in self.sources]
+        self._pooled_needs: list[float] = []
+        self._n_waiting = 0
+        self._n_shared = 0  # waiting claims that draw on several sources
         # decides, when a claim is met, whether its project drops out instead
         self.drops_out: Callable[[Any], bool] = lambda owner: False
         env.process(self._refill())
@@ -137,6 +157,7 @@ class MoneyDesk:
             pool.refill()
             for j, source in enumerate(self.sources):
                 source.supplied[k] = source.full + (pool.full if j == pool.source else 0.0)
+            self._recount(range(len(self.sources)))
             # the claims waiting are served after the policies of the day (model.clock)
             yield At(self.env, 0.0, SERVE)
             self.serve_all()
@@ -149,10 +170,14 @@ class MoneyDesk:
         for source, new in zip(self.sources, terms, strict=True):
             source.change(new, self.year, left)
         self.ceilings = any(t.debt_ceiling is not None for t in terms)
+        moved = pool.source != self.pool.source
         delta = self.pool.change(pool.full, pool.source, left)
         self.pool.sectors = pool.sectors
         if pool.source >= 0:
             self.sources[pool.source].supplied[self.year] += delta
+        if moved:
+            self._sort_needs()
+        self._recount(range(len(self.sources)))
 
     # -- claims -------------------------------------------------------------------------
     def request(
@@ -176,11 +201,16 @@ class MoneyDesk:
         for j, need in enumerate(needs):
             demanded[j][year] += need
         if self._fits(needs, pool_ok):
-            return MET if self._meet(owner, needs) else DROPPED_OUT
+            if not self._meet(owner, needs):
+                return DROPPED_OUT
+            if self._n_shared:  # less money now: waiting claims may be short of it too
+                self._recount_for(needs)
+            return MET
         claim = Claim(owner, needs, key, pool_ok, then, self.env.now)
         self.seq += 1
         # (priority, arrival number) is unique: the claim itself is never compared
         insort(self.queue, (0 if (self.key_first and key) else 1, self.seq, claim))
+        self._queued(claim)
         if self.ceilings:
             self._wake_for(claim)
         if self.max_wait is not None:
@@ -195,6 +225,7 @@ class MoneyDesk:
         claim = cast(Claim, ev.value)
         if claim.status is WAITING and claim.timer is ev:  # still waiting after max_wait
             claim.status = GAVE_UP
+            self._drop_needs(claim)
             claim.then(claim.owner, GAVE_UP)
 
     def withdraw(self, owner: Any) -> bool:
@@ -203,6 +234,7 @@ class MoneyDesk:
         for _, _, claim in self.queue:
             if claim.owner is owner and claim.status is WAITING:
                 claim.status = GAVE_UP
+                self._drop_needs(claim)
                 return True
         return False
 
@@ -220,6 +252,8 @@ class MoneyDesk:
         )
         for claim in self.waiting():
             claim.pool_ok = eligible(claim.owner)
+        self._sort_needs()
+        self._recount(range(len(self.sources)))
         if max_wait != self.max_wait:
             self.max_wait = max_wait
             for claim in self.waiting():
@@ -325,6 +359,7 @@ class MoneyDesk:
             if self._fits(claim.needs, claim.pool_ok):
                 # the project goes on at once (it never asks this desk again at this moment)
                 claim.status = MET if self._meet(claim.owner, claim.needs) else DROPPED_OUT
+                self._remove_needs(claim)
                 claim.then(claim.owner, claim.status)
             else:
                 keep.append(entry)
@@ -332,14 +367,164 @@ class MoneyDesk:
                     for j, need in self._blocked_by_ceiling(claim):
                         smallest[j] = min(need, smallest.get(j, math.inf))
         self.queue = keep
+        self._recount(range(len(self.sources)))
         for j, need in smallest.items():
             self._wake_when_room(j, need)
 
+    # -- how binding each source is (model.binding) ------------------------------------------
+    def _queued(self, claim: Claim) -> None:
+        """``claim`` starts waiting. The money being as it was, it adds one to the count of
+        each source it is short of, and no other claim's count changes. (:meth:`short_of`
+        written out: this runs for every claim that waits.)"""
+        now, meter = self.env.now, self.meter
+        counts, changes = meter.waiting, meter.changes
+        needs = claim.needs
+        self._n_waiting += 1
+        if len(needs) - needs.count(0.0) == 1:  # one source: short of it
+            j = 0
+            while needs[j] <= 0:
+                j += 1
+            claim.parts = j
+            self._solo[j] += 1
+            counts[j] += 1
+            changes += (now, j, 1)
+            return
+        self._n_shared += 1
+        sources, ceilings, pool = self.sources, self.ceilings, self.pool
+        pooled = pool.source if claim.pool_ok else -1
+        parts = []
+        for j, need in enumerate(needs):
+            if need <= 0:
+                continue
+            source = sources[j]
+            money = source.remaining
+            if ceilings:
+                money = min(money, source.room(now))
+            if j == pooled:
+                money += pool.remaining
+                shares = self._pooled_needs
+            else:
+                shares = self._needs[j]
+            insort(shares, need)
+            parts.append((shares, need))
+            if need > money * (1 + _EPS):
+                counts[j] += 1
+                changes += (now, j, 1)
+        claim.parts = parts
+
+    def _remove_needs(self, claim: Claim) -> None:
+        """``claim`` stops waiting (the counts are redone by the caller)."""
+        self._n_waiting -= 1
+        parts = claim.parts
+        if isinstance(parts, int):
+            self._solo[parts] -= 1
+            return
+        self._n_shared -= 1
+        for shares, need in parts:
+            del shares[bisect_left(shares, need)]
+
+    def _drop_needs(self, claim: Claim) -> None:
+        """``claim`` stops waiting without money changing hands."""
+        self._remove_needs(claim)
+        self._recount_for(claim.needs)
+
+    def _sort_needs(self) -> None:
+        """File the waiting claims again (who may use the pool changed); the caller
+        recounts."""
+        meter = self.meter
+        counts, noted = list(meter.waiting), len(meter.changes)
+        self._solo = [0] * len(self.sources)
+        self._needs = [[] for _ in self.sources]
+        self._pooled_needs = []
+        self._n_waiting = self._n_shared = 0
+        for claim in self.waiting():
+            self._queued(claim)
+        # filing them counted them again, as if they had just come: undo that
+        meter.waiting[:] = counts
+        del meter.changes[noted:]
+
+    def short_of(self, j: int) -> int:
+        """How many waiting claims source ``j`` cannot meet now: their share from it is
+        more than it can commit now (within any debt ceiling, with the guarantee pool for
+        the claims that may use it), the test :meth:`_fits` makes."""
+        source = self.sources[j]
+        money = source.remaining
+        if self.ceilings:
+            money = min(money, source.room(self.env.now))
+        needs = self._needs[j]
+        short = self._solo[j]
+        if needs:
+            short += len(needs) - bisect_right(needs, money * (1 + _EPS))
+        pooled = self._pooled_needs
+        if pooled and j == self.pool.source:
+            short += len(pooled) - bisect_right(pooled, (money + self.pool.remaining) * (1 + _EPS))
+        return short
+
+    def _recount(self, sources: Iterable[int]) -> None:
+        now, meter = self.env.now, self.meter
+        for j in sources:
+            meter.set(j, self.short_of(j), now)
+
+    def _recount_for(self, needs: list[float]) -> None:
+        """Count again the sources a claim with ``needs`` draws on (:meth:`short_of`,
+        written out: this runs at almost every claim)."""
+        now, meter = self.env.now, self.meter
+        counts, changes, sources, ceilings, pool = (
+            meter.waiting,
+            meter.changes,
+            self.sources,
+            self.ceilings,
+            self.pool,
+        )
+        pooled, solo = self._pooled_needs, self._solo
+        for j, need in enumerate(needs):
+            if need <= 0:
+                continue
+            source = sources[j]
+            money = source.remaining
+            if ceilings:
+                money = min(money, source.room(now))
+            plain = self._needs[j]
+            short = solo[j] + len(plain) - bisect_right(plain, money * (1 + _EPS))
+            if pooled and j == pool.source:
+                short += len(pooled) - bisect_right(pooled, (money + pool.remaining) * (1 + _EPS))
+            if short != counts[j]:  # WaitMeter.set, written out
+                changes += (now, j, short - counts[j])
+                counts[j] = short
+
     def check(self, col: dict[str, FloatArray]) -> None:
-        """Self-check: no source and no pool ended below zero (``col`` is not needed)."""
+        """Self-check: no source and no pool ended below zero, and the claims counted as
+        waiting for each source are those a claim-by-claim test finds (``col`` is not needed)."""
         for source in self.sources:
             source.check()
         self.pool.check()
+        waiting = self.waiting()
+        if self._n_waiting != len(waiting):
+            raise ModelCheckError(f"{self._n_waiting} claims counted as waiting, {len(waiting)} are")
+        for j, source in enumerate(self.sources):
+            short = sum(1 for claim in waiting if self._short_by(claim, j))
+            kept = self.meter.waiting[j]
+            # under a debt ceiling the room grows between events, so a claim short of it
+            # at the last event may not be now (the desk would serve it at that moment)
+            wrong = short > kept if source.ceiling is not None else short != kept or short != self.short_of(j)
+            if wrong:
+                raise ModelCheckError(
+                    f"funding source {source.name!r}: {kept} waiting claims counted as short of it, "
+                    f"{short} are"
+                )
+
+    def _short_by(self, claim: Claim, j: int) -> bool:
+        """Whether source ``j`` alone stops ``claim`` now (the one-share test of :meth:`_fits`)."""
+        need = claim.needs[j]
+        if need <= 0:
+            return False
+        source = self.sources[j]
+        money = source.remaining
+        if self.ceilings:
+            money = min(money, source.room(self.env.now))
+        if claim.pool_ok and j == self.pool.source:
+            money += self.pool.remaining
+        return need > money * (1 + _EPS)
 
     # -- accounts -----------------------------------------------------------------------
     def _accounts(self, which: str) -> FloatArray:
@@ -404,6 +589,9 @@ class Financing(MoneyDesk):
             out[cols.FINANCING_SUPPLY.of(source=name)] = supplied[:, j].copy()
             out[cols.FINANCING_DEMAND.of(source=name)] = demanded[:, j].copy()
             out[cols.FINANCING_COMMITTED.of(source=name)] = committed[:, j].copy()
+            bound, waiting = self.meter.years_of(j)
+            out[cols.BINDING_SOURCE.of(source=name)] = bound[k0:]
+            out[cols.WAITING_SOURCE.of(source=name)] = waiting[k0:]
         out[cols.FINANCING_GAP.name] = demanded.sum(axis=1) - supplied.sum(axis=1)
         return out
 
@@ -435,7 +623,10 @@ class LandBudget(MoneyDesk):
     def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
         """Per reported year: the budget made available and the land money asked."""
         k0 = warmup_years
+        bound, waiting = self.meter.years_of(0)
         return {
             cols.LAND_BUDGET_SUPPLY.name: self.supplied[k0:, 0].copy(),
             cols.LAND_BUDGET_DEMAND.name: self.demanded[k0:, 0].copy(),
+            cols.BINDING_LAND_BUDGET.name: bound[k0:],
+            cols.WAITING_LAND_BUDGET.name: waiting[k0:],
         }

@@ -121,12 +121,14 @@ class Pipeline:
         # draws[block][sector]: a block's draws under a sector's parameters in force
         self.draws: dict[str, dict[int, Draws]] = {}
         self.approval = StageCapacity(
-            cfg, "approval_capacity", cols.APPROVAL_UTILISATION, self._start_approval
+            self.env, cfg, "approval_capacity", cols.APPROVAL_UTILISATION, self._start_approval, years
         )
         # land places only when some configuration limits them: otherwise no output either
         self.land_places: StageCapacity | None = None
         if any(x.resources.land_capacity is not None for x in _any_config(scenario)):
-            self.land_places = StageCapacity(cfg, "land_capacity", cols.LAND_UTILISATION, self._start_land)
+            self.land_places = StageCapacity(
+                self.env, cfg, "land_capacity", cols.LAND_UTILISATION, self._start_land, years
+            )
         self.secretaries = ServiceSecretaries(cfg)
         self.desk: Financing | None = None
         if cfg.financing.constrained:

@@ -70,7 +70,7 @@ def _leave(pipe: Pipeline, p: Project, stage: Stage, now: float) -> None:
     """``p`` leaves the pipeline now, handing back whatever it holds."""
     if stage is Stage.APPROVAL:
         if math.isnan(p.approval_start):
-            pipe.approval.waiting.remove(p)
+            pipe.approval.leave(p)
         else:  # in approval work: its place frees
             pipe.approval.release()
     elif stage is Stage.LAND:
@@ -79,7 +79,7 @@ def _leave(pipe: Pipeline, p: Project, stage: Stage, now: float) -> None:
             if places is not None:  # in land work: its place frees
                 places.release()
         elif places is not None and p in places.waiting:
-            places.waiting.remove(p)
+            places.leave(p)
         elif pipe.land_budget is not None:
             pipe.land_budget.withdraw(p)
     elif stage is Stage.FINANCING and pipe.desk is not None:

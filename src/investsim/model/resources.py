@@ -21,9 +21,12 @@ from numpy.typing import NDArray
 
 from investsim import columns as cols
 from investsim.errors import ModelCheckError
+from investsim.model.binding import WaitMeter, when_both
 from investsim.scenario.config import ScenarioConfig
 
 if TYPE_CHECKING:
+    import simpy
+
     from investsim.model.project import Project
 
 FloatArray = NDArray[np.float64]
@@ -79,13 +82,23 @@ class StageCapacity:
 
     A cut lets the projects already in finish; newcomers wait until fewer than the new
     capacity are in. A project that waited is handed to ``start`` when a place frees.
+
+    The capacity binds while a project waits for a place: then every place is taken
+    (a place that frees goes to the first waiting project at once).
     """
 
-    __slots__ = ("capacity", "changes", "in_use", "key", "start", "utilisation", "waiting")
+    __slots__ = ("capacity", "changes", "env", "in_use", "key", "meter", "start", "utilisation", "waiting")
 
     def __init__(
-        self, cfg: ScenarioConfig, key: str, utilisation: cols.Column, start: Callable[[Project], None]
+        self,
+        env: simpy.Environment,
+        cfg: ScenarioConfig,
+        key: str,
+        utilisation: cols.Column,
+        start: Callable[[Project], None],
+        years: int,
     ) -> None:
+        self.env = env
         self.key = key  # the field of ``resources`` that sets the number of places
         self.utilisation = utilisation  # the output column of the share of places in use
         self.capacity = self._places(cfg)
@@ -93,6 +106,7 @@ class StageCapacity:
         self.start = start
         self.waiting: deque[Project] = deque()
         self.changes: list[tuple[float, float]] = [(0.0, self.capacity)]
+        self.meter = WaitMeter(1, years)  # how many wait for a place (model.binding)
 
     def _places(self, cfg: ScenarioConfig) -> float:
         cap: int | None = getattr(cfg.resources, self.key)
@@ -104,7 +118,16 @@ class StageCapacity:
             self.in_use += 1
             return True
         self.waiting.append(p)
+        self._count()
         return False
+
+    def leave(self, p: Project) -> None:
+        """``p`` stops waiting for a place (a register project stands in for it)."""
+        self.waiting.remove(p)
+        self._count()
+
+    def _count(self) -> None:
+        self.meter.set(0, len(self.waiting), self.env.now)
 
     def release(self) -> None:
         """Give a place back."""
@@ -120,9 +143,12 @@ class StageCapacity:
             self.changes.append((at, new))
 
     def _grant(self) -> None:
+        if not self.waiting:
+            return
         while self.waiting and self.in_use < self.capacity:
             self.in_use += 1
             self.start(self.waiting.popleft())
+        self._count()
 
     def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
         """The share of places in use: time they were in use over time they were available."""
@@ -131,7 +157,12 @@ class StageCapacity:
         started = ~np.isnan(begun)
         busy = busy_time(begun[started], fill_open(col[f"{stage}_end"], horizon)[started], horizon)
         available = level_years(self.changes, float(warmup_years), horizon)
-        return {self.utilisation.name: _utilisation(busy, available)}
+        bound, waiting = self.meter.years_of(0)
+        return {
+            self.utilisation.name: _utilisation(busy, available),
+            f"binding_{self.key}": bound[warmup_years:],
+            f"waiting_{self.key}": waiting[warmup_years:],
+        }
 
     def check(self, col: dict[str, FloatArray]) -> None:
         """No place was given back twice."""
@@ -139,10 +170,17 @@ class StageCapacity:
             raise ModelCheckError(
                 f"{self.key.removesuffix('_capacity')} places in use went negative ({self.in_use})"
             )
+        if self.meter.waiting[0] != len(self.waiting) or (self.waiting and self.in_use < self.capacity):
+            raise ModelCheckError(
+                f"{self.key.removesuffix('_capacity')}: {self.meter.waiting[0]} counted as waiting for "
+                f"a place, {len(self.waiting)} are, with {self.in_use} of {self.capacity} places taken"
+            )
 
     def release_waiting(self) -> None:
-        """Forget the projects still waiting (the replication is over)."""
+        """Forget the projects still waiting (the replication is over: the count, kept in
+        step, changes at the horizon, where it adds to no year)."""
         self.waiting.clear()
+        self._count()
 
 
 class ServiceSecretaries:
@@ -180,10 +218,24 @@ class ServiceSecretaries:
     def outputs(self, col: dict[str, FloatArray], warmup_years: int, horizon: int) -> dict[str, FloatArray]:
         """``secretary_utilisation``: time secretaries were with a project over time there were."""
         helped = col["secretary"] > 0
-        busy = busy_time(col["arrived"][helped], fill_open(col["secretary_until"], horizon)[helped], horizon)
+        with_one = col["arrived"][helped], fill_open(col["secretary_until"], horizon)[helped]
+        busy = busy_time(*with_one, horizon)
         available = level_years(self.changes, float(warmup_years), horizon)
+        # a key project that found no secretary free goes without one until it starts
+        # construction or leaves (one is given only on arrival)
+        lacking = (col["key"] > 0) & ~helped & ~np.isnan(col["arrived"])
+        left = np.where(np.isnan(col["construction_start"]), col["cancelled_at"], col["construction_start"])
+        without = col["arrived"][lacking], fill_open(left, horizon)[lacking]
+        times = np.array([t - warmup_years for t, _ in self.changes])
+        levels = np.array([n for _, n in self.changes])
+        # binding: no secretary free while some key project goes without one
+        bound = busy_time(*when_both(with_one, without, (times, levels)), horizon)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return {cols.SECRETARY_UTILISATION.name: np.where(available > 0, busy / available, np.nan)}
+            return {
+                cols.SECRETARY_UTILISATION.name: np.where(available > 0, busy / available, np.nan),
+                cols.BINDING_SECRETARIES.name: np.clip(bound, 0.0, 1.0),
+                cols.WAITING_SECRETARIES.name: busy_time(*without, horizon),
+            }
 
     def check(self, col: dict[str, FloatArray]) -> None:
         """Free + with a project = the number there are now (a cut may leave free below zero)."""
