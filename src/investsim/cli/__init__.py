@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from investsim.cli import compare, run, tuning
+from investsim.cli import bottlenecks, compare, run, tuning
 from investsim.cli.common import INTERRUPT_NOTE, NOTHING_WRITTEN, err_console
 from investsim.errors import InputError
 
@@ -57,6 +57,7 @@ for _command in (
     tuning.sensitivity,
     tuning.calibrate,
     tuning.seek,
+    bottlenecks.bottlenecks,
     run.report,
     run.schema,
 ):

@@ -15,7 +15,9 @@
 - a calibration (``fit.csv``, ``parameters.csv``): the fitted parameters, the fit of each
   observed figure (chart and table) and the backtest of held-out years;
 - a goal seek (``seek.csv``): the answer, and the estimate against the lever's value with
-  its band, the target and the answer's interval.
+  its band, the target and the answer's interval;
+- a bottleneck map (``bottlenecks.csv``): a sentence per year on what binds most and what
+  one more unit of it adds, the heat map of years and resources, and the whole map.
 
 ``report.html`` is one self-contained file: the charts are embedded as PNG data URIs,
 the style is inline, and a Content-Security-Policy forbids loading anything else, so it
@@ -29,6 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from investsim.errors import InputError
+from investsim.reporting.bottleneck_report import bottleneck_report
 from investsim.reporting.built import Built, Chart, LabelsFor
 from investsim.reporting.calibrate_report import calibrate_report
 from investsim.reporting.compare_report import compare_report
@@ -46,6 +49,7 @@ BUILDERS: dict[str, Callable[[Path, LabelsFor], Built]] = {
     "sensitivity": sensitivity_report,
     "calibrate": calibrate_report,
     "seek": seek_report,
+    "bottlenecks": bottleneck_report,
 }
 """What builds the report of each kind of folder."""
 
@@ -72,6 +76,8 @@ def detect_kind(folder: Path) -> str:
         return "sensitivity"
     if (folder / "seek.csv").is_file():
         return "seek"
+    if (folder / "bottlenecks.csv").is_file():
+        return "bottlenecks"
     if (folder / "annual.csv").is_file() and (folder / "replications.csv").is_file():
         return "run"
     if (folder / "fit.csv").is_file() and (folder / "parameters.csv").is_file():
@@ -79,7 +85,7 @@ def detect_kind(folder: Path) -> str:
     raise InputError(
         "is not a results folder investsim can report on: expected annual.csv and replications.csv "
         "(run), comparison.csv (compare), sweep.csv (sweep), sensitivity.csv (sensitivity), "
-        "fit.csv and parameters.csv (calibrate) or seek.csv (seek)",
+        "fit.csv and parameters.csv (calibrate), seek.csv (seek) or bottlenecks.csv (bottlenecks)",
         file=str(folder),
     )
 
@@ -103,8 +109,8 @@ def write_report(folder: Path, lang: str = "en") -> list[Path]:
     """Write (or rewrite) the report of the results folder ``folder``: ``report.html``,
     ``charts/*.png`` and, for a forecast, ``forecast.xlsx``; returns the paths written.
 
-    The kind of folder (forecast, comparison, sweep, sensitivity, calibration, goal seek) is found from its files
-    (:func:`detect_kind`). ``lang`` is ``en`` or ``zh``; Chinese needs a CJK font for the
+    The kind of folder (forecast, comparison, sweep, sensitivity, calibration, goal seek,
+    bottleneck map) is found from its files (:func:`detect_kind`). ``lang`` is ``en`` or ``zh``; Chinese needs a CJK font for the
     charts, and without one the report is in English (one warning on standard error).
     Raises ``InputError`` for a folder that is not a results folder.
     """
