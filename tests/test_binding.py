@@ -319,3 +319,16 @@ def test_binding_columns_are_summarised(baseline: investsim.Scenario) -> None:
     for name in ("binding_source_bank_mean", "waiting_land_budget_mean", "binding_secretaries_mean"):
         assert name in annual
     assert annual.binding_source_government_mean.between(0, 1).all()
+
+
+def test_run_names_what_binds_most_each_year(tmp_path: Path) -> None:
+    from helpers import run_cli
+
+    path = _money_scenario(tmp_path, {"g": {"supply": 15}}, [(f"P{i}", 10) for i in range(4)])
+    done = run_cli("run", str(path), "-n", "1", "--out", "r", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # binding 1, 1, 1, 0: nothing binds in 2023, so the line stops at 2022
+    assert (
+        "binds most (mean share of the year): g money 2020-2022 (100%); what one more unit is worth: "
+        "investsim bottlenecks"
+    ) in done.stdout

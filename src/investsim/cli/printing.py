@@ -9,6 +9,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from investsim import columns
 from investsim.cli.common import out_console, say
 from investsim.results.forecast import Forecast
 from investsim.scenario.config import Scenario
@@ -75,6 +76,7 @@ def print_forecast(forecast: Forecast, lang: str = "en") -> None:
             f"{row.completions_mean:,.1f}",
         )
     out_console.print(table)
+    print_binding(forecast, lang)
 
 
 def print_scenario(scn: Scenario) -> None:
@@ -316,3 +318,74 @@ def print_seek(result: SeekResult) -> None:
         )
     n = len(result.evaluations)
     say(f"{n} values run, {n * result.plan.replications} replications")
+
+
+BINDING_WORDS = {
+    "en": (
+        "binds most (mean share of the year): {parts}; what one more unit is worth: investsim bottlenecks",
+        "nothing binds in any year",
+        "{source} money",
+        {
+            "land_budget": "the land budget",
+            "approval_capacity": "approval places",
+            "land_capacity": "land places",
+            "secretaries": "service secretaries",
+        },
+    ),
+    "zh": (
+        "最紧缺的资源（全年受限时间比重均值）：{parts}；每增加一个单位的价值见 investsim bottlenecks",
+        "各年均无资源紧缺",
+        "{source}",
+        {
+            "land_budget": "征地资金",
+            "approval_capacity": "审批名额",
+            "land_capacity": "征地名额",
+            "secretaries": "服务秘书",
+        },
+    ),
+}
+"""The line under the forecast table on what binds most, in each language of ``--lang``."""
+
+
+def print_binding(forecast: Forecast, lang: str = "en") -> None:
+    """One line: the resource that binds the largest share of each year (docs/model.md
+    7.5), years in a row with the same one grouped: ``government money 2019-2028 (86-100%)``."""
+    from investsim.reporting.wording import NAMES_ZH
+
+    annual = forecast.annual
+    line, nothing, source_text, names = BINDING_WORDS.get(lang, BINDING_WORDS["en"])
+    found = [
+        (name, members)
+        for family in columns.BINDING_COLUMNS
+        for name, members in columns.members(annual.columns, family, "mean")
+    ]
+    if not found:
+        return
+
+    def shown(name: str, members: dict[str, str]) -> str:
+        if "source" in members:
+            source = members["source"]
+            return source_text.format(source=NAMES_ZH.get(source, source) if lang == "zh" else source)
+        return names.get(columns.split_stat(name)[0].removeprefix("binding_"), name)
+
+    shares = annual[[name for name, _ in found]].to_numpy(dtype=float)
+    runs: list[tuple[str, int, int, float, float]] = []  # (resource, first, last year, min, max share)
+    for year, row in zip(annual["year"].astype(int), shares, strict=True):
+        k = int(row.argmax())
+        if not row[k] > 0:
+            continue
+        what = shown(*found[k])
+        if runs and runs[-1][0] == what and runs[-1][2] == year - 1:
+            _, first, _, low, high = runs[-1]
+            runs[-1] = (what, first, year, min(low, row[k]), max(high, row[k]))
+        else:
+            runs.append((what, year, year, row[k], row[k]))
+    if not runs:
+        say(nothing)
+        return
+    parts = []
+    for what, first, last, low, high in runs:
+        years = str(first) if first == last else f"{first}-{last}"
+        share = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%}-{high:.0%}"
+        parts.append(f"{what} {years} ({share})")
+    say(line.format(parts=", ".join(parts)))
