@@ -127,11 +127,6 @@ class Resource:
             return cols.WAITING_SOURCE.of(source=self.name)
         return f"waiting_{self.name}"
 
-    @property
-    def growth_path(self) -> str | None:
-        """The key of its yearly growth (sources only)."""
-        return self.path.removesuffix(".supply") + ".growth" if self.kind == "source" else None
-
 
 def resources_of(scenario: Scenario) -> list[Resource]:
     """The scenario's constrained resources, in the order of the bottleneck map: the
