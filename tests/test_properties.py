@@ -360,9 +360,11 @@ def _idle_case(tmp_path: Path, number: int, lever: str) -> None:
         growth = (1 + terms.get("growth", 0.0)) ** np.arange(demand.shape[1])
         value = float((demand.to_numpy() / growth).max()) * TIGHT
         path, shown = f"financing.sources.{SOURCE}.supply", {f"financing_supply_{SOURCE}", "financing_gap"}
+        # the binding measures of the source are there only when it is constrained
+        binding = {f"binding_source_{SOURCE}", f"waiting_source_{SOURCE}"}
         tight = load(drawn.with_terms({**terms, "supply": value}), "tight")
         # and a supply never exhausted is no constraint at all
-        financing = {c for c in free[0].columns if c.startswith("financing_")}
+        financing = {c for c in free[0].columns if c.startswith("financing_")} | binding
         _identical(_run(load(drawn.with_terms(None), "none"), seed), free, financing, "unconstrained")
     elif lever == "ceiling":
         # the supply never binds either, so that every claim is met as it is made; and the
@@ -379,13 +381,14 @@ def _idle_case(tmp_path: Path, number: int, lever: str) -> None:
         )
         value = float(free[0]["land_budget_demand"].max()) * TIGHT
         path, shown = "resources.land_budget", {"land_budget_supply", "land_budget_demand"}
+        shown |= {"binding_land_budget", "waiting_land_budget"}  # with a budget only
         tight = load({**drawn.data, "resources": {**data["resources"], "land_budget": value}}, "tight")
         _identical(_run(load(drawn.data, "none"), seed), free, shown, "no land budget")
     else:
         stage = "approval" if lever == "approval_capacity" else "land"
         free = _run(load(drawn.data, "free"), seed)
         value = max(1, _most_at_once(free[1], f"{stage}_start", f"{stage}_end"))
-        path, shown = f"resources.{lever}", {f"{stage}_utilisation"}
+        path, shown = f"resources.{lever}", {f"{stage}_utilisation", f"binding_{lever}", f"waiting_{lever}"}
         tight = load({**drawn.data, "resources": {**data.get("resources", {}), lever: value}}, "tight")
     _identical(free, _run(tight, seed), shown, f"{lever} {value!r}, never binding")
     more = value + int(rng.integers(1, 5)) if "capacity" in lever else value * float(rng.uniform(1.1, 3))
