@@ -39,10 +39,8 @@ def financing_block(
     """The scenario's ``financing``: the constrained sources with their terms, the
     unconstrained ones, and the desk's rules (``max_wait``, ``priority``).
 
-    Today a source not declared in ``financing.sources`` is unconstrained, so
-    ``unconstrained`` is not written; once unconstrained sources are declared as
-    ``NAME: unlimited``, that is the one line to change."""
-    sources = dict(constrained)  # then: {**constrained, **dict.fromkeys(unconstrained, "unlimited")}
+    Every source a sector names is declared: the unconstrained ones as ``NAME: unlimited``."""
+    sources = {**constrained, **dict.fromkeys(unconstrained, "unlimited")}
     return {"sources": sources, **desk}
 
 

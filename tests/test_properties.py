@@ -175,7 +175,7 @@ def _plants_and_shops(
             },
             "shop": {**sector, "funding": {"bank": 1.0} if slow else {"bank": 0.25, "own": 0.75}},
         },
-        "financing": {"sources": {"bank": {"supply": supply}}},
+        "financing": {"sources": {"bank": {"supply": supply}, "own": "unlimited"}},
     }
     if credit is not None:
         data["policies"] = [
