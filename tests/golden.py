@@ -33,19 +33,25 @@ def key(path: Path) -> str:
     return "--".join(path.relative_to(ROOT / "scenarios").with_suffix("").parts)
 
 
-def produce(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The replications table and the project log of ``path`` at its own seed."""
+def produce(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The replications table, the project log and the per-replication months of
+    ``path`` at its own seed."""
     scenario = investsim.load_scenario(path)
     n = REPLICATIONS.get(path.stem, DEFAULT_REPLICATIONS)
     forecast = investsim.simulate(scenario, n, scenario.config.seed, project_log=True)
     assert forecast.projects is not None
-    return forecast.replications, forecast.projects
+    assert forecast.monthly is not None
+    return forecast.replications, forecast.projects, forecast.monthly
 
 
-def files(path: Path) -> tuple[Path, Path]:
-    """Where the golden replications table and project log of ``path`` are stored."""
+def files(path: Path) -> tuple[Path, Path, Path]:
+    """Where the golden replications table, project log and months of ``path`` are stored."""
     stem = key(path)
-    return GOLDEN / f"{stem}.replications.csv", GOLDEN / f"{stem}.projects.csv.gz"
+    return (
+        GOLDEN / f"{stem}.replications.csv",
+        GOLDEN / f"{stem}.projects.csv.gz",
+        GOLDEN / f"{stem}.monthly.csv.gz",
+    )
 
 
 def write(frame: pd.DataFrame, path: Path) -> None:
@@ -99,8 +105,7 @@ def main() -> int:
     """Regenerate every golden file and print what changed."""
     GOLDEN.mkdir(exist_ok=True)
     for path in SCENARIOS:
-        replications, projects = produce(path)
-        for frame, target in zip((replications, projects), files(path), strict=True):
+        for frame, target in zip(produce(path), files(path), strict=True):
             new = as_text(frame)
             lines = differences(read(target), new) if target.exists() else ["new"]
             write(frame, target)

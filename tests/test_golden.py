@@ -1,6 +1,6 @@
 """Golden regression: every bundled scenario reproduces its stored results exactly.
 
-The stored results are a few replications with project logs (``tests/golden.py`` says
+The stored results are a few replications with project logs and months (``tests/golden.py`` says
 which). A refactor must leave them bit-identical; a deliberate model change regenerates
 them with ``python tests/golden.py`` and the diff is reviewed in the commit.
 """
@@ -24,8 +24,7 @@ def test_every_bundled_scenario_has_golden_results() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=key)
 def test_results_are_bit_identical_to_the_golden_ones(path: Path) -> None:
-    replications, projects = produce(path)
-    for frame, target in zip((replications, projects), files(path), strict=True):
+    for frame, target in zip(produce(path), files(path), strict=True):
         changed = differences(read(target), as_text(frame))
         assert not changed, f"{target.name} differs from the golden results:\n" + "\n".join(changed)
 

@@ -342,6 +342,44 @@ IN_FLIGHT_SHARE = _share(
     "期初管道占比",
     summary=("p50",),
 )
+# months (results.monthly): the per-replication months and monthly.csv
+MONTH = Column("month", "none", "results: calendar month, 1-12", "month", "月份", (), excel_format=WHOLE_FMT)
+PERIOD = Column(
+    "period", "none", "results: the bureau's year-to-date period, 1-2月 … 1-12月", "period", "时期", ()
+)
+PERIOD_EN = Column(
+    "period_en", "none", "results: the period in English, Jan-Feb … Jan-Dec", "period", "时期", ()
+)
+YTD_INVESTMENT = _money(
+    "ytd_investment",
+    "results: investment from January to the month, per replication",
+    "year to date ({unit})",
+    "累计投资（{unit}）",
+    summary=("mean", *_QUANTILES),
+)
+YTD_GROWTH = _share(
+    "ytd_growth",
+    "results: year-to-date investment / the same months of the year before - 1, per replication",
+    "year-to-date growth",
+    "累计同比增速",
+    summary=_QUANTILES,
+)
+# growth targets (scenario key targets, or run --target)
+GROWTH_TARGET = _share("growth_target", "scenario: targets.growth", "growth target", "增速目标", summary=())
+TARGET_PROBABILITY = _share(
+    "target_probability",
+    "results: share of replications whose growth is at or above the target",
+    "probability of meeting the target",
+    "完成目标的概率",
+    summary=(),
+)
+YTD_TARGET_PROBABILITY = _share(
+    "ytd_target_probability",
+    "results: share of replications whose year-to-date growth is at or above the year's target",
+    "probability year-to-date growth is at or above the target",
+    "累计增速达到目标的概率",
+    summary=(),
+)
 
 REGISTRY: tuple[Column, ...] = (
     REPLICATION,
@@ -377,6 +415,14 @@ REGISTRY: tuple[Column, ...] = (
     *WAITING_COLUMNS,
     REPLICATIONS,
     IN_FLIGHT_SHARE,
+    MONTH,
+    PERIOD,
+    PERIOD_EN,
+    YTD_INVESTMENT,
+    YTD_GROWTH,
+    GROWTH_TARGET,
+    TARGET_PROBABILITY,
+    YTD_TARGET_PROBABILITY,
 )
 """Every output column; the headline ones in the order the yearly summary gives them."""
 

@@ -33,6 +33,24 @@ def self_check(pipe: Pipeline, col: dict[str, FloatArray], spent: FloatArray) ->
     _check_money(pipe, col, spent)
 
 
+MONTHS_TOLERANCE = 1e-9
+"""Months and years are integrated separately: they agree to rounding (relative to the
+year's money), far inside this."""
+
+
+def check_months(months: FloatArray, years: FloatArray) -> None:
+    """The months of each year add up to the year: ``months`` is (groups x 12 * years),
+    ``years`` (groups x years), both from 1 January of the same year."""
+    summed = months.reshape(len(months), -1, 12).sum(axis=2)
+    gap = np.abs(summed - years)
+    if np.any(gap > MONTHS_TOLERANCE * np.maximum(1.0, np.abs(years))):
+        g, k = np.unravel_index(int(np.argmax(gap)), gap.shape)
+        raise ModelCheckError(
+            f"the months of year {k} (from the year before start_year) of group {g} add up to "
+            f"{summed[g, k]:.17g}, the year is {years[g, k]:.17g}"
+        )
+
+
 def _check_accounted_for(pipe: Pipeline, col: dict[str, FloatArray]) -> None:
     """Completed, cancelled in the stage it last entered, or still in that stage."""
     projects = pipe.projects

@@ -12,7 +12,14 @@ from numpy.typing import NDArray
 from investsim import columns as cols
 from investsim.model import checks
 from investsim.model.project import LOG_TIMES, columns, entered
-from investsim.model.spending import count_by_year, mean_by_year, project_spending, sum_by_year
+from investsim.model.spending import (
+    MONTHS,
+    count_by_year,
+    mean_by_year,
+    project_months,
+    project_spending,
+    sum_by_year,
+)
 from investsim.model.streams import Streams
 from investsim.scenario.config import Scenario
 from investsim.stages import CANCEL_STAGES, STAGES, Stage
@@ -30,6 +37,11 @@ class ReplicationResult:
     ``investment_by_sector`` and ``investment_by_source`` are (sectors x years) and
     (sources x years) project spending; ``yearly`` holds the other per-year series
     (counts, stage waits, utilisation, financing accounts) by column name.
+
+    ``months_by_sector`` is project spending by sector and calendar month, (sectors x
+    12 * (years + 1)): the twelve months of the year before ``start_year`` first (the
+    base of the first year's year-to-date growth), then those of every reported year.
+    ``background_before`` is the background investment of the year before.
     """
 
     replication: int
@@ -42,6 +54,8 @@ class ReplicationResult:
     events: int
     project_log: dict[str, Any] | None = None
     register_replaced: int = 0  # warm-up projects the register's projects stood for
+    months_by_sector: FloatArray | None = None
+    background_before: float = 0.0
 
 
 def collect(
@@ -64,6 +78,8 @@ def collect(
     spend = spent[:, c.warmup_years + 1 :]
     by_sector = np.zeros((len(c.sectors), horizon))
     np.add.at(by_sector, sector, spend)
+    # the same money by calendar month, from 1 January of the year before start_year
+    months = project_months(pipe.profiles, col, sector, len(c.sectors), -1.0, MONTHS * (horizon + 1))
 
     yearly: dict[str, FloatArray] = {}
     # the money spent by the projects already in the pipeline on 1 January of start_year
@@ -76,17 +92,22 @@ def collect(
         yearly.update(lever.outputs(col, c.warmup_years, horizon))
 
     checks.self_check(pipe, col, spent)
+    before = np.bincount(sector, weights=spent[:, c.warmup_years], minlength=len(c.sectors))
+    checks.check_months(months, np.column_stack([before, by_sector]))
+    background = _background(scenario, streams)
     return ReplicationResult(
         replication=replication,
         investment_by_sector=by_sector,
         investment_by_source=shares.T @ spend,
-        background=_background(scenario, streams),
+        background=background[1:],
         yearly=yearly,
         key_projects=int(col["key"].sum()),
         key_with_secretary=int((col["secretary"] > 0).sum()),
         events=_events_processed(pipe.env),
         project_log=_project_log(pipe, col) if project_log else None,
         register_replaced=pipe.replaced,
+        months_by_sector=months,
+        background_before=float(background[0]),
     )
 
 
@@ -169,12 +190,14 @@ def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArr
 
 
 def _background(scenario: Scenario, streams: Streams) -> FloatArray:
-    """Investment outside the modelled projects, growing at one uncertain rate per replication."""
+    """Investment outside the modelled projects, growing at one uncertain rate per
+    replication: the year before start_year (``level / (1 + g)``, the base of the first
+    year's year-to-date growth), then every reported year."""
     c = scenario.config
     if c.background is None:
-        return np.zeros(c.horizon_years)
+        return np.zeros(c.horizon_years + 1)
     g = float(c.background.growth.ppf(streams.uniforms(1, "background", "growth"))[0])
-    return c.background.level * (1 + g) ** np.arange(c.horizon_years, dtype=float)
+    return c.background.level * (1 + g) ** np.arange(-1, c.horizon_years, dtype=float)
 
 
 def _project_log(pipe: Pipeline, col: dict[str, FloatArray]) -> dict[str, Any]:

@@ -108,3 +108,116 @@ def mean_by_year(when: FloatArray, values: FloatArray, horizon: int) -> FloatArr
     count = np.bincount(year, minlength=horizon)[:horizon]
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+MONTHS = 12
+"""Calendar months in a year; a month is exactly 1/12 of a year (docs/model.md, section 2)."""
+
+
+def share_reached(t: FloatArray, start: FloatArray, duration: FloatArray, u0: FloatArray) -> FloatArray:
+    """Share of its spending profile's time a project has reached at calendar time ``t``
+    (clipped to [u0, 1]); a zero duration is done just after its start.
+
+    Every monthly integral goes through this one function: a construction season (time
+    that does not count) would replace ``t - start`` here by the working time between
+    them, and the rest of the monthly integration would stay as it is.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = (t - start) / duration + u0
+    u = np.where(duration == 0, np.where(t > start, 1.0, u0), u)
+    return np.clip(u, u0, 1.0)
+
+
+def monthly_spending(
+    start: FloatArray,
+    end: FloatArray,
+    duration: FloatArray,
+    u0: FloatArray,
+    cost: FloatArray,
+    profile: SpendingProfile,
+    first: float,
+    months: int,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Money each project spent in each calendar month, integrated exactly, over the
+    ``months`` months from time ``first`` (years): month j is [first + j/12, first + (j+1)/12).
+
+    A project spends ``cost * (F(u(t)) - F(u0))`` by time t (see :func:`yearly_spending`),
+    so a month's money is the difference of that at the month's two ends. Only the bounds
+    between the first bound at or before ``start`` and the first at or after ``end``
+    (when the project is done) are evaluated: a project spends in a couple of dozen
+    months, not in all of them. Returns (project index, month, money), one entry per
+    project and month it spent in (months outside the window left out).
+    """
+    x0 = MONTHS * (start - first)
+    x1 = MONTHS * (end - first)
+    lo = np.clip(np.floor(x0), 0, months).astype(np.int64)
+    hi = np.clip(np.maximum(np.ceil(x1), np.floor(x0) + 1), 0, months).astype(np.int64)
+    bounds = np.maximum(hi - lo + 1, 1)  # lo == hi: outside the window, one bound, no month
+    owner = np.repeat(np.arange(len(start)), bounds)
+    # j: the bound's number in the window, lo .. hi of each project in turn
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(bounds) - bounds, bounds)
+    j = lo[owner] + offset
+    t = first + j / MONTHS
+    u = share_reached(t, start[owner], duration[owner], u0[owner])
+    spent = cost[owner] * (profile.cdf(u) - profile.cdf(u0[owner]))
+    # a month is the difference of two consecutive bounds of the same project
+    same = owner[1:] == owner[:-1]
+    return owner[1:][same], j[:-1][same], np.diff(spent)[same]
+
+
+def project_months(
+    profiles: list[SpendingProfile],
+    col: dict[str, FloatArray],
+    group: IntArray,
+    groups: int,
+    first: float,
+    months: int,
+) -> FloatArray:
+    """Money spent in each calendar month by each group of projects (e.g. sector):
+    (groups x months), month j being [first + j/12, first + (j+1)/12) in years since
+    1 January of start_year. What :func:`project_spending` gives by year, by month: land
+    over the land stage, construction along its spending profile, nothing from the day a
+    register project stood in for a warm-up one."""
+    parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+    started = ~np.isnan(col["construction_start"])
+    for no, profile in enumerate(profiles):
+        idx = np.flatnonzero(started & (col["profile_no"] == no))
+        if len(idx):
+            start, duration, u0 = col["construction_start"][idx], col["construction"][idx], col["u0"][idx]
+            who, month, money = monthly_spending(
+                start,
+                start + duration * (1 - u0),
+                duration,
+                u0,
+                col["construction_cost"][idx],
+                profile,
+                first,
+                months,
+            )
+            parts.append((idx[who], month, money))
+    idx = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))
+    if len(idx):
+        start, duration, u0 = col["land_start"][idx], col["land_duration"][idx], col["land_u0"][idx]
+        who, month, money = monthly_spending(
+            start,
+            start + duration * (1 - u0),
+            duration,
+            u0,
+            col["land_cost"][idx] / (1 - u0),
+            SpendingProfile(),
+            first,
+            months,
+        )
+        parts.append((idx[who], month, money))
+    out = np.zeros(groups * months)
+    for who, month, money in parts:
+        keep = np.ones(len(who), dtype=bool)
+        replaced = col["replaced"][who] > 0
+        if replaced.any():
+            # stood in for on 1 January of a year: nothing from that month on
+            cut = MONTHS * (col["cancelled_at"][who[replaced]] - first)
+            keep[replaced] = month[replaced] < cut
+        out += np.bincount(
+            group[who[keep]] * months + month[keep], weights=money[keep], minlength=groups * months
+        )
+    return out.reshape(groups, months)

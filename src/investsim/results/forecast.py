@@ -21,6 +21,7 @@ from investsim import columns
 from investsim.model.collect import ReplicationResult
 from investsim.model.project import LOG_COLUMNS
 from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
+from investsim.results.monthly import monthly_summary, target_probabilities, with_targets
 from investsim.scenario.config import Scenario
 
 FIRST_YEAR_JUMP = 0.25
@@ -171,6 +172,7 @@ class Forecast:
     _replications: pd.DataFrame
     _projects: pd.DataFrame | None
     _manifest: dict[str, Any]
+    _monthly: pd.DataFrame | None
 
     def __init__(
         self,
@@ -178,7 +180,9 @@ class Forecast:
         replications: pd.DataFrame,
         projects: pd.DataFrame | None = None,
         manifest: dict[str, Any] | None = None,
+        monthly: pd.DataFrame | None = None,
     ) -> None:
+        object.__setattr__(self, "_monthly", None if monthly is None else monthly.copy())
         object.__setattr__(self, "_scenario", scenario)
         object.__setattr__(self, "_replications", replications.copy())
         object.__setattr__(self, "_projects", None if projects is None else projects.copy())
@@ -212,7 +216,40 @@ class Forecast:
 
     @functools.cached_property
     def _annual(self) -> pd.DataFrame:
-        return annual_summary(self._replications)
+        return with_targets(annual_summary(self._replications), self._replications, self.growth_targets)
+
+    @property
+    def monthly(self) -> pd.DataFrame | None:
+        """One row per replication, year and calendar month (``investment`` in the month,
+        ``ytd_investment``, ``ytd_growth`` and the month's investment by sector; see
+        :mod:`investsim.results.monthly`), or None for a forecast made without months
+        (a copy)."""
+        return None if self._monthly is None else self._monthly.copy(deep=False)
+
+    @functools.cached_property
+    def _monthly_summary(self) -> pd.DataFrame | None:
+        if self._monthly is None:
+            return None
+        return monthly_summary(self._monthly, self.growth_targets)
+
+    @property
+    def monthly_summary(self) -> pd.DataFrame | None:
+        """``monthly.csv``: one row per year and the bureau's period (1-2月 … 1-12月), the
+        period's investment, the year-to-date total and growth summarised over
+        replications, and the probability of being at or above the year's growth target
+        (a copy; None without months)."""
+        return None if self._monthly_summary is None else self._monthly_summary.copy(deep=False)
+
+    @property
+    def growth_targets(self) -> dict[int, float]:
+        """The growth target of each year that has one (scenario key ``targets``)."""
+        return self.scenario.config.growth_targets
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """Per target year: the target, the probability of meeting it (growth at or above
+        it) over the replications and its 95 % Wilson interval (empty without targets)."""
+        return target_probabilities(self._replications, self.growth_targets)
 
     @property
     def annual(self) -> pd.DataFrame:
@@ -281,12 +318,15 @@ class Forecast:
 
 
 def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
-    """Write ``annual.csv``, ``replications.csv``, ``manifest.json`` (and ``projects.parquet``)
+    """Write ``annual.csv``, ``replications.csv``, ``monthly.csv``, ``manifest.json`` (and ``projects.parquet``)
     and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
     (see :func:`atomic_folder`). A report that fails is a warning: the results are kept."""
     with atomic_folder(out) as tmp:
         forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
+        months = forecast.monthly_summary
+        if months is not None:
+            months.to_csv(tmp / "monthly.csv", index=False, float_format="%.10g")
         if forecast.projects is not None:
             forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
         (tmp / "charts").mkdir()

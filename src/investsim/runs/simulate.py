@@ -25,6 +25,7 @@ import numpy as np
 from investsim.errors import InputError
 from investsim.model.collect import ReplicationResult
 from investsim.results.forecast import Forecast, project_frame, replications_frame
+from investsim.results.monthly import monthly_frame, target_probabilities
 from investsim.results.stats import mean_interval
 from investsim.runs.runner import Backend, run_replications
 from investsim.scenario.config import Scenario
@@ -118,11 +119,19 @@ def simulate(
     }
     if reached is not None:
         manifest["precision"] = reached
+    table = replications_frame(scenario, results)
+    if c.growth_targets:
+        found = target_probabilities(table, c.growth_targets)
+        manifest["targets"] = [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in found.to_dict(orient="records")
+        ]
     return Forecast(
         scenario=scenario,
-        replications=replications_frame(scenario, results),
+        replications=table,
         projects=project_frame(scenario, results) if project_log else None,
         manifest=manifest,
+        monthly=monthly_frame(scenario, results),
     )
 
 

@@ -42,6 +42,7 @@ from investsim.scenario.ranges import (
     Factor,
     Growth,
     GrowthDistribution,
+    GrowthTarget,
     Money,
     Probability,
     Size,
@@ -256,6 +257,20 @@ class Background(StrictModel):
     growth: GrowthDistribution
 
 
+def _target_form(value: Any) -> str:
+    return "per year" if isinstance(value, dict) else "every year"
+
+
+class Targets(StrictModel):
+    """What the city is asked to reach: the yearly growth of investment, one target for
+    every reported year or one per year (``{2021: 0.08, 2022: 0.07}``)."""
+
+    growth: Annotated[
+        Annotated[GrowthTarget, Tag("every year")] | Annotated[dict[int, GrowthTarget], Tag("per year")],
+        Discriminator(_target_form),
+    ] = Field(description="growth target as a share (0.08 for 8 %): one for every year, or per year")
+
+
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -341,6 +356,7 @@ class ScenarioConfig(StrictModel):
     financing: Financing = Financing()
     last_observed: LastObserved | None = None
     background: Background | None = None
+    targets: Targets | None = None
     policies: list[Policy] = Field(default_factory=list)
 
     @field_validator("name")
@@ -359,6 +375,7 @@ class ScenarioConfig(StrictModel):
         self._check_guarantee_pool()
         self._check_policy_names()
         self._check_project_count()
+        self._check_target_years()
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
                 f"last_observed.year(={self.last_observed.year}) must be the year before "
@@ -415,6 +432,29 @@ class ScenarioConfig(StrictModel):
                 )
             seen[policy.name] = k
 
+    def _check_target_years(self) -> None:
+        """A target per year names reported years (a target for another year would never
+        be checked against anything)."""
+        if self.targets is None or not isinstance(self.targets.growth, dict):
+            return
+        last = self.start_year + self.horizon_years - 1
+        for year in self.targets.growth:
+            if not self.start_year <= year <= last:
+                raise KeyPathError(
+                    f"year(={year}) is not one of the run's years, {self.start_year}-{last}",
+                    ("targets", "growth", year),
+                )
+
+    @property
+    def growth_targets(self) -> dict[int, float]:
+        """The growth target of each reported year that has one (empty without ``targets``)."""
+        if self.targets is None:
+            return {}
+        growth = self.targets.growth
+        if isinstance(growth, dict):
+            return dict(sorted(growth.items()))
+        return {year: float(growth) for year in range(self.start_year, self.start_year + self.horizon_years)}
+
     def expected_projects(self) -> dict[str, float]:
         """Expected new projects per replication of each sector, over warm-up and horizon."""
         years = range(-self.warmup_years, self.horizon_years)
@@ -467,6 +507,7 @@ POLICY_FIXED_KEYS = (
     "policies",
     "last_observed",
     "background",
+    "targets",
 )
 """Top-level keys a timed policy can't change: they define the run, not the pipeline."""
 

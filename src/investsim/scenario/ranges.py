@@ -35,6 +35,19 @@ takes about a kilobyte while it runs, so a million is about 1 GB in every worker
 Growth = Annotated[float, Field(ge=MIN_GROWTH, le=MAX_GROWTH, allow_inf_nan=False)]
 """A yearly growth rate, as a share (0.03 for 3 %)."""
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+
+
+def _target_share(value: float) -> float:
+    if not MIN_GROWTH <= value <= MAX_GROWTH:
+        raise ValueError(
+            f"a growth target(={value:g}) is a share of the year before's investment, from "
+            f"{MIN_GROWTH:g} to {MAX_GROWTH:g}: write 0.08 for 8 %"
+        )
+    return value
+
+
+GrowthTarget = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_target_share)]
+"""A yearly growth target, as a share (0.08 for 8 %), within the range of a growth."""
 """An amount of money in the scenario's money_unit."""
 
 
