@@ -324,3 +324,62 @@ def test_monthly_summary_needs_no_targets() -> None:
     out = monthly_summary(monthly)
     assert "growth_target" not in out.columns
     assert out["investment_mean"].tolist() == [3.0]
+
+
+# ----------------------------------------------------------------------------------------------
+# metrics of a month (sweep)
+
+
+def test_metrics_of_a_month_are_parsed() -> None:
+    from investsim.analyses.metrics import parse_metric
+    from investsim.errors import InputError
+
+    years = [2020, 2021]
+    m = parse_metric("ytd_growth:2021-06", years, months=True)
+    assert (m.column, m.first, m.month) == ("ytd_growth", 2021, 6)
+    assert parse_metric("investment:2020-3", years, months=True).month == 3
+    assert parse_metric("ytd_investment:2021-12", years, months=True).column == "ytd_investment"
+    assert parse_metric("investment:2021", years).month is None  # a year's, as before
+    for bad, words in [
+        ("ytd_growth:2021", "Y-MM"),
+        ("ytd_growth:2021-13", "not 1-12"),
+        ("ytd_growth:2030-06", "outside"),
+        ("growth:2021-06", "by month the metrics are"),
+    ]:
+        with pytest.raises(InputError, match=words):
+            parse_metric(bad, years, months=True)
+    with pytest.raises(InputError, match="for sweep"):
+        parse_metric("ytd_growth:2021-06", years)  # sensitivity, seek: a year's metrics only
+
+
+def test_metric_values_of_a_month_read_the_months(tmp_path: Path) -> None:
+    from investsim.analyses.metrics import parse_metric
+
+    fc = _one_project(tmp_path, last_observed={"year": 2019, "investment": 6})
+    years = [2020, 2021]
+    ytd = parse_metric("ytd_investment:2020-06", years, months=True).values(fc.replications, fc.monthly)
+    np.testing.assert_allclose(ytd, [4.0, 4.0], atol=1e-12)  # March to June, one a month
+    month = parse_metric("investment:2021-02", years, months=True).values(fc.replications, fc.monthly)
+    np.testing.assert_allclose(month, [1.0, 1.0], atol=1e-12)
+    with pytest.raises(ValueError, match="months"):
+        parse_metric("investment:2021-02", years, months=True).values(fc.replications)
+
+
+def test_sweep_takes_a_metric_of_a_month(tmp_path: Path) -> None:
+    from investsim.analyses.sweep import plan_sweep, run_sweep
+
+    sector = {"size": fixed(1), "approval": fixed(2), "construction": fixed(12), "spending": "linear"}
+    path = write_scenario(tmp_path / "s", {**base(s=sector), "horizon_years": 2}, ["P1,s,12,approval,0"])
+    plan = plan_sweep(
+        path,
+        ["sectors.s.approval.value=2,5"],
+        ["ytd_investment:2020-06", "investment:2020"],
+        tmp_path / "out",
+        replications=2,
+        seed=1,
+        start="whole",
+    )
+    result = run_sweep(plan)
+    # approval 2 months: building from March, 4 by June; 5 months: from June, 1 by June
+    assert result.table["ytd_investment:2020-06_mean"].round(9).tolist() == [4.0, 1.0]
+    assert result.table["investment:2020_mean"].round(9).tolist() == [10.0, 7.0]

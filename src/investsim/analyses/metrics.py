@@ -3,11 +3,15 @@
 Sweeps, sensitivity analysis and calibration all ask for "a number per replication":
 
 - ``cumulative_investment`` (the whole horizon) or ``cumulative_investment:Y1:Y2``;
-- ``investment:Y``, ``growth:Y``, ``starts:Y``, ``completions:Y``, ``financing_gap:Y``.
+- ``investment:Y``, ``growth:Y``, ``starts:Y``, ``completions:Y``, ``financing_gap:Y``;
+- by month (from the run's months, :mod:`investsim.results.monthly`): ``investment:Y-MM``
+  (the month's investment), ``ytd_investment:Y-MM`` (January to the month) and
+  ``ytd_growth:Y-MM`` (on the same months of the year before).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,22 +23,36 @@ from investsim.results.stats import mean_interval
 from investsim.scenario.config import Scenario
 
 YEARLY = ("investment", "growth", "starts", "completions", "financing_gap")
+MONTHLY = ("investment", "ytd_investment", "ytd_growth")
+"""Metrics of one month, ``name:Y-MM``."""
 METRIC_HELP = (
-    "cumulative_investment[:Y1:Y2], investment:Y, growth:Y, starts:Y, completions:Y or financing_gap:Y"
+    "cumulative_investment[:Y1:Y2], investment:Y, growth:Y, starts:Y, completions:Y, financing_gap:Y, "
+    "or by month investment:Y-MM, ytd_investment:Y-MM, ytd_growth:Y-MM"
 )
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric: ``column`` summed over the years ``first .. last`` of each replication."""
+    """A metric: ``column`` summed over the years ``first .. last`` of each replication,
+    or, with ``month``, ``column`` of the months table in that month of year ``first``."""
 
     name: str
     column: str
     first: int
     last: int
+    month: int | None = None
 
-    def values(self, replications: pd.DataFrame) -> NDArray[np.float64]:
-        """One value per replication (in replication order)."""
+    def values(self, replications: pd.DataFrame, monthly: pd.DataFrame | None = None) -> NDArray[np.float64]:
+        """One value per replication (in replication order); a metric of a month reads
+        ``monthly``, the run's months (:attr:`investsim.Forecast.monthly`)."""
+        if self.month is not None:
+            if monthly is None:
+                raise ValueError(
+                    f"metric {self.name!r} is a month's: give the run's months (Forecast.monthly)"
+                )
+            one = monthly[(monthly["year"] == self.first) & (monthly["month"] == self.month)]
+            return one.sort_values("replication")[self.column].to_numpy(dtype=float)
         rows = replications[(replications["year"] >= self.first) & (replications["year"] <= self.last)]
         by_rep = rows.groupby("replication", sort=True)[self.column].sum(min_count=1)
         return by_rep.to_numpy(dtype=float)
@@ -48,14 +66,20 @@ def metric_columns(scenario: Scenario) -> set[str]:
     return columns
 
 
-def parse_metric(text: str, years: list[int], columns: set[str] | None = None) -> Metric:
+def parse_metric(
+    text: str, years: list[int], columns: set[str] | None = None, months: bool = False
+) -> Metric:
     """The metric named ``text`` for a run over ``years``; ``InputError`` if it is not one.
 
     ``columns``, if given, are the columns a run has (``financing_gap`` needs sources).
+    ``months``: whether the caller reads metrics of a month (``ytd_growth:2021-06``).
     """
     name, *parts = text.strip().split(":")
     first_year, last_year = years[0], years[-1]
     where = f"--metric {text!r}"
+    dated = _YEAR_MONTH.match(parts[0]) if len(parts) == 1 else None
+    if dated or (name in MONTHLY and name != "investment"):
+        return _monthly_metric(text, name, parts, dated, years, months)
     try:
         numbers = [int(p) for p in parts]
     except ValueError:
@@ -81,6 +105,26 @@ def parse_metric(text: str, years: list[int], columns: set[str] | None = None) -
     if columns is not None and column not in columns:
         raise InputError(f"{where}: this scenario has no {column} (it needs financing sources)")
     return Metric(text.strip(), column, numbers[0], numbers[1])
+
+
+def _monthly_metric(
+    text: str, name: str, parts: list[str], dated: re.Match[str] | None, years: list[int], months: bool
+) -> Metric:
+    """A metric of one month, ``name:Y-MM``."""
+    where = f"--metric {text!r}"
+    example = f"{name if name in MONTHLY else 'ytd_growth'}:{years[-1]}-06"
+    if name not in MONTHLY:
+        raise InputError(f"{where}: by month the metrics are {', '.join(MONTHLY)} (e.g. {example})")
+    if dated is None:
+        raise InputError(f"{where}: write {name}:Y-MM with a year and a month, e.g. {example}")
+    year, month = int(dated.group(1)), int(dated.group(2))
+    if not 1 <= month <= 12:
+        raise InputError(f"{where}: month {month} is not 1-12")
+    if not years[0] <= year <= years[-1]:
+        raise InputError(f"{where}: year {year} is outside the run's years {years[0]}-{years[-1]}")
+    if not months:
+        raise InputError(f"{where}: a month's metric is for sweep; here give a year's ({METRIC_HELP})")
+    return Metric(text.strip(), name, year, year, month)
 
 
 def summarise(values: NDArray[np.float64]) -> dict[str, float]:

@@ -30,11 +30,14 @@ from investsim.analyses.saving import FLOAT_FORMAT
 from investsim.errors import InputError
 from investsim.results.folders import write_file_atomic, write_report_or_warn
 from investsim.results.forecast import replications_frame
+from investsim.results.monthly import monthly_frame
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario, scenario_sha256
 
 POINTS = "points"
+MONTHS = "months"
+"""Under ``points/``: each point's per-replication months (for metrics of a month)."""
 STATS = ("mean", "p10", "p50", "p90", "ci_low", "ci_high")
 
 
@@ -136,8 +139,14 @@ class SweepPlan:
         return from_text(self.start, [path for path, _ in self.grids])
 
     def missing(self) -> list[int]:
-        """Points whose replications are not saved yet."""
-        return [i for i, k in enumerate(self.keys) if not (self.out / POINTS / f"{k}.parquet").is_file()]
+        """Points whose replications (and months, if a metric needs them) are not saved yet."""
+        months = any(m.month is not None for m in self.metrics)
+        return [
+            i
+            for i, k in enumerate(self.keys)
+            if not (self.out / POINTS / f"{k}.parquet").is_file()
+            or (months and not (self.out / POINTS / MONTHS / f"{k}.parquet").is_file())
+        ]
 
 
 def plan_sweep(
@@ -171,7 +180,8 @@ def plan_sweep(
         except InputError as e:
             raise InputError(f"grid point {json.dumps(point, ensure_ascii=False)}: {e}") from None
     wanted = [
-        parse_metric(m, base.years, metric_columns(base)) for m in (metrics or ["cumulative_investment"])
+        parse_metric(m, base.years, metric_columns(base), months=True)
+        for m in (metrics or ["cumulative_investment"])
     ]
     keys = [point_key(scn, s, n) for scn in scenarios]
     return SweepPlan(
@@ -197,6 +207,7 @@ def run_sweep(
 
     folder = plan.out / POINTS
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MONTHS).mkdir(exist_ok=True)
     # the folder is being changed: an older sweep.csv no longer describes it
     for stale in ("manifest.json", "sweep.csv"):
         (plan.out / stale).unlink(missing_ok=True)
@@ -205,13 +216,20 @@ def run_sweep(
     for k, results in run_jobs(work, jobs, on_progress):
         i = todo[k]
         frame = replications_frame(plan.scenarios[i], results)
+        months = monthly_frame(plan.scenarios[i], results)
+        # the months first: a point counts as saved once its replications are
+        write_file_atomic(
+            folder / MONTHS / f"{plan.keys[i]}.parquet", partial(months.to_parquet, index=False)
+        )
         write_file_atomic(folder / f"{plan.keys[i]}.parquet", partial(frame.to_parquet, index=False))
     rows = []
     for point, key in zip(plan.points, plan.keys, strict=True):
         reps = pd.read_parquet(folder / f"{key}.parquet")
+        months = folder / MONTHS / f"{key}.parquet"
+        monthly = pd.read_parquet(months) if months.is_file() else None
         row: dict[str, Any] = {**point, "replications": int(reps["replication"].nunique())}
         for metric in plan.metrics:
-            summary = summarise(metric.values(reps))
+            summary = summarise(metric.values(reps, monthly))
             row.update({f"{metric.name}_{stat}": summary[stat] for stat in STATS})
         rows.append(row)
     table = pd.DataFrame(rows)

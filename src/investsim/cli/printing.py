@@ -191,7 +191,7 @@ def print_sweep(result: SweepResult, name: str) -> None:
     metric = result.metrics[0].name
 
     def value(v: float) -> str:  # growth as a percentage
-        return f"{v:+.1%}" if metric.partition(":")[0] == "growth" else f"{v:,.1f}"
+        return f"{v:+.1%}" if metric.partition(":")[0] in ("growth", "ytd_growth") else f"{v:,.1f}"
 
     table = result.table.sort_values(f"{metric}_mean", ascending=False, kind="stable")
     shown = table if len(table) <= 20 else pd.concat([table.head(5), table.tail(5)])
