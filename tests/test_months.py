@@ -383,3 +383,56 @@ def test_sweep_takes_a_metric_of_a_month(tmp_path: Path) -> None:
     # approval 2 months: building from March, 4 by June; 5 months: from June, 1 by June
     assert result.table["ytd_investment:2020-06_mean"].round(9).tolist() == [4.0, 1.0]
     assert result.table["investment:2020_mean"].round(9).tolist() == [10.0, 7.0]
+
+
+# ----------------------------------------------------------------------------------------------
+# the results folder, the report, the workbook and the command line
+
+
+def test_results_folder_report_and_workbook_have_the_months(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    fc = _one_project(
+        tmp_path / "s", last_observed={"year": 2019, "investment": 6}, targets={"growth": {2021: -0.81}}
+    )
+    folder = fc.save(tmp_path / "out", lang="zh")
+    monthly = pd.read_csv(folder / "monthly.csv")
+    assert monthly["period"].tolist()[:2] == ["1-2月", "1-3月"] and len(monthly) == 22
+    assert monthly["ytd_target_probability"].notna().sum() == 10  # 2021, 1-3月 … 1-12月
+    annual = pd.read_csv(folder / "annual.csv").set_index("year")
+    assert annual.loc[2021, "target_probability"] == 1.0
+    assert (folder / "charts" / "monthly.png").is_file() and (folder / "charts" / "ytd_growth.png").is_file()
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "P(2021年增速 ≥ -81%) = 1.00" in html and "monthly.csv" in html
+    sheet = load_workbook(folder / "forecast.xlsx")["月度（累计）"]
+    assert sheet.cell(row=3, column=2).value == "1-2月"  # headings, keys, then the rows
+    assert sheet.max_row == 2 + 22
+
+
+def test_run_target_option_prints_one_line_per_year(tmp_path: Path) -> None:
+    from helpers import run_cli
+
+    sector = {"size": fixed(1), "approval": fixed(2), "construction": fixed(12), "spending": "linear"}
+    path = write_scenario(tmp_path, {**base(s=sector), "horizon_years": 2}, ["P1,s,12,approval,0"])
+    done = run_cli(
+        "run",
+        str(path),
+        "-n",
+        "2",
+        "--out",
+        "out",
+        "--target",
+        "2021=-0.81",
+        "--target",
+        "0.05",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "P(2021 growth ≥ -81%) = 1.00 (95% interval" in done.stdout
+    assert "P(2020 growth ≥ 5%): unknown (no growth for 2020" in done.stdout  # no last_observed
+    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    assert '"growth_target": -0.81' in manifest
+    bad = run_cli("run", str(path), "-n", "1", "--out", "bad", "--target", "8%", cwd=tmp_path)
+    assert bad.returncode == 2 and "write a growth as a share" in bad.stderr
+    far = run_cli("run", str(path), "-n", "1", "--out", "far", "--target", "2030=0.08", cwd=tmp_path)
+    assert far.returncode == 2 and "targets.growth.2030" in far.stderr and "2020-2021" in far.stderr

@@ -225,8 +225,8 @@ def run_sweep(
     rows = []
     for point, key in zip(plan.points, plan.keys, strict=True):
         reps = pd.read_parquet(folder / f"{key}.parquet")
-        months = folder / MONTHS / f"{key}.parquet"
-        monthly = pd.read_parquet(months) if months.is_file() else None
+        saved = folder / MONTHS / f"{key}.parquet"
+        monthly = pd.read_parquet(saved) if saved.is_file() else None
         row: dict[str, Any] = {**point, "replications": int(reps["replication"].nunique())}
         for metric in plan.metrics:
             summary = summarise(metric.values(reps, monthly))

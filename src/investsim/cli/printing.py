@@ -12,6 +12,7 @@ from rich.table import Table
 from investsim import columns
 from investsim.cli.common import out_console, say
 from investsim.results.forecast import Forecast
+from investsim.results.monthly import target_sentence
 from investsim.scenario.config import Scenario
 from investsim.scenario.policies import policy_timeline
 
@@ -77,6 +78,19 @@ def print_forecast(forecast: Forecast, lang: str = "en") -> None:
         )
     out_console.print(table)
     print_binding(forecast, lang)
+
+
+def target_lines(forecast: Forecast, lang: str = "en") -> list[str]:
+    """One line per target year: ``P(2021 growth ≥ 8%) = 0.34`` with its 95 % interval
+    (Wilson, binomial) and the number of replications, in ``lang``."""
+    rows: list[dict[str, Any]] = forecast.targets.to_dict("records")  # type: ignore[assignment]
+    return [target_sentence(row, lang == "zh") for row in rows]
+
+
+def print_targets(forecast: Forecast, lang: str = "en") -> None:
+    """The probability of meeting each year's growth target, one line a year."""
+    for line in target_lines(forecast, lang):
+        out_console.print(line, highlight=False, markup=False)
 
 
 def print_scenario(scn: Scenario) -> None:

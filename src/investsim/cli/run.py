@@ -23,10 +23,37 @@ from investsim.cli.common import (
     scheduler_option,
     seed_option,
 )
-from investsim.cli.printing import print_forecast, print_precision, print_scenario
+from investsim.cli.printing import print_forecast, print_precision, print_scenario, print_targets
+from investsim.errors import InputError
 from investsim.results.folders import check_out_dir
 from investsim.runs.simulate import simulate
-from investsim.scenario.config import ScenarioConfig
+from investsim.scenario.config import Scenario, ScenarioConfig
+
+
+def with_targets(scenario: Scenario, texts: tuple[str, ...]) -> Scenario:
+    """``scenario`` with the growth targets of ``--target`` (``0.08`` for every year,
+    ``2021=0.08`` for one; a year's own target wins over the one for every year)."""
+    if not texts:
+        return scenario
+    every: float | None = None
+    by_year: dict[int, float] = {}
+    for text in texts:
+        year, sep, value = text.rpartition("=")
+        try:
+            number = float(value)
+            if sep:
+                by_year[int(year)] = number
+            else:
+                every = number
+        except ValueError:
+            raise InputError(
+                f"--target {text!r}: write a growth as a share, 0.08 for 8 % (every year), or YEAR=0.08"
+            ) from None
+    if every is not None and not by_year:
+        return scenario.with_overrides({"targets": {"growth": every}})
+    if every is not None:
+        by_year = {y: by_year.get(y, every) for y in scenario.years}
+    return scenario.with_overrides({"targets": {"growth": by_year}})
 
 
 @click.command()
@@ -47,6 +74,14 @@ from investsim.scenario.config import ScenarioConfig
     help="Add replications in batches until the 95% interval of cumulative investment is within "
     "P of its mean (e.g. 0.005); -n is then the maximum (default 10000).",
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="[YEAR=]G",
+    help="Annual growth target, as a share: 0.08 for every year, 2021=0.08 for one (repeatable); "
+    "the run gives the probability of meeting it.",
+)
 @lang_option
 def run(
     scenario: str | None,
@@ -58,10 +93,11 @@ def run(
     project_log: bool,
     scheduler: str | None,
     precision: float | None,
+    targets: tuple[str, ...],
     lang: str,
 ) -> None:
     """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast."""
-    scn = load(scenario, overrides)
+    scn = with_targets(load(scenario, overrides), targets)
     n = replications or (10_000 if precision else scn.config.replications)
     workers = backend(jobs, scheduler, n)
     target = check_out_dir(Path(out) if out else Path("results") / scn.name)
@@ -81,6 +117,7 @@ def run(
     if reached and precision:
         print_precision(reached, precision, n)
     print_forecast(forecast, lang)
+    print_targets(forecast, lang)
     for warning in forecast.warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     say(f"results written to {written}")

@@ -30,6 +30,7 @@ from investsim.reporting.html import (
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import command_text, installed_version, read_manifest
 from investsim.reporting.workbook import write_workbook
+from investsim.results.monthly import target_sentence
 
 ANNUAL_COLUMNS = (
     "year",
@@ -159,6 +160,7 @@ def _run_charts(
     labels: Labels,
     last_observed: tuple[int, float] | None,
     name: str,
+    monthly: pd.DataFrame | None = None,
 ) -> list[Chart]:
     """The charts of a forecast, in the page's order; those the results can't show are
     left out."""
@@ -187,11 +189,33 @@ def _run_charts(
             lambda: charts.financing_gap_chart(replications, labels),
         ),
     ]
+    if monthly is not None:
+        specs[2:2] = [
+            ("monthly", t("monthly_title"), w("cap_monthly"), lambda: charts.monthly_chart(monthly, labels)),
+            ("ytd_growth", t("ytd_title"), w("cap_ytd"), lambda: charts.ytd_growth_chart(monthly, labels)),
+        ]
     return [c for c in (make_chart(n, ti, ca, mk, labels) for n, ti, ca, mk in specs) if c is not None]
 
 
-def _files_note(labels: Labels) -> str:
-    files = "annual.csv, replications.csv, forecast.xlsx, manifest.json"
+def _targets_html(manifest: dict[str, Any], labels: Labels) -> str:
+    """One line per growth target: the probability of meeting it (from the manifest)."""
+    rows = manifest.get("targets") or []
+    if not rows:
+        return ""
+    lines = "".join(
+        f"<li>{esc(target_sentence({k: math.nan if v is None else v for k, v in r.items()}, labels.zh))}</li>"
+        for r in rows
+    )
+    note = f'<p class="note">{esc(labels.word("targets_note"))}</p>'
+    return f'{heading(labels.word("targets_heading"))}<ul class="targets">{lines}</ul>{note}'
+
+
+def _files_note(labels: Labels, monthly: bool = False) -> str:
+    files = (
+        "annual.csv, replications.csv, "
+        + ("monthly.csv, " if monthly else "")
+        + "forecast.xlsx, manifest.json"
+    )
     text = labels.word("files_text", files=files, px=f"{int(10 * charts.DPI)} × {int(5.6 * charts.DPI)}")
     return f"{heading(labels.word('files'))}<p>{esc(text)}</p>"
 
@@ -211,6 +235,7 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     labels = labels_for(str(manifest.get("money_unit") or scn.get("money_unit") or "亿元"))
     annual = pd.read_csv(folder / "annual.csv")
     replications = pd.read_csv(folder / "replications.csv")
+    monthly = pd.read_csv(folder / "monthly.csv") if (folder / "monthly.csv").is_file() else None
     labels.register(
         name
         for family in (columns.SECTOR_INVESTMENT, columns.SOURCE_INVESTMENT)
@@ -220,15 +245,16 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     name = str(manifest.get("scenario") or scn.get("name") or folder.name)
     last = scn.get("last_observed")
     last_observed = (int(last["year"]), float(last["investment"])) if isinstance(last, dict) else None
-    charts = _run_charts(annual, replications, labels, last_observed, display_name(name))
+    charts = _run_charts(annual, replications, labels, last_observed, display_name(name), monthly)
     start = manifest.get("start_year", scn.get("start_year"))
     body = [
         _cards(annual, replications, labels, int(start) if start is not None else None),
+        _targets_html(manifest, labels),
         heading(labels.word("charts")),
         *(figure(c) for c in charts),
         _annual_table(annual, replications, labels),
         assumptions_html(scn, labels) if scn else "",
-        _files_note(labels),
+        _files_note(labels, monthly is not None),
     ]
     description = drop_citations(str(scn.get("description") or ""))
     shown, first = description, description
@@ -244,6 +270,6 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     )
 
     def excel(target: Path) -> Path:
-        return write_workbook(target, annual, replications, manifest, labels)
+        return write_workbook(target, annual, replications, manifest, labels, monthly)
 
     return html, charts, excel

@@ -44,9 +44,32 @@ ANNUAL_KEYS = (
     "completions_mean",
     "started_investment_mean",
     "financing_gap_mean",
+    "growth_target",
+    "target_probability",
     "replications",
 )
 """Columns of the annual summary sheet (those the results have)."""
+
+MONTHLY_KEYS = (
+    "year",
+    "period",
+    "investment_mean",
+    "investment_p10",
+    "investment_p50",
+    "investment_p90",
+    "ytd_investment_mean",
+    "ytd_investment_p10",
+    "ytd_investment_p50",
+    "ytd_investment_p90",
+    "ytd_growth_p10",
+    "ytd_growth_p50",
+    "ytd_growth_p90",
+    "growth_target",
+    "ytd_target_probability",
+    "replications",
+)
+"""Columns of the monthly sheet (``monthly.csv``, in the bureau's periods; ``period`` is
+the English label in an English workbook)."""
 
 RESOURCE_KEYS = (
     "approval_utilisation_mean",
@@ -215,11 +238,17 @@ def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None
 
 
 def write_workbook(
-    target: Path, annual: pd.DataFrame, replications: pd.DataFrame, manifest: dict[str, Any], labels: Labels
+    target: Path,
+    annual: pd.DataFrame,
+    replications: pd.DataFrame,
+    manifest: dict[str, Any],
+    labels: Labels,
+    monthly: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``forecast.xlsx``: the summary (key numbers, investment and growth by year,
     native fan and growth charts), annual summary, by sector, by source, stage statistics,
-    the resolved scenario's parameters (dotted keys) and the run's manifest. Every table
+    the months (``monthly``, ``monthly.csv``, if given), the resolved scenario's parameters
+    (dotted keys) and the run's manifest. Every table
     sheet has a row of headings and a row of the CSV column keys, both frozen; numbers are
     numbers with number formats; every sheet has a print setup. Returns ``target``."""
     from openpyxl import Workbook
@@ -230,6 +259,9 @@ def write_workbook(
     _sheet(wb, labels.word("sheet_annual"), *annual_columns(frame, ANNUAL_KEYS, labels))
     _split_sheets(wb, frame, annual, replications, labels)
     _sheet(wb, labels.word("sheet_stages"), *annual_columns(frame, _stage_keys(), labels))
+    if monthly is not None:
+        months = monthly if labels.zh else monthly.assign(period=monthly["period_en"])
+        _sheet(wb, labels.word("sheet_monthly"), *annual_columns(months, MONTHLY_KEYS, labels))
     _key_value_sheets(wb, manifest, labels)
     summary_sheet(wb, annual, replications, manifest, labels)
     wb.active = 0

@@ -193,3 +193,20 @@ def with_targets(annual: pd.DataFrame, replications: pd.DataFrame, targets: dict
     out["growth_target"] = out["year"].map(found["growth_target"])
     out["target_probability"] = out["year"].map(found["probability"])
     return out
+
+
+def target_sentence(row: dict[str, Any], zh: bool = False) -> str:
+    """One target year in one line, from a row of :func:`target_probabilities` (or the
+    manifest's ``targets``): ``P(2021 growth ≥ 8%) = 0.34 (95% interval 0.28-0.41, 200
+    replications)``."""
+    year, target, n = int(row["year"]), float(row["growth_target"]), int(row["replications"])
+    share = f"{target:.1%}".replace(".0%", "%")
+    claim = f"P({year}年增速 ≥ {share})" if zh else f"P({year} growth ≥ {share})"
+    if n == 0:
+        if zh:
+            return f"{claim}：未知（{year} 年无增速：情景没有 last_observed）"
+        return f"{claim}: unknown (no growth for {year}: the scenario has no last_observed)"
+    p, low, high = float(row["probability"]), float(row["ci_low"]), float(row["ci_high"])
+    if zh:
+        return f"{claim} = {p:.2f}（95% 区间 {low:.2f}–{high:.2f}，{n} 次模拟）"
+    return f"{claim} = {p:.2f} (95% interval {low:.2f}-{high:.2f}, {n} replications)"

@@ -26,11 +26,13 @@ from investsim.reporting.charts.run import (
     financing_gap_chart,
     growth_chart,
     in_flight_summary,
+    monthly_chart,
     sector_chart,
     source_chart,
     stage_months,
     stage_months_chart,
     stages_chart,
+    ytd_growth_chart,
 )
 from investsim.stages import STAGES
 
@@ -45,6 +47,7 @@ __all__ = [
     "fit_chart",
     "growth_chart",
     "in_flight_summary",
+    "monthly_chart",
     "new_figure",
     "png_bytes",
     "sector_chart",
@@ -56,4 +59,5 @@ __all__ = [
     "sweep_line_chart",
     "tornado_chart",
     "waterfall_chart",
+    "ytd_growth_chart",
 ]

@@ -320,3 +320,91 @@ def financing_gap_chart(replications: pd.DataFrame, labels: Labels) -> Figure | 
         year_ticks(low, years.tolist())
         set_title(fig, labels.t("gap_title"))
     return fig
+
+
+def _month_axis(ax: Axes, monthly: pd.DataFrame) -> None:
+    """Year ticks on an axis of months (x = year + (month - 1) / 12: a year's tick at its
+    January)."""
+    years = sorted(int(y) for y in monthly["year"].unique())
+    year_ticks(ax, years)
+    ax.set_xlim(years[0] - 0.1, years[-1] + 1.0)  # December ends at the next year's tick
+
+
+def monthly_chart(monthly: pd.DataFrame, labels: Labels) -> Figure:
+    """Investment in each calendar month: median with its P10-P90 band; 1-2月, which the
+    bureau publishes as one period, is drawn as the mean of its two months."""
+    fig, ax = new_figure(labels)
+    with labels.style():
+        set_title(fig, labels.t("monthly_title"))
+        rows = []
+        for r in monthly.to_dict("records"):
+            months = (1, 2) if int(r["month"]) == 2 else (int(r["month"]),)
+            for m in months:
+                rows.append(
+                    {
+                        "x": int(r["year"]) + (m - 1) / 12,
+                        **{s: r[f"investment_{s}"] / len(months) for s in ("p10", "p50", "p90")},
+                    }
+                )
+        data = pd.DataFrame(rows).sort_values("x")
+        ax.fill_between(
+            data["x"], data["p10"], data["p90"], color=BAND, alpha=0.7, lw=0, label=labels.t("band")
+        )
+        ax.plot(data["x"], data["p50"], color=BLUE, lw=1.8, label=labels.t("median"))
+        _month_axis(ax, monthly)
+        ax.set_ylim(bottom=0)
+        money_ticks(ax)
+        ax.set_ylabel(labels.t("money_axis"))
+        legend_below(fig, ax)
+    return fig
+
+
+def ytd_growth_chart(monthly: pd.DataFrame, labels: Labels) -> Figure:
+    """Year-to-date growth in the bureau's periods (1-2月 … 1-12月 of each year): median
+    with its P10-P90 band, and each year's growth target where the scenario has one."""
+    fig, ax = new_figure(labels)
+    with labels.style():
+        set_title(fig, labels.t("ytd_title"))
+        data = monthly.dropna(subset=["ytd_growth_p50"])
+        if data.empty:
+            no_data(ax, labels.t("no_growth"))
+            return fig
+        for _, year in data.groupby("year", sort=True):
+            x = year["year"] + (year["month"] - 1) / 12
+            first = bool(year["year"].iloc[0] == data["year"].iloc[0])
+            ax.fill_between(
+                x,
+                year["ytd_growth_p10"],
+                year["ytd_growth_p90"],
+                color=BAND,
+                alpha=0.7,
+                lw=0,
+                label=labels.t("band") if first else None,
+            )
+            ax.plot(
+                x,
+                year["ytd_growth_p50"],
+                color=BLUE,
+                lw=1.8,
+                marker="o",
+                ms=2.5,
+                label=labels.t("median") if first else None,
+            )
+        if "growth_target" in monthly.columns:
+            targets = monthly.dropna(subset=["growth_target"]).groupby("year")["growth_target"].first()
+            for k, (y, target) in enumerate(zip(targets.index.astype(int), targets.to_numpy(), strict=True)):
+                ax.hlines(
+                    target,
+                    y + 1 / 12,
+                    y + 11 / 12,
+                    color=RED,
+                    lw=1.4,
+                    ls="--",
+                    label=labels.t("target") if k == 0 else "_nolegend_",
+                )
+        ax.axhline(0, color="black", lw=0.8)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _month_axis(ax, monthly)
+        ax.set_ylabel(labels.t("growth_axis"))
+        legend_below(fig, ax)
+    return fig
