@@ -397,13 +397,16 @@ def test_results_folder_report_and_workbook_have_the_months(tmp_path: Path) -> N
     )
     folder = fc.save(tmp_path / "out", lang="zh")
     monthly = pd.read_csv(folder / "monthly.csv")
-    assert monthly["period"].tolist()[:2] == ["1-2月", "1-3月"] and len(monthly) == 22
+    assert monthly["period"].tolist()[:2] == ["1-2月", "1-3月"]
+    assert len(monthly) == 22
     assert monthly["ytd_target_probability"].notna().sum() == 10  # 2021, 1-3月 … 1-12月
     annual = pd.read_csv(folder / "annual.csv").set_index("year")
     assert annual.loc[2021, "target_probability"] == 1.0
-    assert (folder / "charts" / "monthly.png").is_file() and (folder / "charts" / "ytd_growth.png").is_file()
+    assert (folder / "charts" / "monthly.png").is_file()
+    assert (folder / "charts" / "ytd_growth.png").is_file()
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "P(2021年增速 ≥ -81%) = 1.00" in html and "monthly.csv" in html
+    assert "P(2021年增速 ≥ -81%) = 1.00" in html
+    assert "monthly.csv" in html
     sheet = load_workbook(folder / "forecast.xlsx")["月度（累计）"]
     assert sheet.cell(row=3, column=2).value == "1-2月"  # headings, keys, then the rows
     assert sheet.max_row == 2 + 22
@@ -433,6 +436,9 @@ def test_run_target_option_prints_one_line_per_year(tmp_path: Path) -> None:
     manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert '"growth_target": -0.81' in manifest
     bad = run_cli("run", str(path), "-n", "1", "--out", "bad", "--target", "8%", cwd=tmp_path)
-    assert bad.returncode == 2 and "write a growth as a share" in bad.stderr
+    assert bad.returncode == 2
+    assert "write a growth as a share" in bad.stderr
     far = run_cli("run", str(path), "-n", "1", "--out", "far", "--target", "2030=0.08", cwd=tmp_path)
-    assert far.returncode == 2 and "targets.growth.2030" in far.stderr and "2020-2021" in far.stderr
+    assert far.returncode == 2
+    assert "targets.growth.2030" in far.stderr
+    assert "2020-2021" in far.stderr
