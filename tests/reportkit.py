@@ -24,7 +24,17 @@ from investsim.cli import cli
 from investsim.scenario.loading import default_scenario_path
 
 TINY = ["--set", "horizon_years=4", "--set", "warmup_years=2"]
-RUN_CHARTS = {"fan", "growth", "by_sector", "by_source", "stages", "stage_months", "financing_gap"}
+RUN_CHARTS = {
+    "fan",
+    "growth",
+    "monthly",
+    "ytd_growth",
+    "by_sector",
+    "by_source",
+    "stages",
+    "stage_months",
+    "financing_gap",
+}
 CHROMIUM = Path(os.environ.get("INVESTSIM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

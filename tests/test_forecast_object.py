@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import investsim
+import investsim.results.monthly
 from investsim.results.forecast import LONG_COLUMNS
 
 
@@ -40,8 +41,11 @@ def test_a_forecast_refuses_new_values(forecast: investsim.Forecast) -> None:
 
 def test_the_yearly_summary_is_computed_once(forecast: investsim.Forecast) -> None:
     assert forecast._annual is forecast._annual
+    # with the growth targets' columns (the baseline states a target)
+    summary = investsim.results.forecast.annual_summary(forecast.replications)
     pd.testing.assert_frame_equal(
-        forecast.annual, investsim.results.forecast.annual_summary(forecast.replications)
+        forecast.annual,
+        investsim.results.monthly.with_targets(summary, forecast.replications, forecast.growth_targets),
     )
 
 

@@ -58,6 +58,26 @@ def test_s_curve_months_are_differences_of_the_profile() -> None:
     np.testing.assert_allclose(spent, 10 * np.diff(3 * u**2 - 2 * u**3), rtol=0, atol=1e-12)
 
 
+def test_a_start_a_hair_before_a_month_spends_in_the_month_before() -> None:
+    # 5/12 minus one unit in the last place: 12 * (start + 1) rounds to 17 exactly, but the
+    # start is in May (month 4 of year 0, 16 of the window from -1), as the year's integral says
+    start = np.nextafter(5 / 12, 0)
+    for duration in (0.0, 0.5):
+        _, month, money = monthly_spending(
+            np.array([start]),
+            np.array([start + duration]),
+            np.array([duration]),
+            np.zeros(1),
+            np.array([1.0]),
+            SpendingProfile(),
+            -1.0,
+            36,
+        )
+        spent = np.bincount(month, weights=money, minlength=36)
+        assert spent.sum() == pytest.approx(1.0, abs=1e-12), duration
+        assert spent[16] > 0, duration
+
+
 def test_a_zero_duration_spends_in_the_month_of_its_start_and_windows_cut_cleanly() -> None:
     starts = np.array([3 / 12, -0.5, 0.9])  # on a bound; before the window; 30 months from Nov
     durations = np.array([0.0, 0.25, 2.5])

@@ -160,6 +160,7 @@ def test_workbook_matches_annual_csv(folders: dict[str, Path]) -> None:
         "By sector",
         "By source",
         "Stage statistics",
+        "Monthly (YTD)",
         "Scenario parameters",
         "Run",
     ]

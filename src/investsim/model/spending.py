@@ -143,21 +143,25 @@ def monthly_spending(
 
     A project spends ``cost * (F(u(t)) - F(u0))`` by time t (see :func:`yearly_spending`),
     so a month's money is the difference of that at the month's two ends. Only the bounds
-    between the first bound at or before ``start`` and the first at or after ``end``
-    (when the project is done) are evaluated: a project spends in a couple of dozen
+    from one before ``start`` to one after ``end`` (when the project is done) are evaluated: a project spends in a couple of dozen
     months, not in all of them. Returns (project index, month, money), one entry per
     project and month it spent in (months outside the window left out).
     """
     x0 = MONTHS * (start - first)
     x1 = MONTHS * (end - first)
-    lo = np.clip(np.floor(x0), 0, months).astype(np.int64)
-    hi = np.clip(np.maximum(np.ceil(x1), np.floor(x0) + 1), 0, months).astype(np.int64)
+    # a bound more on each side: a start a hair before a month's first day can round onto
+    # it in x0, and the bound must still be one where nothing is spent yet
+    lo = np.clip(np.floor(x0) - 1, 0, months).astype(np.int64)
+    hi = np.clip(np.ceil(x1) + 1, 0, months).astype(np.int64)
     bounds = np.maximum(hi - lo + 1, 1)  # lo == hi: outside the window, one bound, no month
     owner = np.repeat(np.arange(len(start)), bounds)
     # j: the bound's number in the window, lo .. hi of each project in turn
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(bounds) - bounds, bounds)
     j = lo[owner] + offset
-    t = first + j / MONTHS
+    # m / 12 rounded once, as a policy's or a whole number of months' time is (first is a
+    # whole year): first + j / 12 would round twice, and put a start on the first of a month
+    # a hair after the month's bound
+    t = (j + MONTHS * first) / MONTHS
     u = share_reached(t, start[owner], duration[owner], u0[owner])
     spent = cost[owner] * (profile.cdf(u) - profile.cdf(u0[owner]))
     # a month is the difference of two consecutive bounds of the same project
