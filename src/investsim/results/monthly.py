@@ -62,9 +62,11 @@ def year_before_months(scenario: Scenario, results: list[ReplicationResult]) -> 
     )
     total = months.sum(axis=1, keepdims=True)
     level = c.last_observed.investment
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = np.where(total > 0, months * (level / total), level / MONTHS)
-    return scaled
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scaled = months * (level / total)
+    # a year too small to scale (nothing spent, or next to nothing): the level evenly
+    even = ~np.all(np.isfinite(scaled), axis=1, keepdims=True) | (total <= 0)
+    return np.where(even, level / MONTHS, scaled)
 
 
 def _by_sector(r: ReplicationResult) -> np.ndarray:
