@@ -176,6 +176,16 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         raise ScenarioError("values nested too deeply to read", file=origin) from None
 
 
+def scenario_from_data(data: Mapping[str, Any], source: str) -> Scenario:
+    """The scenario of ``data`` (a scenario's keys, as a manifest's ``resolved_scenario``
+    records them), validated and with its policies and projects in flight derived as
+    loading a file does; errors name ``source`` and the key path."""
+    try:
+        return _build(unshare(dict(data)), source, lambda path: (source, None))
+    except RecursionError:
+        raise ScenarioError("values nested too deeply to read", file=source) from None
+
+
 def _data_of(config: ScenarioConfig) -> dict[str, Any]:
     """The keys a configuration was made with, as a scenario file would hold them (for a
     :class:`Scenario` made in code, which has no resolved data)."""
