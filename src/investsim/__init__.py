@@ -23,6 +23,17 @@ from investsim.scenario.config import Scenario, ScenarioConfig
 from investsim.scenario.loading import default_scenario_path, load_scenario
 
 
+def bundled_scenarios() -> pd.DataFrame:
+    """The scenarios shipped with investsim: one row each, with its ``name``, ``path``
+    (load it with :func:`load_scenario`) and ``description``."""
+    import pandas as pd
+
+    from investsim.scenario.loading import bundled_scenario_list
+
+    rows = bundled_scenario_list()
+    return pd.DataFrame(rows, columns=["name", "path", "description"])
+
+
 def _write_report(folder: Path, lang: str) -> None:
     # matplotlib and the report code load only when a report is written
     from investsim.reporting.report import write_report
@@ -54,6 +65,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from investsim.analyses.bottlenecks import bottlenecks
     from investsim.analyses.calibrate import calibrate
     from investsim.analyses.compare import compare
@@ -83,6 +96,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "bottlenecks",
+    "bundled_scenarios",
     "calibrate",
     "compare",
     "default_scenario_path",
