@@ -312,6 +312,14 @@ def test_sweep_from_objects_writes_the_commands_folder(toy: Path, tmp_path: Path
     )
     assert list(result.table.columns[:2]) == ["financing.sources.bank.supply", "replications"]
     assert "investment:2021_mean" in result.table.columns  # one metric, not one per letter
+    long = result.long
+    assert list(long.columns) == [BANK, "replications", "metric", "column", "first_year", "last_year",
+                                  "statistic", "value"]  # fmt: skip
+    assert len(long) == 2 * 6
+    means = long[long["statistic"] == "mean"]
+    assert list(means["value"]) == list(result.table["investment:2021_mean"])
+    assert set(long["first_year"]) == set(long["last_year"]) == {2021}
+    assert set(long["column"]) == {"investment"}
     written = result.save(tmp_path / "python")
     _command("sweep", toy / "toy.yaml", "--grid", "financing.sources.bank.supply=3,8", "--metric",
              "investment:2021", "-n", 2, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip

@@ -133,6 +133,25 @@ class SweepResult:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     """Each point's replications table, by the name of its file in ``points/``."""
 
+    @property
+    def long(self) -> pd.DataFrame:
+        """The table as one value per row: the point (one column per grid key),
+        ``replications``, ``metric`` (its name, e.g. ``investment:2025``), ``column`` (what
+        it sums), ``first_year`` and ``last_year`` (the years summed), ``statistic``
+        (``mean``, ``p10``, ``p50``, ``p90``, ``ci_low``, ``ci_high``) and ``value``."""
+        parts = []
+        for metric in self.metrics:
+            for stat in STATS:
+                part = self.table[[*self.paths, "replications"]].copy()
+                part["metric"] = metric.name
+                part["column"] = metric.column
+                part["first_year"] = metric.first
+                part["last_year"] = metric.last
+                part["statistic"] = stat
+                part["value"] = self.table[f"{metric.name}_{stat}"].to_numpy(dtype=float)
+                parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the sweep folder atomically (``points/`` with each point's replications,
         ``sweep.csv``, ``manifest.json``): the folder ``investsim sweep`` writes, with its
