@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ from click.testing import CliRunner
 from scipy import stats
 
 import investsim
-from investsim.analyses.calibrate import calibrate, plan_calibration
+from investsim.analyses.calibrate import plan_calibration, run_calibration
 from investsim.analyses.compare import plan_comparison, run_comparison
 from investsim.analyses.sensitivity import plan_sensitivity, run_sensitivity
 from investsim.analyses.sweep import plan_sweep, run_sweep
@@ -248,7 +250,7 @@ def test_calibration_folder_from_python_is_the_commands(toy: Path, tmp_path: Pat
     plan = plan_calibration(toy / "toy.yaml", [history], [param], replications=3, holdout=1, design=6)
     assert plan.histories == [str(history)]
     assert plan.holdout_years == 1
-    result = calibrate(plan)
+    result = run_calibration(plan)
     assert result.plan is plan
     assert result.manifest["histories"] == [str(history)]
     assert result.manifest["holdout_years"] == 1
@@ -272,3 +274,183 @@ def test_run_sweep_finishes_the_folder_with_its_report(toy: Path, tmp_path: Path
     )
     _same_folders(tmp_path / "python", tmp_path / "command", ["sweep.csv"])
     assert (tmp_path / "python" / "report.html").is_file()
+
+
+# --------------------------------------------------------------------------------------
+# the analyses from the package root: loaded objects in, result objects out, and the same
+# folders as the command line
+
+
+def test_compare_from_objects_writes_the_commands_folder(toy: Path, tmp_path: Path) -> None:
+    base = investsim.load_scenario(toy / "toy.yaml")
+    reform = investsim.load_scenario(toy / "toy_reform.yaml")
+    comparison = investsim.compare(base, reform, replications=3, window=(2020, 2021), attribute=True)
+    assert list(comparison.table["scenario"].unique()) == ["toy-reform"]
+    written = comparison.save(tmp_path / "python")
+    _command("compare", toy / "toy.yaml", toy / "toy_reform.yaml", "-n", 3, "--window", "2020:2021",
+             "--attribute", "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
+    _same_folders(written, tmp_path / "command", ["comparison.csv", "attribution.csv"])
+    assert sorted(p.name for p in (written / "charts").iterdir()) == sorted(
+        p.name for p in (tmp_path / "command" / "charts").iterdir()
+    )
+
+
+def test_compare_takes_a_finished_forecast_as_a_side(toy: Path) -> None:
+    base = investsim.load_scenario(toy / "toy.yaml")
+    reform = investsim.load_scenario(toy / "toy_reform.yaml")
+    ran = investsim.simulate(base, replications=3)
+    from_run = investsim.compare(ran, [reform], replications=3)
+    from_scenario = investsim.compare(base, [reform], replications=3)
+    assert set(from_run.table["pairing"]) == {"paired"}  # same seed and replications: paired
+    assert from_run.table.equals(from_scenario.table)
+
+
+def test_sweep_from_objects_writes_the_commands_folder(toy: Path, tmp_path: Path) -> None:
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    result = investsim.sweep(
+        scenario, {"financing.sources.bank.supply": [3, 8]}, "investment:2021", replications=2
+    )
+    assert list(result.table.columns[:2]) == ["financing.sources.bank.supply", "replications"]
+    assert "investment:2021_mean" in result.table.columns  # one metric, not one per letter
+    long = result.long
+    assert list(long.columns) == [BANK, "replications", "metric", "column", "first_year", "last_year",
+                                  "statistic", "value"]  # fmt: skip
+    assert len(long) == 2 * 6
+    means = long[long["statistic"] == "mean"]
+    assert list(means["value"]) == list(result.table["investment:2021_mean"])
+    assert set(long["first_year"]) == set(long["last_year"]) == {2021}
+    assert set(long["column"]) == {"investment"}
+    written = result.save(tmp_path / "python")
+    _command("sweep", toy / "toy.yaml", "--grid", "financing.sources.bank.supply=3,8", "--metric",
+             "investment:2021", "-n", 2, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
+    points = sorted(p.name for p in (tmp_path / "command" / "points").glob("*.parquet"))
+    assert sorted(p.name for p in (written / "points").glob("*.parquet")) == points
+    assert len(points) == 2
+    months = [f"points/months/{p}" for p in points]  # each point's months, as the command saves them
+    _same_folders(written, tmp_path / "command", ["sweep.csv", *(f"points/{p}" for p in points), *months])
+    assert (written / "report.html").is_file()
+
+
+def test_sweep_with_a_folder_resumes_as_the_command_does(toy: Path, tmp_path: Path) -> None:
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    grid = {"financing.sources.bank.supply": [3, 8]}
+    first = investsim.sweep(scenario, grid, replications=2, out=tmp_path / "sweep")
+    again = investsim.sweep(scenario, grid, replications=2, out=tmp_path / "sweep")
+    assert (first.ran, again.ran, again.reused) == (2, 0, 2)
+    assert again.table.equals(first.table)
+    assert (tmp_path / "sweep" / "manifest.json").is_file()
+
+
+def test_sensitivity_seek_and_bottlenecks_from_objects_write_the_commands_folders(
+    toy: Path, tmp_path: Path
+) -> None:
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    params = {"sectors.a.arrivals.rate": (10, 30), "financing.sources.bank.supply": (3, 8)}
+    result = investsim.sensitivity(scenario, params, samples=2, replications=2)
+    written = result.save(tmp_path / "sens-python")
+    _command("sensitivity", toy / "toy.yaml", "--param", "sectors.a.arrivals.rate=10:30", "--param",
+             "financing.sources.bank.supply=3:8", "--samples", 2, "-n", 2, "--jobs", 1,
+             "--out", tmp_path / "sens-command")  # fmt: skip
+    _same_folders(written, tmp_path / "sens-command", ["sensitivity.csv", "samples.csv"])
+
+    found = investsim.seek(scenario, "financing.sources.bank.supply", (1, 30), "investment:2021", 25.0,
+                           replications=3)  # fmt: skip
+    written = found.save(tmp_path / "seek-python")
+    _command("seek", toy / "toy.yaml", "--param", "financing.sources.bank.supply=1:30", "--target",
+             "investment:2021=25.0", "-n", 3, "--jobs", 1, "--out", tmp_path / "seek-command")  # fmt: skip
+    _same_folders(written, tmp_path / "seek-command", ["seek.csv"])
+
+    bottlenecks = investsim.bottlenecks(scenario, replications=2, steps={"bank": 2})
+    written = bottlenecks.save(tmp_path / "bn-python")
+    _command("bottlenecks", toy / "toy.yaml", "-n", 2, "--step", "bank=2", "--jobs", 1,
+             "--out", tmp_path / "bn-command")  # fmt: skip
+    _same_folders(written, tmp_path / "bn-command", ["bottlenecks.csv"])
+
+
+def test_calibrate_from_objects_writes_the_commands_folder(toy: Path, tmp_path: Path) -> None:
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    history = toy / "history.csv"
+    result = investsim.calibrate(scenario, history, {"sectors.a.arrivals.rate": (10, 30)}, replications=3,
+                                 holdout=1, design=6)  # fmt: skip
+    written = result.save(tmp_path / "python")
+    _command("calibrate", toy / "toy.yaml", "--history", history, "--param", "sectors.a.arrivals.rate=10:30",
+             "-n", 3, "--holdout", 1, "--design", 6, "--jobs", 1, "--out", tmp_path / "command")  # fmt: skip
+    files = ["parameters.csv", "fit.csv", "design.csv", "backtest.csv", "calibrated.yaml"]
+    _same_folders(written, tmp_path / "command", files)
+    # a scenario changed in Python has no file saying so: calibrated.yaml is written whole
+    changed = scenario.with_overrides({"sectors.a.land": {"dist": "fixed", "value": 1}})
+    other = investsim.calibrate(changed, [history], {"sectors.a.arrivals.rate": (10, 30)}, replications=2,
+                                design=6)  # fmt: skip
+    text = other.save(tmp_path / "changed").joinpath("calibrated.yaml").read_text(encoding="utf-8")
+    assert "extends" not in text
+    reloaded = investsim.load_scenario(tmp_path / "changed" / "calibrated.yaml")
+    assert reloaded.config.sectors["a"].land == changed.config.sectors["a"].land
+    rate = reloaded.config.sectors["a"].arrivals.rate
+    assert rate == pytest.approx(other.estimate["sectors.a.arrivals.rate"])
+
+
+BANK = "financing.sources.bank.supply"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda s, p: investsim.sweep(s, {"seed": [1]}), InputError, r"needs start=\"whole\"\)$"),
+        (lambda s, p: investsim.compare(p, [s]), TypeError, r"load it first, investsim\.load_scenario\("),
+        (lambda s, p: investsim.compare(s, str(p)), TypeError, r"load it first"),
+        (lambda s, p: investsim.compare(s, []), ValueError, "others is empty"),
+        (lambda s, p: investsim.compare(s, [s], window=(2021, 2020)), ValueError, "first year"),
+        (lambda s, p: investsim.sweep(p, {"seed": [1, 2]}), TypeError, r"investsim\.load_scenario\("),
+        (lambda s, p: investsim.sweep(s, {"seed": 3}), TypeError, r"grid\['seed'\] must be a list"),
+        (lambda s, p: investsim.sweep(s, ["seed=1,2"]), TypeError, "grid must be a mapping"),
+        (lambda s, p: investsim.sweep(s, {"seed": [1, 1]}), ValueError, "appears twice"),
+        (lambda s, p: investsim.sweep(s, {BANK: [1]}, "starts"), InputError, r"^metric 'starts': write starts:Y"),
+        (lambda s, p: investsim.sweep(s, {BANK: [1]}, replications="2"), TypeError, "replications must be a whole"),
+        (lambda s, p: investsim.sweep(s, {BANK: [1]}, start=1990), InputError, r"^start 1990: the simulation"),
+        (lambda s, p: investsim.sensitivity(p, {"seed": (1, 2)}), TypeError, "load_scenario"),
+        (lambda s, p: investsim.sensitivity(s, {"seed": 3}), TypeError, r"\(low, high\) pair"),
+        (lambda s, p: investsim.sensitivity(s, {"seed": (2, 1)}), ValueError, "low must be below high"),
+        (lambda s, p: investsim.sensitivity(s, {"seed": (1, 2)}, method="x"), ValueError, "method"),
+        (lambda s, p: investsim.seek(s, BANK, (1, 2), "growth", 0.1), InputError, r"^target 'growth=0.1'"),
+        (lambda s, p: investsim.seek(s, BANK, (1, 2), "investment:2021", 1, op="=="), ValueError, "op"),
+        (lambda s, p: investsim.calibrate(s, 3, {"seed": (1, 2)}), TypeError, "history must be"),
+        (lambda s, p: investsim.bottlenecks(p), TypeError, "load_scenario"),
+        (lambda s, p: investsim.bottlenecks(s, step=2), ValueError, r"step\(=2\)"),
+        (lambda s, p: investsim.bottlenecks(s, steps={"nope": 1}), InputError, r"^steps: nope=\.\.\."),
+    ],
+)  # fmt: skip
+def test_analyses_refuse_wrong_arguments_in_python_terms(
+    toy: Path, call: object, error: type[Exception], message: str
+) -> None:
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    with pytest.raises(error, match=message):
+        call(scenario, toy / "toy.yaml")  # type: ignore[operator]
+
+
+def test_plots_are_figures_that_show_themselves(toy: Path) -> None:
+    from matplotlib.figure import Figure
+
+    base = investsim.load_scenario(toy / "toy.yaml")
+    reform = investsim.load_scenario(toy / "toy_reform.yaml")
+    comparison = investsim.compare(base, [reform], replications=3, attribute=True)
+    figures = [comparison.plot(), comparison.plot("explanation"), comparison.plot("waterfall")]
+    swept = investsim.sweep(base, {"financing.sources.bank.supply": [3, 8]}, replications=2)
+    figures.append(swept.plot())
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        # what a notebook displays when a figure is a cell's value (no pyplot, no magic)
+        assert fig._repr_png_().startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="kind"):
+        comparison.plot("pie")
+    with pytest.raises(ValueError, match="metric"):
+        swept.plot(metric="growth:2020")
+
+
+def test_the_analyses_are_in_the_package_root_and_load_when_used() -> None:
+    for name in ("compare", "sweep", "sensitivity", "calibrate", "seek", "bottlenecks"):
+        assert name in investsim.__all__
+        assert callable(getattr(investsim, name))
+    heavy = ("SALib", "matplotlib", *(f"investsim.analyses.{m}" for m in ("compare", "sweep", "seek")))
+    code = f"import sys, investsim; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli
-from investsim.analyses.calibrate import calibrate, calibrated_yaml, plan_calibration, read_history
+from investsim.analyses.calibrate import calibrated_yaml, plan_calibration, read_history, run_calibration
 from investsim.errors import InputError
 from investsim.runs.simulate import simulate
 from investsim.scenario.loading import load_scenario
@@ -55,7 +55,7 @@ def test_known_parameters_are_recovered(toy: tuple[Path, Path]) -> None:
     estimates land within 6% of them and their 95% intervals cover them."""
     scenario, history = toy
     plan = plan_calibration(scenario, [history], PARAMS, replications=20, seed=3)
-    result = calibrate(plan, jobs=2)
+    result = run_calibration(plan, jobs=2)
     table = result.parameters.set_index("parameter")
     for path, value in TRUE.items():
         estimate = table.loc[path, "estimate"]
@@ -72,7 +72,7 @@ def test_calibrated_scenario_extends_the_input_and_sets_the_estimates(
 ) -> None:
     scenario, history = toy
     plan = plan_calibration(scenario, [history], PARAMS[:1], replications=4, seed=3, design=6)
-    result = calibrate(plan)
+    result = run_calibration(plan)
     out = tmp_path / "cal"
     out.mkdir()
     (out / "calibrated.yaml").write_text(calibrated_yaml(plan, result, out))
@@ -89,7 +89,7 @@ def test_backtest_holds_out_the_last_years(toy: tuple[Path, Path]) -> None:
     plan = plan_calibration(scenario, [history], PARAMS[:1], replications=4, seed=3, holdout=2, design=6)
     assert {t.first for t in plan.holdout} == {2024, 2025}
     assert all(t.first < 2024 for t in plan.targets)
-    result = calibrate(plan)
+    result = run_calibration(plan)
     backtest = result.backtest
     assert backtest is not None
     assert sorted(set(backtest["year"])) == [2024, 2025]

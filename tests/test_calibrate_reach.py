@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import LIBRARY, fixed, write_scenario
-from investsim.analyses.calibrate import calibrate, interval_of, plan_calibration
+from investsim.analyses.calibrate import interval_of, plan_calibration, run_calibration
 from investsim.results.stats import normal_quantile
 
 
@@ -74,7 +74,9 @@ def test_out_of_reach_is_told_apart_from_a_range_too_narrow(tmp_path: Path) -> N
     1-2.5 the bank itself binds and the fit still improves at 2.5: widen the range."""
     path = _two_sources(tmp_path)
     history = [tmp_path / "history.csv"]
-    wide = calibrate(plan_calibration(path, history, ["financing.sources.bank.supply=1:20"], replications=2))
+    wide = run_calibration(
+        plan_calibration(path, history, ["financing.sources.bank.supply=1:20"], replications=2)
+    )
     row = wide.parameters.iloc[0]
     reach = wide.summary["reach"]
     assert reach["verdict"] == "out_of_reach"
@@ -90,7 +92,7 @@ def test_out_of_reach_is_told_apart_from_a_range_too_narrow(tmp_path: Path) -> N
     assert row["ci_low"] <= max(3.5, row["estimate"])
     assert row["ci_high"] >= 15
     assert row["ci_low"] >= 3  # below 3 fewer than 6 start: a worse fit
-    narrow = calibrate(
+    narrow = run_calibration(
         plan_calibration(path, history, ["financing.sources.bank.supply=1:2.5"], replications=2)
     )
     row = narrow.parameters.iloc[0]
@@ -121,7 +123,7 @@ def test_issue_14_bank_supply_for_five_percent_growth_is_out_of_reach(tmp_path: 
     plan = plan_calibration(
         LIBRARY / "baseline.yaml", [history], ["financing.sources.bank.supply=37:150"], replications=10
     )
-    result = calibrate(plan, jobs=2)
+    result = run_calibration(plan, jobs=2)
     row = result.parameters.iloc[0]
     reach = result.summary["reach"]
     assert reach["verdict"] == "out_of_reach"

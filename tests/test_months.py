@@ -462,3 +462,15 @@ def test_run_target_option_prints_one_line_per_year(tmp_path: Path) -> None:
     assert far.returncode == 2
     assert "targets.growth.2030" in far.stderr
     assert "2020-2021" in far.stderr
+
+
+def test_a_saved_run_loads_back_with_its_months(tmp_path: Path) -> None:
+    fc = _one_project(tmp_path / "s", last_observed={"year": 2019, "investment": 6}, targets={"growth": 0.0})
+    back = investsim.Forecast.load(fc.save(tmp_path / "out"))
+    assert back.monthly is not None
+    assert fc.monthly is not None
+    pd.testing.assert_frame_equal(back.monthly, fc.monthly, check_exact=True)
+    summary, again = back.monthly_summary, fc.monthly_summary
+    assert summary is not None
+    assert again is not None
+    pd.testing.assert_frame_equal(summary, again, check_exact=True)

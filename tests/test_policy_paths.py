@@ -246,7 +246,7 @@ def test_sensitivity_takes_a_policy_key(scenario_file: Path) -> None:
 
 def test_a_calibrated_policy_value_is_written_with_the_policies(scenario_file: Path, tmp_path: Path) -> None:
     plan = SimpleNamespace(
-        source=str(scenario_file), overrides=[], params=[Param(BANK, 20, 60)], targets=[], name="t"
+        source=str(scenario_file), overrides=[], params=[Param(BANK, 20, 60)], targets=[], name="t", base=None
     )
     estimate = pd.DataFrame([{"parameter": BANK, "estimate": 33.0, "ci_low": 30.0, "ci_high": 36.0}])
     result = SimpleNamespace(estimate={BANK: 33.0}, summary={"mape": 0.01}, parameters=estimate)

@@ -94,3 +94,19 @@ def test_a_typed_notebook_session_passes_mypy_strict() -> None:
         cwd=HERE.parent,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_bundled_scenarios_are_listed_with_name_path_and_description() -> None:
+    listed = investsim.bundled_scenarios()
+    assert list(listed.columns) == ["name", "path", "description"]
+    folder = investsim.default_scenario_path().parents[1]
+    assert sorted(listed["path"]) == sorted(folder.rglob("*.yaml"))
+    baseline = listed[listed["path"] == investsim.default_scenario_path()].iloc[0]
+    assert baseline["name"] == "liaoyuan-baseline"
+    assert baseline["description"] == " ".join(
+        investsim.load_scenario(baseline["path"]).config.description.split()
+    )
+    assert baseline["description"]
+    reform = listed[listed["name"] == "liaoyuan-reform-package"]
+    assert len(reform) == 1
+    assert "\n" not in "".join(listed["description"])

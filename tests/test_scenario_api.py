@@ -17,9 +17,9 @@ import pytest
 
 from investsim.errors import ScenarioError
 from investsim.scenario.config import Scenario
-from investsim.scenario.loading import bundled_scenarios, load_scenario, scenario_sha256
+from investsim.scenario.loading import bundled_scenarios_folder, load_scenario, scenario_sha256
 
-LIAOYUAN = bundled_scenarios() / "liaoyuan"
+LIAOYUAN = bundled_scenarios_folder() / "liaoyuan"
 BASELINE = LIAOYUAN / "baseline.yaml"
 REFORM = LIAOYUAN / "reform_package.yaml"
 
@@ -56,7 +56,7 @@ def error(call: Any) -> ScenarioError:
 # the same scenario as loading with --set
 
 
-@pytest.mark.parametrize("path", sorted(bundled_scenarios().rglob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(bundled_scenarios_folder().rglob("*.yaml")), ids=lambda p: p.stem)
 def test_every_bundled_scenario_equals_loading_with_set(path: Path) -> None:
     base = load_scenario(path)
     assert_same(base.with_overrides(BANK_AND_APPROVAL), load_scenario(path, as_set(BANK_AND_APPROVAL)))

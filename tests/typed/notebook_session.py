@@ -21,3 +21,20 @@ def bank_supply_effect(path: str, supply: float, replications: int = 4) -> float
         - a.replications[a.replications.year == first]["investment"].to_numpy()
     )
     return float(diff.mean())
+
+
+def compare_and_sweep(path: str, folder: str) -> tuple[float, int]:
+    """The analyses from the package root, typed: objects in, result objects out."""
+    from matplotlib.figure import Figure
+
+    base = investsim.load_scenario(path)
+    more = base.with_overrides({"financing.sources.bank.supply": 60.0})
+    comparison = investsim.compare(base, [more], replications=4, window=(2020, 2021))
+    chart: Figure = comparison.plot()
+    comparison.save(folder)
+    table: pd.DataFrame = comparison.table
+    swept = investsim.sweep(base, {"financing.sources.bank.supply": [40, 60]}, "growth:2020", replications=4)
+    found = investsim.seek(base, "financing.sources.bank.supply", (37, 150), "growth:2020", 0.05)
+    answer: float = found.answer
+    chart = swept.plot()
+    return float(table["diff_mean"].iloc[0]) + answer, len(swept.table) + len(chart.axes)

@@ -14,6 +14,7 @@ from investsim.errors import InputError
 from investsim.results.stats import mean_interval
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import simulate
+from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
 
 ATTRIBUTION_METRICS = (
@@ -146,7 +147,7 @@ samples permutations."""
 
 
 def attribute_policies(
-    scenario: str | Path,
+    scenario: Scenario | str | Path,
     replications: int | None = None,
     seed: int | None = None,
     jobs: int | Backend = 1,
@@ -163,10 +164,10 @@ def attribute_policies(
     pairs) and only their prefix coalitions are run. Either way the parts add up to the
     total difference exactly; the ``method`` column says which was used.
     """
-    full = load_scenario(scenario, overrides)
+    full = _loaded(scenario, overrides)
     raw = full.resolved.get("policies") or []
     if not raw:
-        raise InputError("has no policies to attribute", file=str(scenario), path="policies")
+        raise InputError("has no policies to attribute", file=full.source, path="policies")
     if permutations < 2:
         raise InputError(f"permutations(={permutations}) must be >= 2")
     n = replications or full.config.replications
@@ -190,11 +191,20 @@ def attribute_policies(
     return pd.concat([attribute(runs, names, p, orders) for p in periods], ignore_index=True)
 
 
-def attribution_runs(scenario: str | Path, permutations: int = 12, seed: int | None = None) -> int:
+def attribution_runs(scenario: Scenario | str | Path, permutations: int = 12, seed: int | None = None) -> int:
     """How many scenario runs :func:`attribute_policies` makes (for progress bars)."""
-    scn = load_scenario(scenario)
+    scn = _loaded(scenario)
     k = len(scn.resolved.get("policies") or [])
     if k <= EXACT_ATTRIBUTION_MAX:
         return 2**k
     s = scn.config.seed if seed is None else seed
     return len(prefix_coalitions(sample_permutations(k, permutations, s)))
+
+
+def _loaded(scenario: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """A loaded scenario as it is, or the scenario file loaded with ``--set`` ``overrides``."""
+    if isinstance(scenario, Scenario):
+        if overrides:
+            raise TypeError("overrides are for a scenario file: change a Scenario with with_overrides({...})")
+        return scenario
+    return load_scenario(scenario, overrides)

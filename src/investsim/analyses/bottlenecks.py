@@ -35,13 +35,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from investsim import columns as cols
-from investsim.analyses.saving import save_folder
+from investsim.analyses.arguments import (
+    jobs_argument,
+    optional_whole_number,
+    python_terms,
+    real_number,
+    scenario_argument,
+    whole_number,
+)
+from investsim.analyses.saving import plot, save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import paired_difference
@@ -49,6 +57,9 @@ from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario, ScenarioConfig
 from investsim.scenario.loading import load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STEP = 0.05
 """The default step: a twentieth of the amount in force in the year (a year's supply, or
@@ -304,6 +315,20 @@ def plan_bottlenecks(
         raise InputError(f"-n {replications}: the intervals need at least 2 replications")
     base = load_scenario(scenario, overrides)
     step, fixed = parse_steps(steps)
+    return plan_map(base, replications, seed, step, fixed, str(scenario))
+
+
+def plan_map(
+    base: Scenario,
+    replications: int = 40,
+    seed: int | None = None,
+    step: float = STEP,
+    fixed: Mapping[str, float] | None = None,
+    source: str | None = None,
+) -> BottleneckPlan:
+    """The bottleneck map of ``base``: ``step`` a fraction of each year's amount, ``fixed``
+    steps by resource in its unit; ``InputError`` before anything runs."""
+    fixed = dict(fixed or {})
     resources = resources_of(base)
     known = {r.name for r in resources}
     for name in fixed:
@@ -313,7 +338,9 @@ def plan_bottlenecks(
                 f"{', '.join(sorted(known)) or 'none'}"
             )
     s = base.config.seed if seed is None else seed
-    return BottleneckPlan(str(scenario), base, resources, replications, s, step, fixed)
+    return BottleneckPlan(
+        source if source is not None else base.source, base, resources, replications, s, step, fixed
+    )
 
 
 @dataclass
@@ -329,6 +356,11 @@ class BottleneckResult:
         """Write the results folder atomically (``bottlenecks.csv``, ``manifest.json``),
         then its report in ``lang``; returns its path. A report that fails is a warning."""
         return save_folder(out, {"bottlenecks.csv": self.table}, self.manifest, lang)
+
+    def plot(self, lang: str = "en") -> Figure:
+        """The report's heat map: per year and resource, how binding it was and the
+        investment one more unit of it adds."""
+        return plot("bottlenecks", {"bottlenecks.csv": self.table}, self.manifest, lang)
 
 
 @dataclass
@@ -575,3 +607,49 @@ def year_lines(table: pd.DataFrame, money_unit: str, years: list[int]) -> list[s
             )
         lines.append(line)
     return lines
+
+
+def bottlenecks(
+    scenario: Scenario,
+    *,
+    replications: int = 40,
+    seed: int | None = None,
+    step: float = STEP,
+    steps: Mapping[str, float] | None = None,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> BottleneckResult:
+    """The bottleneck map of ``scenario``: what ``investsim bottlenecks`` does, from Python
+    objects. For each year and constrained resource, how much it held projects up and the
+    investment gained by the last year per unit added in that year only (paired runs,
+    common random numbers).
+
+    ``step`` is how much is added, as a fraction of the year's amount (default 0.05);
+    ``steps`` gives some resources a step in their own unit instead, e.g.
+    ``{"bank": 2, "approval_capacity": 5}``.
+
+    Returns a :class:`BottleneckResult`: ``table`` (``bottlenecks.csv``), ``lines`` (a
+    sentence a year), ``plot()`` and ``save(folder)``.
+    """
+    base = scenario_argument(scenario)
+    n = whole_number("replications", replications, 2)
+    s = optional_whole_number("seed", seed, 0)
+    fraction = real_number("step", step)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"step(={step}) must be a fraction of the year's amount, above 0 and at most 1")
+    if steps is not None and not isinstance(steps, Mapping):
+        raise TypeError(
+            f"steps must be a mapping of resource names to amounts, e.g. {{'bank': 2}}, got {steps!r}"
+        )
+    fixed = {}
+    for name, amount in (steps or {}).items():
+        fixed[str(name)] = real_number(f"steps[{name!r}]", amount)
+        if fixed[str(name)] <= 0:
+            raise ValueError(f"steps[{name!r}](={amount}) must be a positive amount")
+    workers = jobs_argument(jobs)
+    try:
+        plan = plan_map(base, n, s, fraction, fixed)
+    except InputError as e:
+        e.message = python_terms(e.message, {"--step ": "steps: "})
+        raise
+    return run_bottlenecks(plan, workers, on_progress)

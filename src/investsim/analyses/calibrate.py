@@ -50,19 +50,27 @@ import copy
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from investsim.analyses.arguments import (
+    jobs_argument,
+    optional_whole_number,
+    python_terms,
+    ranges,
+    scenario_argument,
+    whole_number,
+)
 from investsim.analyses.history import Target, read_history
 from investsim.analyses.params import Param, check_param, param_values, parse_param
-from investsim.analyses.saving import save_folder
+from investsim.analyses.saving import plot, save_folder
 from investsim.analyses.seek import binding_over
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
@@ -72,8 +80,11 @@ from investsim.results.stats import normal_quantile, standard_error
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
-from investsim.scenario.loading import apply_override, load_scenario
+from investsim.scenario.loading import apply_override, load_scenario, scenario_sha256
 from investsim.scenario.overrides import is_policy_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BOOTSTRAP = 200
 REACHED_MAPE = 0.05
@@ -132,6 +143,27 @@ def plan_calibration(
     if min_size is not None:
         extra.append(f"large_project_threshold={min_size!r}")
     base = load_scenario(scenario, extra)
+    parsed = [parse_param(p) for p in params]
+    return plan_fit(
+        base, targets, histories, parsed, replications, seed, holdout, design, str(scenario), extra
+    )
+
+
+def plan_fit(
+    base: Scenario,
+    targets: list[Target],
+    histories: Sequence[str | Path],
+    parsed: Sequence[Param],
+    replications: int = 20,
+    seed: int | None = None,
+    holdout: int = 0,
+    design: int | None = None,
+    source: str | None = None,
+    overrides: Sequence[str] = (),
+) -> CalibrationPlan:
+    """The calibration of ``base`` (loaded with ``overrides`` from ``source``, if from a
+    file) to the ``targets`` read from ``histories``, over the parameters ``parsed``,
+    checked; ``InputError`` before anything runs."""
     years = base.years
     for t in targets:
         if t.first < years[0] or t.last > years[-1]:
@@ -139,7 +171,6 @@ def plan_calibration(
                 f"history figure {t.label} is outside the scenario's years {years[0]}-{years[-1]}; "
                 "set start_year and horizon_years to cover the history (e.g. --set start_year=...)"
             )
-    parsed = [parse_param(p) for p in params]
     if len({p.path for p in parsed}) != len(parsed):
         raise InputError("--param: a path is given twice")
     checked = [check_param(base, p) for p in parsed]
@@ -158,8 +189,8 @@ def plan_calibration(
     s = base.config.seed if seed is None else seed
     sources = [str(h) for h in histories]
     return CalibrationPlan(
-        str(scenario),
-        extra,
+        source if source is not None else base.source,
+        list(overrides),
         checked,
         targets,
         held,
@@ -228,6 +259,11 @@ class CalibrationResult:
         texts = {"calibrated.yaml": calibrated_yaml(self.plan, self, target)}
         return save_folder(target, tables, self.manifest, lang=lang, texts=texts)
 
+    def plot(self, lang: str = "en") -> Figure:
+        """The report's chart of the fit: each observed figure against the simulated
+        P10 / P50 / P90 at the estimate."""
+        return plot("fit", {"fit.csv": self.fit}, self.manifest, lang)
+
 
 @dataclass
 class _Search:
@@ -244,7 +280,7 @@ class _Search:
     best: FloatArray
 
 
-def calibrate(
+def run_calibration(
     plan: CalibrationPlan,
     jobs: int | Backend = 1,
     on_progress: Callable[[int], None] | None = None,
@@ -791,7 +827,11 @@ def calibrated_yaml(plan: CalibrationPlan, result: CalibrationResult, out: Path)
     the overrides the calibration ran with), to be written in the folder ``out``."""
     import yaml
 
+    if plan.base is not None and not Path(plan.source).is_file():
+        return _whole_yaml(plan, result)  # a scenario made in Python: no file to extend
     base = load_scenario(plan.source, plan.overrides)
+    if plan.base is not None and scenario_sha256(plan.base) != scenario_sha256(base):
+        return _whole_yaml(plan, result)
     data: dict[str, Any] = {}
     resolved = copy.deepcopy(base.resolved)
     for text in plan.overrides:
@@ -812,12 +852,90 @@ def calibrated_yaml(plan: CalibrationPlan, result: CalibrationResult, out: Path)
         # a file's policies replace those of the file it extends whole: write them all
         data["policies"] = resolved["policies"]
     relative = os.path.relpath(Path(plan.source).resolve(), out.resolve())
+    lines = _comment_lines(plan, result, Path(plan.source).name)
+    doc = {"extends": relative, "name": f"{plan.name}-calibrated", **data}
+    return "\n".join(lines) + "\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def _comment_lines(plan: CalibrationPlan, result: CalibrationResult, origin: str) -> list[str]:
     lines = [
-        f"# Calibrated by investsim from {Path(plan.source).name}: see fit.csv and parameters.csv beside it.",
+        f"# Calibrated by investsim from {origin}: see fit.csv and parameters.csv beside it.",
         f"# Targets: {', '.join(t.label for t in plan.targets)}.",
         f"# MAPE over the fitted figures {result.summary['mape']:.2%}; estimates with 95% bootstrap intervals:",
     ]
     for r in result.parameters.to_dict("records"):
         lines.append(f"#   {r['parameter']} = {r['estimate']:.6g} ({r['ci_low']:.6g} to {r['ci_high']:.6g})")
-    doc = {"extends": relative, "name": f"{plan.name}-calibrated", **data}
+    return lines
+
+
+def _whole_yaml(plan: CalibrationPlan, result: CalibrationResult) -> str:
+    """The calibrated scenario written whole, for a scenario changed in Python (its file
+    no longer says what was calibrated, so extending it would be wrong)."""
+    import yaml
+
+    assert plan.base is not None
+    fitted = {
+        p.path: int(result.estimate[p.path]) if p.whole else float(result.estimate[p.path])
+        for p in plan.params
+    }
+    calibrated = plan.base.with_overrides(fitted)
+    doc = copy.deepcopy(calibrated.resolved) or calibrated.config.model_dump(
+        mode="json", by_alias=True, exclude_unset=True
+    )
+    doc.pop("extends", None)
+    doc["name"] = f"{plan.name}-calibrated"
+    lines = _comment_lines(plan, result, f"the scenario {plan.name!r} as changed in Python")
     return "\n".join(lines) + "\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+PYTHON_TERMS = {"--param": "params", "--design": "design", "--holdout": "holdout", "--set ": ""}
+"""The calibration's option names in its checks' messages, as the Python arguments."""
+
+
+def calibrate(
+    scenario: Scenario,
+    history: str | Path | Sequence[str | Path],
+    params: Mapping[str, tuple[float, float]],
+    *,
+    replications: int = 20,
+    holdout: int = 0,
+    design: int | None = None,
+    seed: int | None = None,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> CalibrationResult:
+    """Fit parameters of ``scenario`` to observed history: what ``investsim calibrate``
+    does, from Python objects.
+
+    ``history`` is one CSV file of observed figures or a list of them (yearly: ``year``,
+    ``investment``, ``starts``, ...; or aggregate: ``from_year``, ``to_year``, ``metric``,
+    ``value``); ``params`` maps key paths to ``(low, high)`` ranges. ``holdout`` holds out
+    the last K years for a backtest; ``design`` is the points per design round. The
+    parameters hold over the whole simulation (it is the history being fitted).
+
+    Returns a :class:`CalibrationResult`: ``parameters`` (estimates and intervals),
+    ``fit``, ``design``, ``backtest``, ``plot()`` and ``save(folder)``, which also writes
+    ``calibrated.yaml`` (extending the scenario's file, or the whole scenario if it was
+    changed in Python).
+    """
+    base = scenario_argument(scenario)
+    files = [history] if isinstance(history, (str, Path)) else history
+    if not isinstance(files, Sequence) or not files or not all(isinstance(h, (str, Path)) for h in files):
+        raise TypeError(f"history must be a CSV file's path or a list of them, got {history!r}")
+    parsed = [Param(path, low, high) for path, (low, high) in ranges("params", params).items()]
+    reps = whole_number("replications", replications, 2)
+    held = whole_number("holdout", holdout, 0)
+    points = optional_whole_number("design", design, 3)
+    s = optional_whole_number("seed", seed, 0)
+    workers = jobs_argument(jobs)
+    try:
+        targets, min_size = _read_histories(files)
+        extra = []
+        if min_size is not None:
+            base = base.with_overrides({"large_project_threshold": min_size})
+            extra.append(f"large_project_threshold={min_size!r}")
+        plan = plan_fit(base, targets, files, parsed, reps, s, held, points, overrides=extra)
+    except InputError as e:
+        e.message = python_terms(e.message, PYTHON_TERMS)
+        raise
+    return run_calibration(plan, workers, on_progress)

@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from investsim.analyses.arguments import jobs_argument, optional_whole_number, scenario_argument, whole_number
 from investsim.analyses.attribution import attribute_policies, attribution_runs
 from investsim.analyses.explain import (
     ALL,
@@ -33,13 +34,18 @@ from investsim.analyses.explain import (
     explain,
     explanation_lines,
 )
-from investsim.analyses.saving import save_folder
+from investsim.analyses.saving import plot, save_folder
 from investsim.analyses.timing import timing_shift
 from investsim.errors import InputError
+from investsim.results.forecast import Forecast
 from investsim.results.stats import paired_difference, welch_difference
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import package_versions, simulate
+from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METRICS = ("investment", "growth", "starts", "completions")
 """Metrics compared year by year; all but growth are also summed over the horizon and window."""
@@ -206,9 +212,22 @@ def load_run(folder: str | Path) -> Run:
     )
 
 
+Side = Scenario | Run
+"""One side of a comparison, loaded: a scenario to run, or a finished run."""
+
+
+def load_side(item: str | Path | Scenario | Run) -> Side:
+    """A scenario file loaded, a results folder read (:func:`load_run`); a loaded
+    scenario or a run as it is."""
+    if isinstance(item, (Scenario, Run)):
+        return item
+    path = Path(item)
+    return load_run(path) if path.is_dir() else load_scenario(path)
+
+
 def compare_scenarios(
-    base: str | Path,
-    others: Sequence[str | Path],
+    base: str | Path | Side,
+    others: Sequence[str | Path | Side],
     replications: int | None = None,
     seed: int | None = None,
     jobs: int | Backend = 1,
@@ -216,9 +235,10 @@ def compare_scenarios(
     window: tuple[int, int] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, list[Run]]:
-    """Compare ``others`` with ``base``: each a scenario file or a results folder.
+    """Compare ``others`` with ``base``: each a scenario (a file or loaded) or a finished
+    run (a results folder or a :class:`Run`).
 
-    Scenario files are run with the base's seed and replication count (common random
+    Scenarios are run with the base's seed and replication count (common random
     numbers), or with unrelated streams with ``independent=True``. Returns the table of
     :func:`investsim.compare.compare_runs` and the runs (base first).
     """
@@ -226,18 +246,17 @@ def compare_scenarios(
     first_seed = seed
     n = replications
     for i, item in enumerate([base, *others]):
-        path = Path(item)
-        if path.is_dir():
-            runs.append(load_run(path))
+        side = load_side(item)
+        if isinstance(side, Run):
+            runs.append(side)
             continue
-        scn = load_scenario(path)
         if n is None:
-            n = scn.config.replications
+            n = side.config.replications
         if first_seed is None:
-            first_seed = scn.config.seed
+            first_seed = side.config.seed
         s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
-        forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
-        runs.append(Run(scn.name, s, forecast.replications, scn.config.money_unit))
+        forecast = simulate(side, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
+        runs.append(Run(side.name, s, forecast.replications, side.config.money_unit))
     return compare_runs(runs[0], runs[1:], window), runs
 
 
@@ -245,12 +264,12 @@ def compare_scenarios(
 class ComparisonPlan:
     """A checked comparison, ready to run: every input was loaded once, nothing has run."""
 
-    base: str | Path
-    others: list[str | Path]
+    base: Side
+    others: list[Side]
     names: list[str]
     """The scenarios' names, base first."""
     replications: int | None
-    """Per scenario file: as given, else the first scenario file's (``None``: only folders)."""
+    """Per scenario: as given, else the first scenario's (``None``: only finished runs)."""
     seed: int | None
     independent: bool = False
     window: tuple[int, int] | None = None
@@ -268,8 +287,8 @@ class ComparisonPlan:
 
 
 def plan_comparison(
-    base: str | Path,
-    others: Sequence[str | Path],
+    base: str | Path | Side,
+    others: Sequence[str | Path | Side],
     replications: int | None = None,
     seed: int | None = None,
     independent: bool = False,
@@ -277,32 +296,28 @@ def plan_comparison(
     attribute: bool = False,
     permutations: int = 12,
 ) -> ComparisonPlan:
-    """Check every input (scenario files or results folders) before any work starts;
-    ``InputError`` on the first problem. ``attribute`` also splits each other scenario
-    file's difference across its policies (see :func:`attribute_policies`)."""
-    names, files = [], 0
-    for item in (base, *others):
-        path = Path(item)
-        if path.is_dir():
-            names.append(load_run(path).name)
-        else:
-            scn = load_scenario(path)
-            names.append(scn.name)
-            files += 1
-            if replications is None:
-                replications = scn.config.replications
+    """Load and check every input (scenario files or results folders, or loaded scenarios
+    and runs) before any work starts; ``InputError`` on the first problem. ``attribute``
+    also splits each other scenario's difference across its policies (see
+    :func:`attribute_policies`)."""
+    sides = [load_side(item) for item in (base, *others)]
+    scenarios = [s for s in sides if isinstance(s, Scenario)]
+    if replications is None and scenarios:
+        replications = scenarios[0].config.replications
     if attribute:
-        for item in others:
-            if Path(item).is_dir():
+        for item, side in zip(others, sides[1:], strict=True):
+            if isinstance(side, Run):
                 raise InputError("--attribute needs scenario files, not results folders", file=str(item))
     n = replications or 0
-    simulations = files * n
+    simulations = len(scenarios) * n
     if attribute:
-        simulations += n * sum(attribution_runs(item, permutations, seed) for item in others)
+        simulations += n * sum(
+            attribution_runs(s, permutations, seed) for s in sides[1:] if isinstance(s, Scenario)
+        )
     return ComparisonPlan(
-        base,
-        list(others),
-        names,
+        sides[0],
+        sides[1:],
+        [s.name for s in sides],
         replications,
         seed,
         independent,
@@ -336,10 +351,23 @@ class Comparison:
         """Write the results folder atomically (``comparison.csv``, ``attribution.csv``
         with attributions, ``manifest.json``), then its report in ``lang``; returns its
         path. A report that fails is a warning: the results are kept."""
+        return save_folder(out, self._tables(), self.manifest, lang)
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
         tables = {"comparison.csv": self.table}
         if self.attributions:
             tables["attribution.csv"] = pd.concat(self.attributions, ignore_index=True)
-        return save_folder(out, tables, self.manifest, lang)
+        return tables
+
+    def plot(
+        self, kind: str = "difference", scenario: str | None = None, period: str = "total", lang: str = "en"
+    ) -> Figure:
+        """A chart of the report: ``difference`` (each scenario's yearly difference in
+        investment, with its interval), ``explanation`` (where ``scenario``'s difference
+        comes from, year by year; default the first other scenario) or ``waterfall``
+        (``scenario``'s difference split across its policies over ``period``: ``total`` or
+        the window ``Y1-Y2``; needs ``attribute=True``)."""
+        return plot(kind, self._tables(), self.manifest, lang, scenario=scenario, period=period)
 
 
 def _explanation(table: pd.DataFrame, scenario: str, unit: str) -> list[str]:
@@ -370,9 +398,10 @@ def run_comparison(
     )
     parts = []
     if plan.attribute:
-        for item, run in zip(plan.others, runs[1:], strict=True):
+        for side, run in zip(plan.others, runs[1:], strict=True):
+            assert isinstance(side, Scenario)  # the plan refused finished runs
             part = attribute_policies(
-                item,
+                side,
                 plan.replications,
                 plan.seed,
                 jobs,
@@ -399,3 +428,72 @@ def run_comparison(
         "versions": package_versions(),
     }
     return Comparison(table, runs, plan.window, parts, manifest)
+
+
+def _side_argument(value: object, name: str) -> Side:
+    """A loaded scenario, or a finished run as one side of a comparison."""
+    if isinstance(value, Forecast):
+        c = value.scenario.config
+        return Run(value.scenario.name, int(value.manifest["seed"]), value.replications, c.money_unit)
+    if isinstance(value, (Scenario, Run)):
+        return value
+    try:
+        scenario_argument(value, name)
+    except TypeError as e:
+        raise TypeError(f"{e} (or a Forecast: a finished run)") from None
+    raise AssertionError  # scenario_argument raised
+
+
+def compare(
+    base: Scenario | Forecast,
+    others: Scenario | Forecast | Sequence[Scenario | Forecast],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    independent: bool = False,
+    window: tuple[int, int] | None = None,
+    attribute: bool = False,
+    permutations: int = 12,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Compare ``others`` (one or a list) with ``base``: what ``investsim compare`` does,
+    from Python objects.
+
+    Each side is a loaded :class:`~investsim.Scenario`, run here with the base's seed and
+    replications (common random numbers: replication r of each sees the same random
+    numbers, so the interval of a difference is a paired one), or a finished
+    :class:`~investsim.Forecast`, used as it is (paired when its seed and replications
+    match). ``replications`` and ``seed`` default to the first scenario's;
+    ``independent`` runs the others with unrelated random numbers; ``window`` ``(Y1, Y2)``
+    also compares the total over those years; ``attribute`` splits each other scenario's
+    difference across its policies (Shapley values, exact up to 6 policies, else over
+    ``permutations`` sampled orders).
+
+    Returns a :class:`Comparison`: ``table`` (``comparison.csv``), ``explanation()``,
+    ``plot(...)`` and ``save(folder)``, which writes the folder ``investsim compare`` writes.
+    """
+    items = [others] if isinstance(others, (Scenario, Forecast)) else others
+    if isinstance(items, (str, bytes, Path)) or not isinstance(items, Sequence):
+        _side_argument(items, "others")
+    sides = [_side_argument(base, "base")]
+    sides += [_side_argument(item, f"others[{i}]") for i, item in enumerate(items)]
+    if len(sides) < 2:
+        raise ValueError("others is empty: give at least one scenario or forecast to compare with base")
+    n = optional_whole_number("replications", replications, 2)
+    s = optional_whole_number("seed", seed, 0)
+    p = whole_number("permutations", permutations, 2)
+    if window is not None:
+        if isinstance(window, (str, bytes)) or not isinstance(window, Sequence) or len(window) != 2:
+            raise TypeError(f"window must be a (first year, last year) pair, got {window!r}")
+        y1, y2 = (whole_number("window", y, 0) for y in window)
+        if y2 < y1:
+            raise ValueError(f"window(={tuple(window)!r}): the first year must not be after the last")
+        window = (y1, y2)
+    if attribute:
+        for i, side in enumerate(sides[1:]):
+            if not isinstance(side, Scenario):
+                raise TypeError(f"attribute=True needs scenarios: others[{i}] is a finished run")
+    workers = jobs_argument(jobs)
+    plan = plan_comparison(sides[0], sides[1:], n, s, bool(independent), window, bool(attribute), p)
+    return run_comparison(plan, workers, on_progress)

@@ -1,14 +1,18 @@
-"""Writing an analysis's results folder: its tables, the manifest last, then the report."""
+"""Writing an analysis's results folder (its tables, the manifest last, then the report),
+and drawing an analysis's charts from Python (:func:`plot`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from investsim.results.folders import atomic_folder, check_out_dir, write_manifest, write_report_or_warn
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FLOAT_FORMAT = "%.10g"
 """Numbers in results CSVs: ten significant digits, as in every results file."""
@@ -35,3 +39,42 @@ def save_folder(
     if lang is not None:
         write_report_or_warn(target, lang)
     return target
+
+
+class Plotter(Protocol):
+    """Draws the chart ``kind`` of an analysis from its tables and manifest."""
+
+    def __call__(
+        self,
+        kind: str,
+        tables: Mapping[str, pd.DataFrame],
+        manifest: Mapping[str, Any],
+        lang: str,
+        **options: Any,
+    ) -> Figure: ...
+
+
+_plotter: Plotter | None = None
+
+
+def set_plotter(plotter: Plotter | None) -> None:
+    """Set what draws the analyses' charts: the reporting layer, which analyses never
+    import (the package root wires it in, as it does the report writer)."""
+    global _plotter
+    _plotter = plotter
+
+
+def plot(
+    kind: str,
+    tables: Mapping[str, pd.DataFrame],
+    manifest: Mapping[str, Any],
+    lang: str = "en",
+    **options: Any,
+) -> Figure:
+    """The chart ``kind`` of an analysis (the report's chart, drawn from the tables it
+    would save): a matplotlib ``Figure`` that shows itself in a notebook."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang(={lang!r}) must be 'en' or 'zh'")
+    if _plotter is None:
+        raise RuntimeError("no chart maker: import investsim (the package root wires the charts in)")
+    return _plotter(kind, tables, manifest, lang, **options)

@@ -53,12 +53,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from investsim.analyses.arguments import (
+    bounds,
+    jobs_argument,
+    optional_whole_number,
+    python_terms,
+    real_number,
+    scenario_argument,
+    start_argument,
+    whole_number,
+)
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import (
     Param,
@@ -69,13 +79,16 @@ from investsim.analyses.params import (
     parse_from,
     parse_param,
 )
-from investsim.analyses.saving import save_folder
+from investsim.analyses.saving import plot, save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import LEVEL, mean_interval, paired_difference
 from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FloatArray = NDArray[np.float64]
 
@@ -223,7 +236,21 @@ def plan_seek(
     if replications < 2:
         raise InputError(f"-n {replications}: seek needs at least 2 replications (for an interval)")
     base = load_scenario(scenario, overrides)
-    lever = check_param(base, parse_param(param))
+    return plan_lever(base, parse_param(param), target, replications, seed, start, str(scenario))
+
+
+def plan_lever(
+    base: Scenario,
+    param: Param,
+    target: str,
+    replications: int = 20,
+    seed: int | None = None,
+    start: int | str | None = None,
+    source: str | None = None,
+) -> SeekPlan:
+    """The goal seek of ``base`` over the lever ``param`` towards ``target`` (text, see
+    :func:`parse_target`), checked; ``InputError`` before anything runs."""
+    lever = check_param(base, param)
     applied = parse_from(start, base, [lever.path])
     goal = parse_target(target, base)
     if lever.whole and lever.high - lever.low < 1:
@@ -240,7 +267,13 @@ def plan_seek(
             f"last year {goal.metric.last}: it cannot move it"
         )
     plan = SeekPlan(
-        str(scenario), base, lever, goal, replications, base.config.seed if seed is None else seed, applied
+        source if source is not None else base.source,
+        base,
+        lever,
+        goal,
+        replications,
+        base.config.seed if seed is None else seed,
+        applied,
     )
     for value in (lever.low, lever.high):
         try:
@@ -543,6 +576,11 @@ class SeekResult:
         ``manifest.json``), then its report in ``lang``; returns its path. A report that
         fails is a warning: the results are kept."""
         return save_folder(out, {"seek.csv": self.evaluations}, self.manifest, lang)
+
+    def plot(self, lang: str = "en") -> Figure:
+        """The report's chart: the estimate at every lever value run, with its 95 %
+        interval, the target and the answer."""
+        return plot("seek", {"seek.csv": self.evaluations}, self.manifest, lang)
 
 
 def run_seek(
@@ -893,3 +931,67 @@ def _manifest(
         "wall_time_s": round(time.perf_counter() - started, 3),
         "versions": versions,
     }
+
+
+PYTHON_TERMS = {
+    "--param": "lever",
+    "--target": "target",
+    "--from whole": 'start="whole"',
+    "--from": "start",
+    "-n ": "replications=",
+}
+"""The goal seek's option names in its checks' messages, as the Python arguments."""
+
+
+def seek(
+    scenario: Scenario,
+    lever: str,
+    between: tuple[float, float],
+    metric: str,
+    value: float,
+    *,
+    threshold: float | None = None,
+    op: str = ">=",
+    replications: int = 20,
+    seed: int | None = None,
+    start: int | str | None = None,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> SeekResult:
+    """The smallest value of ``lever`` (a key path) ``between`` (low, high) at which
+    ``metric`` of ``scenario`` reaches ``value``: what ``investsim seek`` does, from
+    Python objects.
+
+    The target is the mean of ``metric`` reaching ``value`` (e.g. ``metric="growth:2021",
+    value=0.06``), or with ``threshold`` the share of replications where ``metric op
+    threshold`` reaching the probability ``value`` (``op`` one of ``>=``, ``>``, ``<=``,
+    ``<``). Every value tried runs ``replications`` replications with the same ``seed``;
+    the lever holds from 1 January of ``start`` (default: the scenario's start_year) or,
+    with ``"whole"``, over the whole simulation.
+
+    Returns a :class:`SeekResult`: ``status``, ``answer`` with ``ci_low``/``ci_high``,
+    ``text``, ``evaluations`` (every value run), ``plot()`` and ``save(folder)``.
+    """
+    base = scenario_argument(scenario)
+    if not isinstance(lever, str):
+        raise TypeError(f"lever must be a key path (str), got {type(lever).__name__} {lever!r}")
+    low, high = bounds("between", between)
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name (str), got {type(metric).__name__} {metric!r}")
+    goal = real_number("value", value)
+    if op not in _OPS:
+        raise ValueError(f"op(={op!r}) must be one of {', '.join(_OPS)}")
+    if threshold is None:
+        text = f"{metric}={goal!r}"
+    else:
+        text = f"P({metric}{op}{real_number('threshold', threshold)!r})={goal!r}"
+    reps = whole_number("replications", replications, 2)
+    s = optional_whole_number("seed", seed, 0)
+    when = start_argument(start)
+    workers = jobs_argument(jobs)
+    try:
+        plan = plan_lever(base, Param(lever.strip(), low, high), text, reps, s, when)
+    except InputError as e:
+        e.message = python_terms(e.message, PYTHON_TERMS)
+        raise
+    return run_seek(plan, workers, on_progress)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,15 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from investsim.analyses.arguments import (
+    jobs_argument,
+    optional_whole_number,
+    python_terms,
+    ranges,
+    scenario_argument,
+    start_argument,
+    whole_number,
+)
 from investsim.analyses.metrics import Metric, metric_columns, parse_metric
 from investsim.analyses.params import (
     Param,
@@ -34,7 +43,7 @@ from investsim.analyses.params import (
     parse_from,
     parse_param,
 )
-from investsim.analyses.saving import save_folder
+from investsim.analyses.saving import plot, save_folder
 from investsim.errors import InputError
 from investsim.results.forecast import replications_frame
 from investsim.results.stats import normal_quantile
@@ -42,6 +51,9 @@ from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
@@ -91,17 +103,33 @@ def plan_sensitivity(
     sample size N (a power of two; default 64): Morris runs samples x (D + 1) parameter
     sets, Sobol samples x (D + 2), each with ``replications`` replications.
     """
-    if method not in METHODS:
-        raise InputError(f"--method {method!r}: use morris or sobol")
     if not params:
         raise InputError("give at least one --param path=low:high")
     parsed = [parse_param(p) for p in params]
+    base = load_scenario(scenario, overrides)
+    return plan_parameters(base, parsed, method, samples, metric, replications, seed, start, str(scenario))
+
+
+def plan_parameters(
+    base: Scenario,
+    parsed: Sequence[Param],
+    method: str = "morris",
+    samples: int | None = None,
+    metric: str = "cumulative_investment",
+    replications: int = 10,
+    seed: int | None = None,
+    start: int | str | None = None,
+    source: str | None = None,
+) -> SensitivityPlan:
+    """The analysis of ``base`` over the parameters ``parsed``, checked, with its sample
+    drawn (see :func:`plan_sensitivity`); ``InputError`` before anything runs."""
+    if method not in METHODS:
+        raise InputError(f"--method {method!r}: use morris or sobol")
     paths = [p.path for p in parsed]
     if len(set(paths)) != len(paths):
         raise InputError("--param: a path is given twice")
     if method == "sobol" and len(parsed) < 2:
         raise InputError("--method sobol needs at least two --param")
-    base = load_scenario(scenario, overrides)
     checked = [check_param(base, p) for p in parsed]
     wanted = parse_metric(metric, base.years, metric_columns(base))
     s = base.config.seed if seed is None else seed
@@ -130,7 +158,18 @@ def plan_sensitivity(
     applied = parse_from(start, base, [p.path for p in checked])
     scenarios = [apply_from(base, param_values(checked, row), applied) for row in x]
     return SensitivityPlan(
-        str(scenario), method, checked, problem, design, x, scenarios, wanted, replications, s, n, applied
+        source if source is not None else base.source,
+        method,
+        checked,
+        problem,
+        design,
+        x,
+        scenarios,
+        wanted,
+        replications,
+        s,
+        n,
+        applied,
     )
 
 
@@ -148,8 +187,14 @@ class SensitivityResult:
         """Write the results folder atomically (``sensitivity.csv``, ``samples.csv``,
         ``manifest.json``), then its report in ``lang``; returns its path. A report that
         fails is a warning: the results are kept."""
-        tables = {"sensitivity.csv": self.table, "samples.csv": self.outputs}
-        return save_folder(out, tables, self.manifest, lang)
+        return save_folder(out, self._tables(), self.manifest, lang)
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        return {"sensitivity.csv": self.table, "samples.csv": self.outputs}
+
+    def plot(self, lang: str = "en") -> Figure:
+        """The report's tornado chart: each parameter's index with its 95 % interval."""
+        return plot("tornado", self._tables(), self.manifest, lang)
 
 
 def run_sensitivity(
@@ -257,3 +302,60 @@ def manifest_of(plan: SensitivityPlan) -> dict[str, Any]:
         ],
         "salib_problem": json.loads(json.dumps(plan.problem)),
     }
+
+
+PYTHON_TERMS = {
+    "--param": "params",
+    "--method": "method",
+    "--samples": "samples",
+    "--metric": "metric",
+    "--from whole": 'start="whole"',
+    "--from": "start",
+}
+"""The analysis's option names in its checks' messages, as the Python arguments."""
+
+
+def sensitivity(
+    scenario: Scenario,
+    params: Mapping[str, tuple[float, float]],
+    metric: str = "cumulative_investment",
+    *,
+    method: str = "morris",
+    samples: int | None = None,
+    replications: int = 10,
+    seed: int | None = None,
+    start: int | str | None = None,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> SensitivityResult:
+    """Rank which parameters of ``scenario`` move ``metric`` most: what ``investsim
+    sensitivity`` does, from Python objects.
+
+    ``params`` maps key paths to ``(low, high)`` ranges, e.g.
+    ``{"financing.sources.bank.supply": (28, 46)}``. ``method`` is ``morris`` (screening;
+    ``samples`` trajectories, default 10) or ``sobol`` (indices; ``samples`` a power of
+    two, default 64; needs two parameters or more). Every parameter set runs
+    ``replications`` replications with the same ``seed``; values hold from 1 January of
+    ``start`` (default: the scenario's start_year) or with ``"whole"`` over the whole
+    simulation.
+
+    Returns a :class:`SensitivityResult`: ``table`` (``sensitivity.csv``), ``outputs``,
+    ``plot()`` and ``save(folder)``.
+    """
+    base = scenario_argument(scenario)
+    parsed = [Param(path, low, high) for path, (low, high) in ranges("params", params).items()]
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name (str), got {type(metric).__name__} {metric!r}")
+    if method not in METHODS:
+        raise ValueError(f"method(={method!r}) must be 'morris' or 'sobol'")
+    n = optional_whole_number("samples", samples, 2)
+    reps = whole_number("replications", replications, 1)
+    s = optional_whole_number("seed", seed, 0)
+    when = start_argument(start)
+    workers = jobs_argument(jobs)
+    try:
+        plan = plan_parameters(base, parsed, method, n, metric, reps, s, when)
+    except InputError as e:
+        e.message = python_terms(e.message, PYTHON_TERMS)
+        raise
+    return run_sensitivity(plan, workers, on_progress)

@@ -96,7 +96,7 @@ def sweep(
             f"running {len(missing)}"
         )
     ctx.meta[INTERRUPT_NOTE] = (
-        f"the points finished so far are kept in {plan.out / 'points'}; "
+        f"the points finished so far are kept in {target.resolve() / 'points'}; "
         "run the same command again to run only the missing ones"
     )
     workers = backend(jobs, scheduler)
@@ -194,8 +194,7 @@ def calibrate(
 ) -> None:
     """Fit parameters of SCENARIO to observed history; write calibrated.yaml, the fit and
     its report."""
-    from investsim.analyses.calibrate import calibrate as run_calibration
-    from investsim.analyses.calibrate import plan_calibration
+    from investsim.analyses.calibrate import plan_calibration, run_calibration
 
     plan = plan_calibration(scenario, histories, params, replications, seed, overrides, holdout, design)
     target = check_out_dir(Path(out) if out else Path("results") / f"{plan.name}-calibration")

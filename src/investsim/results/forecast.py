@@ -280,6 +280,18 @@ class Forecast:
             )
         return out
 
+    @classmethod
+    def load(cls, folder: str | Path, scenario: Scenario | None = None) -> Forecast:
+        """The run saved in ``folder`` (by ``investsim run`` or :meth:`save`), as it was:
+        the replications to the last digit (from ``replications.parquet``), the manifest,
+        the project log if kept, and the scenario rebuilt from the manifest's resolved
+        scenario. If the projects register has moved or changed since, pass the
+        ``scenario`` the run used (checked against the manifest's sha256). ``InputError``
+        for a folder that is not a finished run's results folder."""
+        from investsim.results.saved import load_forecast
+
+        return load_forecast(folder, scenario)
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically, with its report in ``lang`` (``en`` or
         ``zh``); returns its path."""
@@ -318,15 +330,21 @@ class Forecast:
 
 
 def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
-    """Write ``annual.csv``, ``replications.csv``, ``monthly.csv``, ``manifest.json`` (and ``projects.parquet``)
+    """Write ``annual.csv``, ``replications.csv`` and ``.parquet``, ``monthly.csv`` (and the
+    per-replication months, ``monthly.parquet``), ``manifest.json`` (and ``projects.parquet``)
     and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
     (see :func:`atomic_folder`). A report that fails is a warning: the results are kept."""
     with atomic_folder(out) as tmp:
         forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
+        # the exact numbers, for Forecast.load (the CSV has ten significant digits)
+        forecast.replications.to_parquet(tmp / "replications.parquet", index=False)
         months = forecast.monthly_summary
         if months is not None:
             months.to_csv(tmp / "monthly.csv", index=False, float_format="%.10g")
+        per_replication = forecast.monthly
+        if per_replication is not None:
+            per_replication.to_parquet(tmp / "monthly.parquet", index=False)
         if forecast.projects is not None:
             forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
         (tmp / "charts").mkdir()

@@ -52,7 +52,8 @@ from investsim.scenario.yaml_source import MAX_SCENARIO_BYTES, SourceFile
 __all__ = [
     "MAX_SCENARIO_BYTES",
     "apply_override",
-    "bundled_scenarios",
+    "bundled_scenario_list",
+    "bundled_scenarios_folder",
     "default_scenario_path",
     "load_scenario",
     "scenario_sha256",
@@ -174,6 +175,16 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         return _build(data, origin, lambda path: (origin, None), before=scenario)
     except RecursionError:
         raise ScenarioError("values nested too deeply to read", file=origin) from None
+
+
+def scenario_from_data(data: Mapping[str, Any], source: str) -> Scenario:
+    """The scenario of ``data`` (a scenario's keys, as a manifest's ``resolved_scenario``
+    records them), validated and with its policies and projects in flight derived as
+    loading a file does; errors name ``source`` and the key path."""
+    try:
+        return _build(unshare(dict(data)), source, lambda path: (source, None))
+    except RecursionError:
+        raise ScenarioError("values nested too deeply to read", file=source) from None
 
 
 def _data_of(config: ScenarioConfig) -> dict[str, Any]:
@@ -354,7 +365,7 @@ def scenario_sha256(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def bundled_scenarios() -> Path:
+def bundled_scenarios_folder() -> Path:
     """Folder of the scenarios shipped with investsim (in the wheel or the source tree)."""
     package = Path(__file__).resolve().parents[1]
     # installed: investsim/scenarios; in the source tree: <repository>/scenarios
@@ -366,4 +377,14 @@ def bundled_scenarios() -> Path:
 
 def default_scenario_path() -> Path:
     """The bundled Liaoyuan baseline, run when no scenario is named."""
-    return bundled_scenarios() / "liaoyuan" / "baseline.yaml"
+    return bundled_scenarios_folder() / "liaoyuan" / "baseline.yaml"
+
+
+def bundled_scenario_list() -> list[tuple[str, Path, str]]:
+    """Every scenario shipped with investsim, as (name, path, description), by path. Each
+    is loaded (its name and description may come from the file it ``extends``)."""
+    out = []
+    for path in sorted(bundled_scenarios_folder().rglob("*.yaml")):
+        config = load_scenario(path).config
+        out.append((config.name, path, " ".join(config.description.split())))
+    return out

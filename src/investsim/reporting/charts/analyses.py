@@ -24,6 +24,7 @@ from investsim.reporting.charts.base import (
     ORANGE,
     PALETTE,
     RED,
+    ChartFigure,
     interval,
     legend_below,
     money_ticks,
@@ -200,7 +201,8 @@ def explanation_chart(
         return None
     years = sorted(total["year"])
     with labels.style():
-        fig = Figure(figsize=(FIGSIZE[0], 8.4), layout="constrained")
+        fig = ChartFigure(figsize=(FIGSIZE[0], 8.4), layout="constrained")
+        fig.labels = labels
         FigureCanvasAgg(fig)
         grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
         top = fig.add_subplot(grid[0, :])

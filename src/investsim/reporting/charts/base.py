@@ -46,10 +46,28 @@ PALETTE = (
 )
 
 
+SHOWN_DPI = 100
+"""Resolution of a chart shown in a notebook."""
+
+
+class ChartFigure(Figure):
+    """A chart that shows itself in a notebook: IPython displays the PNG it draws, with
+    the fonts of its labels, without pyplot or ``%matplotlib inline`` (a plain ``Figure``
+    on an Agg canvas shows only as text there)."""
+
+    labels: Labels | None = None
+
+    def _repr_png_(self) -> bytes:
+        labels = self.labels if self.labels is not None else Labels()
+        return png_bytes(self, labels, dpi=SHOWN_DPI)
+
+
 def new_figure(labels: Labels, size: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
-    """A figure of ``size`` inches with one axes, on an Agg canvas (never pyplot)."""
+    """A figure of ``size`` inches with one axes, on an Agg canvas (never pyplot), that
+    shows itself in a notebook (:class:`ChartFigure`)."""
     with labels.style():
-        fig = Figure(figsize=size, layout="constrained")
+        fig = ChartFigure(figsize=size, layout="constrained")
+        fig.labels = labels
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
     return fig, ax
