@@ -43,10 +43,11 @@ def test_the_yearly_summary_is_computed_once(forecast: investsim.Forecast) -> No
     assert forecast._annual is forecast._annual
     # with the growth targets' columns (the baseline states a target)
     summary = investsim.results.forecast.annual_summary(forecast.replications)
-    pd.testing.assert_frame_equal(
-        forecast.annual,
-        investsim.results.monthly.with_targets(summary, forecast.replications, forecast.growth_targets),
-    )
+    expected = investsim.results.monthly.with_targets(summary, forecast.replications, forecast.growth_targets)
+    pd.testing.assert_frame_equal(forecast.annual_table(), expected)
+    # in Python the summary is indexed by year
+    pd.testing.assert_frame_equal(forecast.annual, expected.set_index("year"))
+    assert forecast.annual.loc[2020, "investment_p50"] == expected.loc[1, "investment_p50"]
 
 
 def test_long_view_holds_every_number_of_the_wide_table(forecast: investsim.Forecast) -> None:

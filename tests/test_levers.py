@@ -255,7 +255,7 @@ def test_stage_waits_and_work_are_reported_by_year(tmp_path: Path) -> None:
     np.testing.assert_allclose(r["approval_work_months"], [np.nan, 12, 12, np.nan])
     np.testing.assert_allclose(r["construction_work_months"], [np.nan, np.nan, 12, 12])
     np.testing.assert_allclose(r["approval_utilisation"], [1, 1, 0, 0])
-    annual = f.annual.set_index("year")
+    annual = f.annual
     assert annual.loc[2022, "approval_wait_months_mean"] == 12
 
 

@@ -192,7 +192,7 @@ def test_warmup_fills_the_pipeline_and_reports_from_start_year(tmp_path: Path) -
     sector = {"arrivals": {"rate": 20}, "size": fixed(1), "construction": fixed(24)}
     path = write_scenario(tmp_path, base(a=sector) | {"warmup_years": 2})
     f = simulate_file(path, replications=200, project_log=False)
-    assert list(f.annual["year"]) == [2020, 2021, 2022, 2023]
+    assert list(f.annual.index) == [2020, 2021, 2022, 2023]
     # M/G/inf already in steady state: lambda * S = 20 a year from the first year on
     means = f.replications.groupby("year")["investment"].agg(["mean", "sem"])
     assert (abs(means["mean"] - 20) < 4 * means["sem"]).all()

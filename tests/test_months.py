@@ -292,7 +292,7 @@ def test_target_probabilities_are_0_or_1_in_a_deterministic_run(tmp_path: Path) 
     assert table["replications"].tolist() == [2]
     fc = _one_project(tmp_path / "b", targets={"growth": {2021: -0.81}})
     assert fc.targets["probability"].tolist() == [1.0]
-    annual = fc.annual.set_index("year")
+    annual = fc.annual
     assert annual.loc[2021, "target_probability"] == 1.0
     assert annual.loc[2021, "growth_target"] == -0.81
     assert np.isnan(annual.loc[2020, "target_probability"])  # no target that year

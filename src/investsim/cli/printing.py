@@ -52,7 +52,7 @@ def print_forecast(forecast: Forecast, lang: str = "en") -> None:
     """The yearly forecast: investment quantiles, growth, starts and completions, headed
     in ``lang`` (``en`` or ``zh``)."""
     scn, manifest = forecast.scenario, forecast.manifest
-    annual: Any = forecast.annual  # its rows' fields are columns, which pandas-stubs cannot know
+    annual: Any = forecast.annual_table()  # its rows' fields are columns, which pandas-stubs cannot know
     title, heads = FORECAST_WORDS.get(lang, FORECAST_WORDS["en"])
     table = Table(
         title=escape(
@@ -366,7 +366,7 @@ def print_binding(forecast: Forecast, lang: str = "en") -> None:
     7.5), years in a row with the same one grouped: ``government money 2019-2028 (86-100%)``."""
     from investsim.reporting.wording import NAMES_ZH
 
-    annual = forecast.annual
+    annual = forecast.annual_table()
     line, nothing, source_text, names = BINDING_WORDS.get(lang, BINDING_WORDS["en"])
     found = [
         (name, members)

@@ -253,7 +253,13 @@ class Forecast:
 
     @property
     def annual(self) -> pd.DataFrame:
-        """The yearly summary, computed from ``replications`` once (a copy)."""
+        """The yearly summary indexed by year (``fc.annual.loc[2021, "investment_p50"]``),
+        computed from ``replications`` once (a copy). :meth:`annual_table` has the year as
+        a column, as ``annual.csv`` does."""
+        return self._annual.set_index("year")
+
+    def annual_table(self) -> pd.DataFrame:
+        """The yearly summary with ``year`` as its first column, as written to ``annual.csv`` (a copy)."""
         return self._annual.copy(deep=False)
 
     def to_long(self) -> pd.DataFrame:
@@ -314,7 +320,7 @@ class Forecast:
 
     def _repr_html_(self) -> str:
         """The yearly P10 / P50 / P90 of investment and growth, for notebooks."""
-        a = self.annual.set_index("year")
+        a = self.annual
         table = pd.DataFrame(
             {
                 f"investment P10 ({self.scenario.config.money_unit})": a["investment_p10"],
@@ -335,7 +341,7 @@ def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
     and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
     (see :func:`atomic_folder`). A report that fails is a warning: the results are kept."""
     with atomic_folder(out) as tmp:
-        forecast.annual.to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
+        forecast.annual_table().to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
         # the exact numbers, for Forecast.load (the CSV has ten significant digits)
         forecast.replications.to_parquet(tmp / "replications.parquet", index=False)
