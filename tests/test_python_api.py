@@ -110,3 +110,16 @@ def test_the_bundled_scenarios_are_listed_with_name_path_and_description() -> No
     reform = listed[listed["name"] == "liaoyuan-reform-package"]
     assert len(reform) == 1
     assert "\n" not in "".join(listed["description"])
+
+
+def test_a_comparison_and_its_explanation_show_themselves_in_one_line(baseline: investsim.Scenario) -> None:
+    base = baseline.with_overrides({"horizon_years": 2})
+    other = base.with_overrides({"name": "more-government", "financing.sources.government.supply": 45.0})
+    comparison = investsim.compare(base, [other], replications=2, jobs=1)
+    shown = repr(comparison)
+    assert shown.startswith("Comparison(base='liaoyuan-baseline', others=['more-government'], replications=2")
+    assert "\n" not in shown
+    explained = repr(comparison.explanation())
+    assert explained.startswith("Explanation('more-government', total: investment ")
+    assert "\n" not in explained
+    assert len(explained) < 300

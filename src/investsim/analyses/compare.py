@@ -340,6 +340,14 @@ class Comparison:
     attributions: list[pd.DataFrame] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        base, *others = [r.name for r in self.runs]
+        reps = sorted({int(r.replications["replication"].nunique()) for r in self.runs})
+        return (
+            f"Comparison(base={base!r}, others={others!r}, replications={'/'.join(map(str, reps))}, "
+            f"{len(self.table)} rows in .table)"
+        )
+
     def explanation(self, scenario: str | None = None, period: str = "total") -> Explanation | None:
         """Where ``scenario``'s difference from the base comes from in ``period`` (default:
         the first other scenario, over the horizon): by sector, funding source and stage

@@ -126,6 +126,16 @@ class Explanation:
     parts: dict[tuple[str, str], list[Part]]
     """``(breakdown, measure)`` -> one :class:`Part` per item, in the table's order."""
 
+    def __repr__(self) -> str:
+        top, _ = self.largest("sector", "investment", 2)
+        sectors = ", ".join(f"{p.item} {p.diff:+,.1f}" for p in top)
+        return (
+            f"Explanation({self.scenario!r}, {self.period}: investment {self.investment.diff:+,.1f} "
+            f"({self.investment.low:+,.1f} to {self.investment.high:+,.1f})"
+            + (f"; largest by sector: {sectors}" if sectors else "")
+            + f"; {sum(len(v) for v in self.parts.values())} parts)"
+        )
+
     def of(self, breakdown: str, measure: str) -> list[Part]:
         """The items of one breakdown and measure (empty if the table has none)."""
         return self.parts.get((breakdown, measure), [])
