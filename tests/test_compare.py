@@ -39,6 +39,14 @@ def test_paired_interval_is_the_t_interval_of_the_differences() -> None:
     assert row["prob_other_higher"] == 1.0
     assert list(table.columns) == list(COLUMNS)
     assert set(table["period"]) == {"2020", "2021", "total", "2021-2021"}
+    # for code, the period's kind and its years as integers
+    kinds = table.drop_duplicates("period").set_index("period")
+    assert kinds.loc["2020", "period_kind"] == "year"
+    assert kinds.loc["total", "period_kind"] == "total"
+    assert kinds.loc["2021-2021", "period_kind"] == "window"
+    assert (kinds.loc["total", "first_year"], kinds.loc["total", "last_year"]) == (2020, 2021)
+    assert (kinds.loc["2020", "first_year"], kinds.loc["2020", "last_year"]) == (2020, 2020)
+    assert str(table["first_year"].dtype) == "Int64"
 
 
 def test_unpaired_runs_fall_back_to_welch_and_say_so() -> None:

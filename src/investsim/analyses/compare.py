@@ -54,6 +54,9 @@ COLUMNS = (
     "scenario",
     "pairing",
     "period",
+    "period_kind",
+    "first_year",
+    "last_year",
     "metric",
     "breakdown",
     "measure",
@@ -149,7 +152,9 @@ class _PerReplication:
 def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = None) -> pd.DataFrame:
     """The comparison table: one row per other scenario, period and metric.
 
-    ``period`` is a year, ``total`` (the whole horizon) or ``Y1-Y2`` (the window). The
+    ``period`` is a year, ``total`` (the whole horizon) or ``Y1-Y2`` (the window), as a
+    planner reads it; ``period_kind`` (``year``, ``total`` or ``window``) and the integers
+    ``first_year`` and ``last_year`` say the same for code. The
     headline metrics (:data:`METRICS`; ``breakdown`` is ``total``, ``item`` ``all``) come
     first, each period in turn; then, item by item, the breakdown metrics
     (:data:`~investsim.analyses.explain.BREAKDOWNS`: by sector, funding source and stage),
@@ -160,8 +165,19 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
     years = sorted(int(y) for y in base.replications["year"].unique())
     periods: list[tuple[str, list[int]]] = [(str(y), [y]) for y in years]
     periods.append(("total", years))
+    kinds = {str(y): "year" for y in years} | {"total": "total"}
     if window is not None:
         periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
+        kinds[periods[-1][0]] = "window"
+
+    def when(period: tuple[str, list[int]]) -> dict[str, Any]:
+        return {
+            "period": period[0],
+            "period_kind": kinds[period[0]],
+            "first_year": min(period[1], default=None),
+            "last_year": max(period[1], default=None),
+        }
+
     seen: dict[str, int] = {}
     of_base = _PerReplication(base.replications)
     for other in others:
@@ -177,7 +193,7 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
                     continue  # growths do not add up over years
                 tags = {"breakdown": HEADLINE, "measure": metric, "item": ALL}
                 rows.append(
-                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": metric, **tags}
+                    {"scenario": name, "pairing": pairing, **when(period), "metric": metric, **tags}
                     | _row(of_base(metric, period), of_other(metric, period), paired)
                 )
         # by item, then period: each item's years read down one block of the file
@@ -187,10 +203,11 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
                 b = of_base(part.metric, period, part.over_years)
                 o = of_other(part.metric, period, part.over_years)
                 rows.append(
-                    {"scenario": name, "pairing": pairing, "period": period[0], "metric": part.metric, **tags}
+                    {"scenario": name, "pairing": pairing, **when(period), "metric": part.metric, **tags}
                     | _row(b, o, paired)
                 )
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    return table.astype({"first_year": "Int64", "last_year": "Int64"})
 
 
 def independent_seed(seed: int) -> int:
