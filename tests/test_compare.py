@@ -185,6 +185,11 @@ def test_attribution_parts_add_up_to_the_total_exactly(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "cmp" / "attribution.csv")
     assert set(table["policy"]) == {"faster approval", "more credit", "total"}
+    window = table[table["period"] == "2021-2022"]
+    assert set(window["period_kind"]) == {"window"}
+    assert set(window["first_year"]) == {2021}
+    assert set(window["last_year"]) == {2022}
+    assert set(table[table["period"] == "total"]["period_kind"]) == {"total"}
     for (_, _), rows in table.groupby(["period", "metric"]):
         parts = rows[rows["policy"] != "total"]["value_mean"].sum()
         total = rows[rows["policy"] == "total"]["value_mean"].iloc[0]

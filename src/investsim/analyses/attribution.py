@@ -130,6 +130,9 @@ def attribute(
                 {
                     "policy": name,
                     "period": label,
+                    "period_kind": "total" if label == "total" else "window",
+                    "first_year": min(years),
+                    "last_year": max(years),
                     "metric": metric,
                     "value_mean": interval.mean,
                     "ci_low": interval.low,
