@@ -164,10 +164,12 @@ def test_the_scenario_and_the_values_are_left_as_they_were() -> None:
     got = base.with_overrides({"sectors.*.approval": approval})
     assert json.dumps(base.resolved, sort_keys=True, default=str) == resolved
     assert base == load_scenario(REFORM)
-    # the value is copied to every place '*' names: changing one place or the value later
-    # changes nothing else
+    # the value is copied: changing it later changes nothing in the scenario, and the
+    # scenario's own copy can't be changed (tests/test_frozen_scenario.py)
     approval["value"] = 5
-    got.resolved["sectors"]["industry"]["approval"]["value"] = 6
+    with pytest.raises(TypeError):
+        got.resolved["sectors"]["industry"]["approval"]["value"] = 6
+    assert got.resolved["sectors"]["industry"]["approval"] == {"dist": "fixed", "value": 4}
     assert got.resolved["sectors"]["services"]["approval"] == {"dist": "fixed", "value": 4}
     with pytest.raises(AttributeError):
         got.config = base.config  # type: ignore[misc]

@@ -46,7 +46,6 @@ money and counts of projects weigh alike). Every simulation uses the same seed.
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import time
@@ -81,7 +80,7 @@ from investsim.runs.runner import Backend, Job, run_jobs
 from investsim.runs.simulate import package_versions
 from investsim.scenario.config import Scenario
 from investsim.scenario.loading import apply_override, load_scenario, scenario_sha256
-from investsim.scenario.overrides import is_policy_path
+from investsim.scenario.overrides import is_policy_path, unshare
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -833,7 +832,7 @@ def calibrated_yaml(plan: CalibrationPlan, result: CalibrationResult, out: Path)
     if plan.base is not None and scenario_sha256(plan.base) != scenario_sha256(base):
         return _whole_yaml(plan, result)
     data: dict[str, Any] = {}
-    resolved = copy.deepcopy(base.resolved)
+    resolved = unshare(base.resolved)  # a changeable copy: the scenario's own is read-only
     for text in plan.overrides:
         path, _, raw = text.partition("=")
         given = yaml.safe_load(raw)
@@ -879,7 +878,7 @@ def _whole_yaml(plan: CalibrationPlan, result: CalibrationResult) -> str:
         for p in plan.params
     }
     calibrated = plan.base.with_overrides(fitted)
-    doc = copy.deepcopy(calibrated.resolved) or calibrated.config.model_dump(
+    doc = unshare(calibrated.resolved) or calibrated.config.model_dump(
         mode="json", by_alias=True, exclude_unset=True
     )
     doc.pop("extends", None)

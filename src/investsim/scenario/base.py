@@ -6,9 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from investsim.scenario.frozen import CHANGE_HINT, FrozenDict, FrozenList, freeze
+
 
 class StrictModel(BaseModel):
-    """A part of a scenario file, validated once: frozen (hashable, safe to share between
+    """A part of a scenario file, validated once: frozen, its mappings and lists too (a
+    change raises ``TypeError`` naming ``scenario.with_overrides``; safe to share between
     scenarios), unknown keys refused (they catch typos), and no true/false where a number
     or text is meant."""
 
@@ -26,6 +29,22 @@ class StrictModel(BaseModel):
                         f"{key}(={str(value).lower()}) must be a number or text, not true/false (yes/no)"
                     )
         return data
+
+    @model_validator(mode="after")
+    def _freeze_containers(self) -> Any:
+        # pydantic's frozen=True refuses `model.key = value` only: the dicts and lists it
+        # holds (also defaults, which are not validated) would still change in place
+        for name, value in self.__dict__.items():
+            if isinstance(value, (dict, list)) and not isinstance(value, (FrozenDict, FrozenList)):
+                object.__setattr__(self, name, freeze(value))
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic's own refusal ("Instance is frozen") does not say what to do instead
+        raise AttributeError(f"can't set {name!r}: {CHANGE_HINT}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"can't delete {name!r}: {CHANGE_HINT}")
 
 
 class KeyPathError(ValueError):

@@ -32,6 +32,7 @@ from investsim.scenario.distributions import (
     Fixed,
     SpendingProfile,
 )
+from investsim.scenario.frozen import freeze, refuse_changes
 from investsim.scenario.ranges import (
     MAX_COUNT,
     MAX_FACTOR,
@@ -481,6 +482,7 @@ class ScenarioConfig(StrictModel):
             )
 
 
+@refuse_changes
 @dataclass(frozen=True)
 class InFlightProject:
     """A project already in the pipeline at the start, from the projects CSV."""
@@ -512,6 +514,7 @@ POLICY_FIXED_KEYS = (
 """Top-level keys a timed policy can't change: they define the run, not the pipeline."""
 
 
+@refuse_changes
 @dataclass(frozen=True)
 class PolicyChange:
     """A policy taking effect: from ``time`` (years since 1 January of start_year) on,
@@ -524,12 +527,16 @@ class PolicyChange:
     config: ScenarioConfig
 
 
+@refuse_changes
 @dataclass(frozen=True)
 class Scenario:
     """A loaded scenario: the validated configuration plus the data it names.
 
     This is everything the model needs, and nothing that refers to the disk: it can be
-    sent to worker processes or machines as it is.
+    sent to worker processes or machines as it is. It can't be changed, down to its
+    mappings and lists (a change raises ``TypeError``): its policies' configurations and
+    sha256 were derived from its values, so a changed scenario is made with
+    :meth:`with_overrides`, which derives them again.
     """
 
     config: ScenarioConfig
@@ -537,6 +544,10 @@ class Scenario:
     changes: tuple[PolicyChange, ...] = ()
     source: str = "<memory>"
     resolved: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # the merged data with_overrides starts from: read-only, as the configuration is
+        object.__setattr__(self, "resolved", freeze(self.resolved))
 
     @property
     def name(self) -> str:
