@@ -23,6 +23,7 @@ import pytest
 
 import investsim
 from helpers import fixed, write_scenario
+from investsim.scenario.overrides import unshare
 
 YEARS = 3
 
@@ -232,7 +233,7 @@ def test_a_register_naming_projects_of_the_pipeline_leaves_the_forecast_as_it_wa
 def test_a_replaced_warm_up_project_leaves_with_what_it_held(tmp_path: Path) -> None:
     path = _shared(tmp_path)
     rows = _register_of_its_own_pipeline(path, 5, 5)
-    data = {**investsim.load_scenario(path).resolved}
+    data = unshare(investsim.load_scenario(path).resolved)  # a changeable copy
     data["sectors"]["a"]["cancel"] = {"approval": 0.1, "land": 0.1}
     reg = write_scenario(tmp_path, data, rows, name="reg.yaml")
     forecast = investsim.simulate(investsim.load_scenario(reg), 2, 5, project_log=True)

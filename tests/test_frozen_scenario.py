@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 import investsim
 from investsim.scenario.config import Scenario, ScenarioConfig
@@ -189,3 +190,9 @@ def test_a_run_on_two_worker_processes_gives_the_same_numbers(reform: Scenario) 
     one = investsim.simulate(reform, replications=4, seed=5, jobs=1).replications
     two = investsim.simulate(reform, replications=4, seed=5, jobs=2).replications
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_scenarios_data_dumps_to_yaml_as_plain_data(reform: Scenario) -> None:
+    text = yaml.safe_dump(reform.resolved, allow_unicode=True, sort_keys=False)
+    assert yaml.safe_load(text) == reform.resolved
+    assert "!!python" not in text

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NoReturn, TypeVar
 
+import yaml
+
 K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
@@ -89,6 +91,12 @@ class FrozenList(list[T]):
 
     def __hash__(self) -> int:  # type: ignore[override]
         raise TypeError(f"unhashable type: '{type(self).__name__}'")
+
+
+# yaml.safe_dump takes exact dicts and lists only: a scenario's data dumps as they do
+# (a registration on the dumper class, not state that changes any result)
+yaml.SafeDumper.add_representer(FrozenDict, yaml.SafeDumper.represent_dict)
+yaml.SafeDumper.add_representer(FrozenList, yaml.SafeDumper.represent_list)
 
 
 def freeze(value: Any) -> Any:
