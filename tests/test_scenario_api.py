@@ -282,3 +282,21 @@ def test_values_nested_too_deeply_are_refused() -> None:
         inner = inner["x"]
     got = error(lambda: load_scenario(BASELINE).with_overrides({"description": deep}))
     assert str(got) == f"{BASELINE}: values nested too deeply to read"
+
+
+def test_the_fingerprint_does_not_depend_on_where_the_scenario_is(tmp_path: Path) -> None:
+    import shutil
+
+    for where in ("a", "b/deeper"):
+        shutil.copytree(bundled_scenarios_folder() / "liaoyuan", tmp_path / where / "liaoyuan")
+    first = load_scenario(tmp_path / "a" / "liaoyuan" / "baseline.yaml")
+    second = load_scenario(tmp_path / "b" / "deeper" / "liaoyuan" / "baseline.yaml")
+    assert first.config.projects != second.config.projects  # two folders
+    assert scenario_sha256(first) == scenario_sha256(second)
+    # the register's rows still count: one project fewer is another scenario
+    register = Path(str(second.config.projects))
+    rows = register.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    register.write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")
+    fewer = load_scenario(tmp_path / "b" / "deeper" / "liaoyuan" / "baseline.yaml")
+    assert len(fewer.in_flight) == len(first.in_flight) - 1
+    assert scenario_sha256(fewer) != scenario_sha256(first)

@@ -356,9 +356,15 @@ def _glob_prefix(dotted: str) -> str:
 
 
 def scenario_sha256(scenario: Scenario) -> str:
-    """Fingerprint of the resolved scenario (configuration and in-flight projects)."""
+    """Fingerprint of the resolved scenario (configuration and in-flight projects).
+
+    The projects register counts by its rows and its file's name, not by the folder it is
+    in, so the same scenario has the same fingerprint on every machine and checkout."""
+    config = scenario.config.model_dump(mode="json", by_alias=True)
+    if config.get("projects"):
+        config["projects"] = Path(config["projects"]).name
     payload = {
-        "config": scenario.config.model_dump(mode="json", by_alias=True),
+        "config": config,
         "in_flight": [vars(p) for p in scenario.in_flight],
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
