@@ -12,6 +12,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -216,11 +217,20 @@ def _tasks(work: Sequence[Job], jobs: int) -> list[tuple[int, Job, range]]:
     return tasks
 
 
+def _check_sendable(work: Sequence[Job]) -> None:
+    """Rebuild each job here as a worker would: a task a worker fails to rebuild is lost
+    by the pool, which then waits for its result for ever; here the error is raised to
+    the caller at once (one pickling of the scenario, a few kilobytes)."""
+    for job in work:
+        pickle.loads(pickle.dumps(job))
+
+
 def _pooled(
     work: Sequence[Job], jobs: int, on_progress: Callable[[int], None] | None
 ) -> Iterator[tuple[int, list[ReplicationResult]]]:
     # the workers are forked: frozen objects are skipped by their garbage collector, so
     # it does not touch (and copy) every page inherited from this process
+    _check_sendable(work)
     gc.freeze()
     pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
     try:
