@@ -123,3 +123,20 @@ def test_a_comparison_and_its_explanation_show_themselves_in_one_line(baseline: 
     assert explained.startswith("Explanation('more-government', total: investment ")
     assert "\n" not in explained
     assert len(explained) < 300
+
+
+def test_analysis_results_show_themselves_in_one_line(baseline: investsim.Scenario) -> None:
+    base = baseline.with_overrides({"horizon_years": 2})
+    sweep = investsim.sweep(
+        base, {"financing.sources.bank.supply": [40, 50]}, "cumulative_investment", replications=2
+    )
+    assert repr(sweep) == (
+        "SweepResult(2 points over financing.sources.bank.supply; cumulative_investment; 2 run, 0 reused)"
+    )
+    found = investsim.seek(
+        base, "financing.sources.government.supply", (25, 45), "cumulative_investment", 800, replications=2
+    )
+    shown = repr(found)
+    assert shown.startswith(f"SeekResult({found.status}: ")
+    assert "\n" not in shown
+    assert len(shown) < 200

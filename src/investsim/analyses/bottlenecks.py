@@ -352,6 +352,9 @@ class BottleneckResult:
     lines: list[str]
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return f"BottleneckResult({len(self.table)} rows in .table; {len(self.lines)} lines in .lines)"
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically (``bottlenecks.csv``, ``manifest.json``),
         then its report in ``lang``; returns its path. A report that fails is a warning."""

@@ -246,6 +246,10 @@ class CalibrationResult:
     summary: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        estimate = ", ".join(f"{k} = {v:,.4g}" for k, v in self.estimate.items())
+        return f"CalibrationResult({estimate})"
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the calibration folder atomically (``parameters.csv``, ``fit.csv``,
         ``design.csv``, ``backtest.csv`` with held-out years, ``calibrated.yaml`` and

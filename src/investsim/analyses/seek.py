@@ -571,6 +571,10 @@ class SeekResult:
     text: str
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        text = self.text if len(self.text) <= 160 else self.text[:157] + "..."
+        return f"SeekResult({self.status}: {text})"
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically (``seek.csv``: every lever value run, and
         ``manifest.json``), then its report in ``lang``; returns its path. A report that

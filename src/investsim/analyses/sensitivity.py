@@ -183,6 +183,9 @@ class SensitivityResult:
     method: str
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return f"SensitivityResult({self.method}, {len(self.table)} rows in .table, {len(self.outputs)} runs)"
+
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically (``sensitivity.csv``, ``samples.csv``,
         ``manifest.json``), then its report in ``lang``; returns its path. A report that

@@ -138,6 +138,13 @@ class SweepResult:
     months: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     """Each point's per-replication months (``points/months/``), by the same name."""
 
+    def __repr__(self) -> str:
+        metrics = ", ".join(m.name for m in self.metrics) if self.metrics else "no metric"
+        return (
+            f"SweepResult({len(self.table)} points over {', '.join(self.paths)}; {metrics}; "
+            f"{self.ran} run, {self.reused} reused)"
+        )
+
     @property
     def long(self) -> pd.DataFrame:
         """The table as one value per row: the point (one column per grid key),
