@@ -390,16 +390,14 @@ class MoneyDesk:
             changes += (now, j, 1)
             return
         self._n_shared += 1
-        sources, ceilings, pool = self.sources, self.ceilings, self.pool
+        sources, pool = self.sources, self.pool
         pooled = pool.source if claim.pool_ok else -1
         parts = []
         for j, need in enumerate(needs):
             if need <= 0:
                 continue
             source = sources[j]
-            money = source.remaining
-            if ceilings:
-                money = min(money, source.room(now))
+            money = source.available(now)
             if j == pooled:
                 money += pool.remaining
                 shares = self._pooled_needs
@@ -469,21 +467,13 @@ class MoneyDesk:
         """Count again the sources a claim with ``needs`` draws on (:meth:`short_of`,
         written out: this runs at almost every claim)."""
         now, meter = self.env.now, self.meter
-        counts, changes, sources, ceilings, pool = (
-            meter.waiting,
-            meter.changes,
-            self.sources,
-            self.ceilings,
-            self.pool,
-        )
+        counts, changes, sources, pool = meter.waiting, meter.changes, self.sources, self.pool
         pooled, solo = self._pooled_needs, self._solo
         for j, need in enumerate(needs):
             if need <= 0:
                 continue
             source = sources[j]
-            money = source.remaining
-            if ceilings:
-                money = min(money, source.room(now))
+            money = source.available(now)
             plain = self._needs[j]
             short = solo[j] + len(plain) - bisect_right(plain, money * (1 + _EPS))
             if pooled and j == pool.source:
