@@ -22,6 +22,7 @@ stays small.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,18 +112,30 @@ def _by_replication(monthly: pd.DataFrame, column: str) -> pd.DataFrame:
     return monthly.pivot(index="replication", columns=["year", "month"], values=column).sort_index()
 
 
-def figures(actuals: Actuals, forecast: Forecast) -> list[Figure]:
+def by_replication(forecast: Forecast) -> dict[str, pd.DataFrame]:
+    """The per-replication figures the re-forecast reads, one row per replication (in
+    order): ``ytd_investment`` and ``ytd_growth`` with a column per (year, month), and
+    the years' ``investment`` and ``growth`` with a column per year (made once)."""
+    monthly = forecast.monthly
+    if monthly is None:
+        raise InputError("the forecast has no months (made before months existed): run it again")
+    reps = forecast.replications
+    return {
+        LEVEL: _by_replication(monthly, LEVEL),
+        GROWTH: _by_replication(monthly, GROWTH),
+        "investment": reps.pivot(index="replication", columns="year", values="investment").sort_index(),
+        "growth": reps.pivot(index="replication", columns="year", values="growth").sort_index(),
+    }
+
+
+def figures(actuals: Actuals, forecast: Forecast, tables: Mapping[str, pd.DataFrame]) -> list[Figure]:
     """The published figures the replications are weighed against. A growth is compared
     as a growth where the model has the year before; otherwise (the first year without
     ``last_observed``) it is turned into a total with the year before's published total
     of the same period (sigma times sqrt 2: two figures' errors), and refused if there is
     none. Figures of the year before ``start_year`` only serve as such a base."""
-    scenario = forecast.scenario
-    monthly = forecast.monthly
-    if monthly is None:
-        raise InputError("the forecast has no months (made before months existed): run it again")
-    first = scenario.years[0]
-    growth = _by_replication(monthly, GROWTH)
+    first = forecast.scenario.years[0]
+    growth = tables[GROWTH]
     table = actuals.table
     base = {
         (int(r["year"]), int(r["month"])): float(r[LEVEL])
@@ -195,12 +208,11 @@ def _check_units(found: list[Figure], levels: pd.DataFrame, unit: str) -> list[s
     return []
 
 
-def log_likelihoods(found: list[Figure], monthly: pd.DataFrame, sigma: float) -> np.ndarray:
+def log_likelihoods(found: list[Figure], tables: Mapping[str, pd.DataFrame], sigma: float) -> np.ndarray:
     """Per replication (in replication order), the log-likelihood of the published figures
     were the replication the truth: the sum over figures of ``-z^2/2``, ``z = (log
     published - log simulated) / (sigma * f.sigma)`` (a growth as ``1 + growth``);
     ``-inf`` for a replication whose figure is not positive."""
-    tables = {LEVEL: _by_replication(monthly, LEVEL), GROWTH: _by_replication(monthly, GROWTH)}
     total = np.zeros(len(tables[LEVEL]))
     for f in found:
         sim = tables[f.figure][(f.year, f.month)].to_numpy(dtype=float)
@@ -221,9 +233,10 @@ def normalised(log_lik: np.ndarray) -> np.ndarray:
     return np.asarray(np.exp(log_lik - special.logsumexp(log_lik)))
 
 
-def _fit(found: list[Figure], monthly: pd.DataFrame, weights: np.ndarray, sigma: float) -> pd.DataFrame:
+def _fit(
+    found: list[Figure], tables: Mapping[str, pd.DataFrame], weights: np.ndarray, sigma: float
+) -> pd.DataFrame:
     """How each published figure compares with the model, before and given the actuals."""
-    tables = {LEVEL: _by_replication(monthly, LEVEL), GROWTH: _by_replication(monthly, GROWTH)}
     rows = []
     for f in found:
         sim = tables[f.figure][(f.year, f.month)].to_numpy(dtype=float)
@@ -278,12 +291,12 @@ def _target(values: np.ndarray, weights: np.ndarray, target: float) -> tuple[flo
     return p, low, high, n
 
 
-def weighted_annual(forecast: Forecast, weights: np.ndarray) -> pd.DataFrame:
+def weighted_annual(
+    forecast: Forecast, weights: np.ndarray, tables: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame:
     """The yearly investment and growth given the actuals (weighted mean and P10/P50/P90),
     the growth target and the probability of meeting it where the year has one."""
-    reps = forecast.replications
-    investment = reps.pivot(index="replication", columns="year", values="investment").sort_index()
-    growth = reps.pivot(index="replication", columns="year", values="growth").sort_index()
+    investment, growth = tables["investment"], tables["growth"]
     targets = forecast.growth_targets
     rows = []
     for year in investment.columns:
@@ -353,8 +366,6 @@ class Reforecast:
     annual: pd.DataFrame
     """Per year (the index): investment (mean, P10/P50/P90), growth (P10/P50/P90), the
     target and the probability of meeting it, given the actuals."""
-    monthly_summary: pd.DataFrame
-    """``monthly.csv`` given the actuals, with the published figures beside."""
     targets: pd.DataFrame
     """Per target year: the target, the probability of meeting it given the actuals, its
     95 % Wilson interval with the ESS as the number of observations, and that ESS."""
@@ -364,6 +375,12 @@ class Reforecast:
     the P50 given the actuals."""
     warnings: tuple[str, ...]
     manifest: dict[str, Any] = field(repr=False)
+
+    @functools.cached_property
+    def monthly_summary(self) -> pd.DataFrame:
+        """``monthly.csv`` given the actuals, with the published figures beside (computed
+        when first asked for)."""
+        return weighted_monthly(self.forecast, self.weights.to_numpy(), self.actuals)
 
     @property
     def replications(self) -> int:
@@ -483,19 +500,18 @@ def reforecast(
     first = forecast.replications["replication"].nunique()
     cap = optional_whole_number("max_replications", max_replications, 1) or MAX_FACTOR * first
     found_actuals.check_years(forecast.scenario)
-    found = figures(found_actuals, forecast)
+    tables = by_replication(forecast)
+    found = figures(found_actuals, forecast, tables)
     if not found:
         raise InputError(
             f"no figure of the forecast's years ({forecast.scenario.years[0]} on): the rows of the year "
             "before only serve as a base",
             file=found_actuals.file,
         )
-    monthly = forecast.monthly
-    assert monthly is not None
     notes = list(found_actuals.warnings) + _check_units(
-        found, _by_replication(monthly, LEVEL), forecast.scenario.config.money_unit
+        found, tables[LEVEL], forecast.scenario.config.money_unit
     )
-    log_lik = log_likelihoods(found, monthly, sigma)
+    log_lik = log_likelihoods(found, tables, sigma)
     weights = normalised(log_lik)
     ess = effective_sample_size(weights)
     while ess < least and len(weights) < cap:
@@ -510,9 +526,8 @@ def reforecast(
             on_progress=on_progress,
             command=forecast.manifest.get("command"),
         )
-        monthly = forecast.monthly
-        assert monthly is not None
-        log_lik = log_likelihoods(found, monthly, sigma)
+        tables = by_replication(forecast)
+        log_lik = log_likelihoods(found, tables, sigma)
         weights = normalised(log_lik)
         ess = effective_sample_size(weights)
     if not weights.any():
@@ -521,7 +536,7 @@ def reforecast(
             "has as empty or not positive)",
             file=found_actuals.file,
         )
-    fit = _fit(found, monthly, weights, sigma)
+    fit = _fit(found, tables, weights, sigma)
     if ess < least:
         far: dict[Any, Any] = fit.iloc[int(np.nanargmax(fit["z"].abs().to_numpy()))].to_dict()
         shown = f"{far['observed']:+.1%}" if far["figure"] == GROWTH else f"{far['observed']:,.1f}"
@@ -537,11 +552,10 @@ def reforecast(
             f"{far['figure']} {shown} (the model's P10-P90 {shown_model}, at its "
             f"{far['model_percentile']:.0%} percentile): the model may not reproduce what was observed"
         )
-    index = pd.Index(sorted(forecast.replications["replication"].unique()), name="replication")
-    annual = weighted_annual(forecast, weights).set_index("year")
+    index = pd.Index(tables[LEVEL].index.to_numpy(), name="replication")
+    annual = weighted_annual(forecast, weights, tables).set_index("year")
     target_rows = []
-    reps = forecast.replications
-    growth = reps.pivot(index="replication", columns="year", values="growth").sort_index()
+    growth = tables["growth"]
     for year, target in sorted(forecast.growth_targets.items()):
         if year not in growth.columns:
             continue
@@ -567,7 +581,6 @@ def reforecast(
         ess=ess,
         measurement_error=sigma,
         annual=annual,
-        monthly_summary=weighted_monthly(forecast, weights, found_actuals),
         targets=targets,
         fit=fit,
         warnings=tuple(notes),
