@@ -336,7 +336,7 @@ def _period(value: Any, bad: Any) -> tuple[int | None, int]:
     m = re.fullmatch(r"(?:(\d{4})\s*年\s*)?1" + _DASH + r"(\d{1,2})\s*月?", text)
     if m:
         return (int(m[1]) if m[1] else None), _month_ok(int(m[2]), bad, text)
-    m = re.fullmatch(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?", text)
+    m = re.fullmatch(r"(\d{4})\s*[-/.]\s*(\d{1,2})", text)  # 2021-06: the year to date through June
     if m:
         return int(m[1]), _month_ok(int(m[2]), bad, text)
     m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?" + _DASH + r"([A-Za-z]{3})[a-z]*\.?", text)
