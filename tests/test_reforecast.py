@@ -240,7 +240,7 @@ def test_a_period_missing_in_the_middle_is_a_warning(tmp_path: Path) -> None:
 def test_a_year_outside_the_forecast(tmp_path: Path) -> None:
     fc = _hand_forecast(tmp_path, [200.0, 220.0])
     with pytest.raises(
-        InputError, match=r"actuals:2: year: year\(=2023\) is outside the forecast, 2020-2021"
+        InputError, match=r"actuals:2: row 1, year: year\(=2023\) is outside the forecast, 2020-2021"
     ):
         reforecast(fc, pd.DataFrame({"period": ["1-6月"], "year": [2023], "ytd_investment": [110.0]}))
 
@@ -261,7 +261,7 @@ def test_growth_of_the_first_year_needs_a_base(tmp_path: Path) -> None:
     fc = _hand_forecast(tmp_path, [200.0, 220.0])  # 2020 has no growth (no last_observed)
     growth_only = pd.DataFrame({"period": ["1-6月"], "year": [2020], "ytd_growth": [0.05]})
     with pytest.raises(
-        InputError, match=r"ytd_growth: the model has no year before 2020 .*a row of year 2019"
+        InputError, match=r"row 1, ytd_growth: the model has no year before 2020 .*a row of year 2019"
     ):
         reforecast(fc, growth_only)
     with_base = pd.DataFrame(
@@ -349,6 +349,8 @@ def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
         "a.csv",
         "--min-ess",
         "20",
+        "--max-replications",
+        "160",
         "--out",
         "r",
         cwd=tmp_path,

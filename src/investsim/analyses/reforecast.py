@@ -78,6 +78,7 @@ class Figure:
     sigma: float
     row: str
     used_as: str
+    row_number: int = 0
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -144,20 +145,22 @@ def figures(actuals: Actuals, forecast: Forecast, tables: Mapping[str, pd.DataFr
     }
     out: list[Figure] = []
     for r in table.to_dict("records"):
-        year, month, row = int(r["year"]), int(r["month"]), str(r["row"])
+        year, month, row, number = int(r["year"]), int(r["month"]), str(r["row"]), int(r["row_number"])
         if year < first:
             continue
         if not math.isnan(r[LEVEL]):
-            out.append(Figure(year, month, LEVEL, float(r[LEVEL]), 1.0, row, LEVEL))
+            out.append(Figure(year, month, LEVEL, float(r[LEVEL]), 1.0, row, LEVEL, number))
         if math.isnan(r[GROWTH]):
             continue
         if growth[(year, month)].notna().any():
-            out.append(Figure(year, month, GROWTH, float(r[GROWTH]), 1.0, row, GROWTH))
+            out.append(Figure(year, month, GROWTH, float(r[GROWTH]), 1.0, row, GROWTH, number))
         elif not math.isnan(r[LEVEL]):
             continue  # the total itself is compared; its growth on a base the model lacks adds nothing
         elif (year - 1, month) in base:
             level = base[(year - 1, month)] * (1 + float(r[GROWTH]))
-            out.append(Figure(year, month, LEVEL, level, math.sqrt(2), row, "ytd_investment from ytd_growth"))
+            out.append(
+                Figure(year, month, LEVEL, level, math.sqrt(2), row, "ytd_investment from ytd_growth", number)
+            )
         else:
             file, _, line = row.rpartition(":")
             raise InputError(
@@ -166,7 +169,7 @@ def figures(actuals: Actuals, forecast: Forecast, tables: Mapping[str, pd.DataFr
                 f"too (a row of year {year - 1}), or ytd_investment of {period_label(month)} {year}",
                 file=file,
                 line=int(line) if line.isdigit() else None,
-                path=GROWTH,
+                path=f"row {r['row_number']}, {GROWTH}",
             )
     return out
 
@@ -175,7 +178,7 @@ def _check_units(found: list[Figure], levels: pd.DataFrame, unit: str) -> list[s
     """Refuse totals in another unit (万元 for 亿元); warn about totals far from the model's."""
     ratios = []
     for f in found:
-        if f.figure != LEVEL:
+        if f.figure != LEVEL or f.used_as != LEVEL:
             continue
         median = float(np.nanmedian(levels[(f.year, f.month)].to_numpy(dtype=float)))
         if median > 0:
@@ -192,11 +195,11 @@ def _check_units(found: list[Figure], levels: pd.DataFrame, unit: str) -> list[s
             else f" Give ytd_investment in the scenario's money unit, {unit}."
         )
         raise InputError(
-            f"ytd_investment(={f.observed:g}) is {ratio:,.4g} times the model's median for {where} "
+            f"ytd_investment(={f.observed:,.10g}) is {ratio:,.0f} times the model's median for {where} "
             f"({median:,.1f} {unit}): another unit.{hint}",
             file=file,
             line=int(line) if line.isdigit() else None,
-            path=LEVEL,
+            path=f"row {f.row_number}, {LEVEL}",
         )
     if ratio >= LEVEL_FAR or ratio <= 1 / LEVEL_FAR:
         return [

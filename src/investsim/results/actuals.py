@@ -55,13 +55,14 @@ _DASH = r"\s*[-–—~～至到]\s*"
 _MONTH_NAMES = {abbr.lower(): i + 1 for i, abbr in enumerate(MONTH_ABBR)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Actuals:
     """Published year-to-date figures: one row per year and period (``table``), checked.
 
     ``table`` has ``year``, ``month`` (the period's last month: 6 for 1-6月),
     ``period`` (the bureau's label), ``ytd_investment`` and ``ytd_growth`` (NaN where
-    not given) and ``row`` (where the figure was read: ``file:line``). ``warnings`` are
+    not given), ``row`` (where the figure was read: ``file:line``) and ``row_number``
+    (``row N`` of messages: 1 is the first row under the header). ``warnings`` are
     the problems that do not stop the re-forecast (a period missing in the middle).
     """
 
@@ -103,7 +104,7 @@ class Actuals:
             if not first - 1 <= int(rec["year"]) <= last:
                 raise _error(
                     str(rec["row"]),
-                    "year",
+                    f"row {rec['row_number']}, year",
                     f"year(={int(rec['year'])}) is outside the forecast, {first}-{last} (the year "
                     f"before, {first - 1}, is accepted as the base of {first}'s growth)",
                 )
@@ -303,7 +304,7 @@ def _checked(table: pd.DataFrame, file: str) -> pd.DataFrame:
                     "year-to-date total can only grow (a figure of another year, or one not year to date?)",
                 )
             before = rec
-    return table.drop(columns="n")
+    return table.rename(columns={"n": "row_number"})
 
 
 def _gaps(table: pd.DataFrame) -> list[str]:
