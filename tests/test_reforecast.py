@@ -5,6 +5,7 @@ as more months are published)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -157,10 +158,12 @@ def test_excel_workbook_with_a_sheet(tmp_path: Path) -> None:
     ws.append(["period", "year", "ytd_investment", "ytd_growth"])
     ws.append(["1-2月", 2021, 60.5, 0.031])
     ws.append(["1-3月", 2021, 101.25, None])
+    ws.append([dt.datetime(2021, 4, 1), None, 140.0, None])  # Excel made 2021-04 a date
     path = tmp_path / "a.xlsx"
     book.save(path)
     a = read_actuals(path, sheet="FAI")
-    assert a.table["ytd_investment"].tolist() == [60.5, 101.25]
+    assert a.table["ytd_investment"].tolist() == [60.5, 101.25, 140.0]
+    assert a.table["period"].tolist() == ["1-2月", "1-3月", "1-4月"]
     assert math.isnan(a.table.loc[1, "ytd_growth"])
     with pytest.raises(InputError, match="no sheet 'X'; the workbook has notes, FAI"):
         read_actuals(path, sheet="X")
@@ -378,6 +381,25 @@ def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
     assert investsim.Forecast.load(out).replications["replication"].nunique() == part["replications"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert part["sentence"] in html
+
+
+def test_the_chinese_report_says_it_in_chinese(tmp_path: Path) -> None:
+    from investsim.reporting import fonts
+
+    if fonts.cjk_font() is None:
+        pytest.skip(
+            "no CJK font installed (apt-get install fonts-noto-cjk): the report falls back to English"
+        )
+    scenario = investsim.load_scenario(write_scenario(tmp_path, SMALL))
+    fc = investsim.simulate(scenario, 30, seed=4)
+    rf = reforecast(fc, pd.DataFrame({"period": ["1-4月"], "year": [2021], "ytd_growth": ["2%"]}), min_ess=1)
+    out = rf.save(tmp_path / "zh", lang="zh")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert rf.sentence("zh").startswith("已知 2021年1-4月：P(2021年增速 ≥ 5%) = ")
+    assert rf.sentence("zh") in html
+    assert "已知公布数后的预测" in html
+    assert (out / "charts" / "given_fan.png").is_file()
+    assert (out / "charts" / "given_ytd.png").is_file()
 
 
 def test_bad_actuals_exit_2_before_running(tmp_path: Path) -> None:
