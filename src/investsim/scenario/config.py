@@ -564,6 +564,10 @@ class Scenario:
             f"{len(c.sectors)} sectors, {len(c.policies)} policies, from {self.source!r})"
         )
 
+    def _repr_html_(self) -> str:
+        """The scenario's summary (what ``investsim validate`` prints), for notebooks."""
+        return self.summary()._repr_html_()
+
     @property
     def years(self) -> list[int]:
         """Calendar years of the forecast."""
