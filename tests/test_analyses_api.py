@@ -427,13 +427,17 @@ def test_scenario_summary_is_what_validate_prints(toy: Path) -> None:
     assert row["arrivals_per_year"] == a.arrivals.rate
     assert row["mean_size"] == a.size.mean
     assert row["construction_months"] == a.construction.mean
-    assert [p.name for p in summary.policies] == ["more credit", "faster approval"]  # the order they take effect
+    assert [p.name for p in summary.policies] == [
+        "more credit",
+        "faster approval",
+    ]  # the order they take effect
     assert (summary.first_year, summary.last_year) == (scenario.years[0], scenario.years[-1])
     printed = CliRunner().invoke(cli, ["validate", str(toy / "toy_reform.yaml")]).output
     for line in summary.lines():
         assert line.strip() in printed
     assert str(summary).splitlines()[0] == summary.lines()[0]
-    assert repr(summary).startswith("ScenarioSummary('toy-reform'") and "\n" not in repr(summary)
+    assert repr(summary).startswith("ScenarioSummary('toy-reform'")
+    assert "\n" not in repr(summary)
     assert "<table" in summary._repr_html_()
 
 
@@ -444,7 +448,8 @@ def test_summary_gives_the_analytic_mean_of_serial_approval_and_none_for_paralle
     parallel = base.with_overrides({"sectors.industry.approval": {"mode": "parallel", "steps": steps}})
     assert serial.summary().sectors.loc["industry", "approval_months"] == 2 + 3
     row = parallel.summary().sectors.loc["industry"]
-    assert math.isnan(row["approval_months"]) and row["approval_steps"] == "parallel, 2 steps"
+    assert math.isnan(row["approval_months"])
+    assert row["approval_steps"] == "parallel, 2 steps"
 
 
 BANK = "financing.sources.bank.supply"

@@ -84,7 +84,10 @@ def test_objects_show_themselves_briefly(baseline: investsim.Scenario, forecast:
 def test_a_pydantic_copy_with_update_is_refused_naming_with_overrides(baseline: investsim.Scenario) -> None:
     """``model_copy(update=...)`` sets values unchecked (a seed of "banana" crashed deep in
     numpy) and leaves the policies derived from the old values (the issue's drift)."""
-    for section, update in ((baseline.config, {"seed": "banana"}), (baseline.config.financing, {"sources": {}})):
+    for section, update in (
+        (baseline.config, {"seed": "banana"}),
+        (baseline.config.financing, {"sources": {}}),
+    ):
         with pytest.raises(TypeError, match=r"model_copy\(update=...\) skips validation: .*with_overrides"):
             section.model_copy(update=update)
     assert baseline.config.model_copy(deep=True) == baseline.config
