@@ -37,7 +37,7 @@ flat or saturating at the bound (or on a plateau that reaches it), widening will
 help.
 When the targets are not met (MAPE of 5 % or more) and no parameter asks for a wider
 range, the targets are **out of reach** of these parameters: the best fit, the figure it
-misses most and what binds at the estimate (:func:`investsim.analyses.seek.what_binds`)
+misses most and what binds at the estimate (:func:`investsim.analyses.binds.what_binds`)
 are reported.
 
 The objective is the sum of squared relative errors of the targets (so investment in
@@ -67,10 +67,10 @@ from investsim.analyses.arguments import (
     scenario_argument,
     whole_number,
 )
+from investsim.analyses.binds import binding_over
 from investsim.analyses.history import Target, history_from_frame, read_history
 from investsim.analyses.params import Param, check_param, param_values, parse_param
 from investsim.analyses.saving import plot, save_folder
-from investsim.analyses.seek import binding_over
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
 from investsim.results.folders import check_out_dir
