@@ -50,7 +50,8 @@ def test_a_bad_value_gets_the_validators_message_at_its_control(whatif: WhatIf) 
     with pytest.raises(ControlError) as e:
         whatif.question({"financing.sources.bank.supply": -5})
     assert e.value.control == "financing.sources.bank.supply"
-    assert "greater than or equal to 0" in e.value.message and "-5" in e.value.message
+    assert "greater than or equal to 0" in e.value.message
+    assert "-5" in e.value.message
     with pytest.raises(ControlError) as e:
         whatif.question({OTHER: "financing.sources.bank.supplyy=3"})
     assert e.value.control == OTHER
@@ -64,7 +65,9 @@ def test_answers_arrive_in_steps_and_end_as_a_run_of_that_many(whatif: WhatIf) -
     values = {"financing.sources.bank.supply": 60.0, "financing.max_wait": 12.0}
     answers = _all(whatif, values)
     counts = [a["replications"] for a in answers]
-    assert counts[0] < 6 and counts[-1] == 6 and counts == sorted(counts)
+    assert counts[0] < 6
+    assert counts[-1] == 6
+    assert counts == sorted(counts)
     scenario = investsim.load_scenario(
         investsim.default_scenario_path(),
         [*SMALL, "financing.sources.bank.supply=60.0", "financing.max_wait=12.0"],
