@@ -84,6 +84,7 @@ def serve(
     try:
         whatif = WhatIf.start(path, overrides, workers, max_replications)
         workers.warm()
+        whatif.warm()
     except BaseException:
         workers.close()
         raise

@@ -40,10 +40,12 @@ OTHER = "other"
 """The control of free ``dotted.path=value`` lines."""
 FIRST_SINGLE = 2
 """Replications per worker sent one at a time first, so that the first answer comes soon."""
-CHUNK = 4
+CHUNK = 2
 """Replications per task after those: small, so that moving a control waits little."""
 PUBLISH_EVERY = 0.25
-"""Seconds between two answers while replications arrive (the last one always comes)."""
+"""Seconds between two answers while replications arrive, at least (the last one always
+comes); at least three times the time the last summary took, too, so that summarising
+takes little of the processor from the replications."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,14 @@ class WhatIf:
 
     # -- answers --------------------------------------------------------------------------
 
+    def warm(self) -> None:
+        """Make the base's first replication and summarise it once (the first summary
+        imports what the statistics need, a second or so), before any page asks."""
+        store = self.base_store(self.base.config.seed)
+        for f in store.ensure(range(1)):
+            f.result()
+        summarise(self.base, store.results(1), store.results(1), 1)
+
     def base_store(self, seed: int) -> Store:
         """The base scenario's replications with ``seed`` (shared by every page)."""
         if seed not in self._bases:
@@ -252,7 +262,7 @@ class WhatIf:
         stores = [s for s in (mine, base) if s is not None]
         window = 2 * self.workers.jobs
         waiting: dict[int, asyncio.Future[Any]] = {}
-        handed, shown, last = 0, 0, 0.0
+        handed, shown, last, pause = 0, 0, 0.0, PUBLISH_EVERY
         try:
             while shown < n:
                 while handed < n and len(waiting) < window * len(stores):
@@ -271,10 +281,15 @@ class WhatIf:
                             raise error
                 k = min(s.made(n) for s in stores)
                 now = time.monotonic()
-                if k > shown and (k == n or now - last >= PUBLISH_EVERY or shown == 0):
-                    shown, last = k, now
+                if k > shown and (k == n or now - last >= pause or shown == 0):
+                    shown = k
                     variant = (mine or base).results(k)
-                    yield await asyncio.to_thread(summarise, question.scenario, variant, base.results(k), n)
+                    answer = await asyncio.to_thread(
+                        summarise, question.scenario, variant, base.results(k), n
+                    )
+                    last = time.monotonic()
+                    pause = max(PUBLISH_EVERY, 3 * (last - now))
+                    yield answer
         finally:
             if mine is not None:
                 mine.cancel()
@@ -471,8 +486,8 @@ def summarise(
 ) -> dict[str, Any]:
     """The page's answers from ``variant``'s and ``base``'s replications 0..k-1 (paired
     replication by replication: common random numbers)."""
-    table = replications_frame(scenario, variant)
-    base_table = table if variant is base else replications_frame(scenario, base)
+    table = _needed(replications_frame(scenario, variant))
+    base_table = table if variant is base else _needed(replications_frame(scenario, base))
     annual = annual_summary(table)
     base_annual = annual if variant is base else annual_summary(base_table)
     years = [int(y) for y in annual["year"]]
@@ -535,6 +550,13 @@ def summarise(
         "monthly": _monthly(scenario, variant, base),
     }
     return out
+
+
+def _needed(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns the page shows (each summarised as the yearly summary does)."""
+    keep = ["replication", "year", "investment", "growth"]
+    keep += [c for c in table.columns if str(c).endswith("_wait_months") or str(c).startswith("binding_")]
+    return table[keep]
 
 
 def _num(value: Any) -> float | None:

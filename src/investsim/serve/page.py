@@ -126,7 +126,7 @@ class Page:
         field: Any
         if c.kind in ("number", "whole"):
             field = ui.number(label, value=c.base, on_change=changed)
-            field.props(f"debounce=400 {testid}" + (" clearable" if c.optional else ""))
+            field.props(f"debounce=250 {testid}" + (" clearable" if c.optional else ""))
         elif c.kind == "choice":
             options = {o: w(o) if o in WORDING else o for o in c.options}
             field = ui.select(options, label=label, value=c.base, on_change=changed).props(testid)
