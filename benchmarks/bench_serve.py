@@ -63,9 +63,8 @@ async def engine(path: Path, jobs: int, moves: int) -> None:
         print(f"worker processes started in {time.perf_counter() - started:.2f} s")
         whatif = WhatIf.start(path, [], workers)
         started = time.perf_counter()
-        async for answer in whatif.answers(whatif.question({})):
-            pass
-        print(f"base: {answer['replications']} replications in {time.perf_counter() - started:.2f} s")
+        counts = [a["replications"] async for a in whatif.answers(whatif.question({}))]
+        print(f"base: {counts[-1]} replications in {time.perf_counter() - started:.2f} s")
         firsts, fulls = [], []
         for supply in SUPPLIES[:moves]:
             first, full, n = await _move(whatif, supply)
