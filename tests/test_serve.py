@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,10 @@ def _all(whatif: WhatIf, values: dict[str, Any]) -> list[dict[str, Any]]:
     async def collect() -> list[dict[str, Any]]:
         return [a async for a in whatif.answers(whatif.question(values))]
 
-    return asyncio.run(collect())
+    # in a thread of its own: Playwright's sync API (the browser tests, in the same
+    # session) keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, collect()).result()
 
 
 def test_a_bad_value_gets_the_validators_message_at_its_control(whatif: WhatIf) -> None:

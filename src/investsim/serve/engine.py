@@ -14,7 +14,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -429,7 +429,8 @@ def controls_of(scenario: Scenario) -> list[Control]:
             "choices",
             "pool",
             "pool_sectors",
-            list(pool.sectors) if pool else [],
+            # a new pool is for the sectors that borrow from banks, as the bundled one
+            list(pool.sectors) if pool else [n for n, s in c.sectors.items() if s.funding.get("bank")],
             tuple(c.sectors),
         ),
         Control("pool.from", "whole", "pool", "pool_from", start, optional=True),
@@ -621,11 +622,12 @@ def _monthly(
     }
 
 
-def binding_label(name: str, zh: bool) -> str:
-    """The resource a ``binding_*`` column is about, in English or Chinese."""
+def binding_label(name: str, zh: bool, show: Callable[[str], str]) -> str:
+    """The resource a ``binding_*`` column is about, in English or Chinese (``show``
+    gives a source's name)."""
     found = columns.find(name)
     if found is None:
         return name
     column, members = found
-    text = column.label(zh, "", **members)
+    text = column.label(zh, "", **{k: show(v) for k, v in members.items()})
     return re.split(r"[:：]", text)[0]

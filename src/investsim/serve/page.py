@@ -20,6 +20,7 @@ from typing import Any
 
 from nicegui import ui
 
+from investsim import columns
 from investsim.reporting.wording import NAMES_ZH, TEXT
 from investsim.serve.engine import OTHER, Control, ControlError, Question, WhatIf, binding_label
 from investsim.serve.workers import results_file
@@ -269,7 +270,7 @@ class Page:
         self._set(self.waits, [w.name(s) for s in waits["stages"]], [waits["variant"], waits["base"]])
         b = a["binding"]
         self.binding.options["xAxis"]["data"] = years
-        self.binding.options["yAxis"]["data"] = [binding_label(r, w.zh) for r in b["resources"]]
+        self.binding.options["yAxis"]["data"] = [binding_label(r, w.zh, w.name) for r in b["resources"]]
         self.binding.options["series"][0]["data"] = [
             [i, j, None if v is None else round(v, 3)]
             for j, row in enumerate(b["values"])
@@ -336,7 +337,14 @@ def _line(name: str, dashed: bool = False) -> dict[str, Any]:
 
 def _band(name: str) -> list[dict[str, Any]]:
     """A shaded band: an invisible lower line and the width above it, stacked."""
-    hidden = {"lineStyle": {"opacity": 0}, "symbol": "none", "stack": "band", "tooltip": {"show": False}}
+    # stack both signs together: by default ECharts stacks negative values apart
+    hidden = {
+        "lineStyle": {"opacity": 0},
+        "symbol": "none",
+        "stack": "band",
+        "stackStrategy": "all",
+        "tooltip": {"show": False},
+    }
     return [
         {"name": "_low", "type": "line", "data": [], **hidden},
         {"name": name, "type": "line", "data": [], **hidden, "areaStyle": {"opacity": 0.25}},
@@ -366,7 +374,8 @@ def _fmt(value: float | None, spec: str = "+,.1f") -> str:
 
 def _numbers_table(rows: list[dict[str, Any]], w: Words) -> str:
     heads = ["year", "investment_mean", "investment_p10", "investment_p50", "investment_p90", "growth_p50"]
-    head = "".join(f"<th style='padding:0 8px'>{h}</th>" for h in heads)
+    names = [w.chart("year"), *(columns.heading(h, w.zh, w.unit, w.name) for h in heads[1:])]
+    head = "".join(f"<th style='padding:0 8px'>{h}</th>" for h in names)
     body = []
     for row in rows:
         cells = [f"<td>{row['year']}</td>"]
