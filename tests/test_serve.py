@@ -182,3 +182,13 @@ def test_saved_scenario_extends_the_base_and_holds_only_the_changes(whatif: What
 def test_the_guard_lets_only_this_servers_host_and_origin_in(headers: dict[str, str], allowed: bool) -> None:
     guard = HostGuard(lambda *a: None, allowed_hosts("127.0.0.1", 8000))  # type: ignore[arg-type,return-value]
     assert guard.allows(headers) is allowed
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("192.0.2.7", False)],
+)
+def test_only_loopback_addresses_pass_without_a_warning(host: str, loopback: bool) -> None:
+    from investsim.serve import is_loopback
+
+    assert is_loopback(host) is loopback

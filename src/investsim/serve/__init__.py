@@ -13,6 +13,7 @@ model (in worker processes), the results and the reports, and nothing below impo
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import sys
@@ -72,7 +73,7 @@ def serve(
     if not folder.is_dir():
         raise InputError(f"--save-dir {str(folder)!r}: no such folder")
     # the web framework loads only when a page is served
-    from nicegui import app, ui
+    from nicegui import app, background_tasks, ui
 
     from investsim.serve.engine import WhatIf
     from investsim.serve.guard import HostGuard, allowed_hosts
@@ -103,8 +104,25 @@ def serve(
             "it can run simulations and save scenario files here"
         )
     shown = f"[{host}]" if ":" in host else host
-    say(f"investsim what-if page on http://{shown}:{chosen}/ ({whatif.base.name}; Ctrl-C to stop)")
-    sys.stdout.flush()
+
+    async def tell_when_listening() -> None:
+        # uvicorn listens only after the application's startup: say the address once a
+        # connection to it succeeds, so that whoever reads it can open it at once
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("::1" if host == "::" else host, chosen)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            break
+        say(f"investsim what-if page on http://{shown}:{chosen}/ ({whatif.base.name}; Ctrl-C to stop)")
+        sys.stdout.flush()
+
+    def on_startup() -> None:
+        background_tasks.create(tell_when_listening(), name="tell the address")
+
+    app.on_startup(on_startup)
     try:
         ui.run(
             root,
