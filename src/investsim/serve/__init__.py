@@ -94,7 +94,8 @@ def serve(
 
     def root() -> None:
         page = Page(settings)
-        ui.context.client.on_disconnect(page.cancel)
+        # deleted: closed for good (a tab that reconnects within seconds keeps its answers)
+        ui.context.client.on_delete(page.cancel)
 
     app.add_middleware(HostGuard, hosts=allowed_hosts(host, chosen, allow_hosts))
     app.on_shutdown(workers.close)

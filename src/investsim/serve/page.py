@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import tomllib
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from nicegui import ui
 
 from investsim import columns
+from investsim.errors import InputError, ModelCheckError
 from investsim.reporting.wording import NAMES_ZH, TEXT
 from investsim.serve.engine import OTHER, Control, ControlError, Question, WhatIf, binding_label
 from investsim.serve.workers import results_file
@@ -236,8 +238,13 @@ class Page:
         self.task = asyncio.get_event_loop().create_task(self.answer(question))
 
     async def answer(self, question: Question) -> None:
-        async for answer in self.whatif.answers(question):
-            self.show(answer)
+        try:
+            async for answer in self.whatif.answers(question):
+                self.show(answer)
+        except (InputError, ModelCheckError, BrokenProcessPool) as e:
+            # said on the page, as the command line would say it (no traceback)
+            self.status.set_text(f"error: {e}")
+            self.status.props("data-done=error")
 
     def cancel(self) -> None:
         """Stop answering (the tab closed)."""
