@@ -192,3 +192,18 @@ def test_only_loopback_addresses_pass_without_a_warning(host: str, loopback: boo
     from investsim.serve import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+def test_the_workbook_download_is_runs_workbook() -> None:
+    """The zip of the results folder is tested in the browser (test_serve_browser.py)."""
+    import io
+
+    import openpyxl
+
+    from investsim.serve.workers import results_file
+
+    scenario = investsim.load_scenario(investsim.default_scenario_path(), [*SMALL, "replications=2"])
+    name, data = results_file(scenario, "en", "xlsx")
+    assert name == "liaoyuan-baseline.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert len(book.sheetnames) > 1

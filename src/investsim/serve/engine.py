@@ -605,7 +605,7 @@ def _binding(table: pd.DataFrame, years: list[int]) -> dict[str, Any]:
 def _monthly(
     scenario: Scenario, variant: list[ReplicationResult], base: list[ReplicationResult]
 ) -> dict[str, Any]:
-    """Investment by month (median) and year-to-date growth (median)."""
+    """Investment by month and year-to-date growth (median, P10 and P90; the base's median)."""
     months = monthly_frame(scenario, variant)
     if months is None:
         return {}
@@ -618,7 +618,12 @@ def _monthly(
         "labels": labels,
         "p50": [_num(v) for v in g["investment"].median()],
         "base_p50": [_num(v) for v in gb["investment"].median()],
+        "p10": [_num(v) for v in g["investment"].quantile(0.1)],
+        "p90": [_num(v) for v in g["investment"].quantile(0.9)],
+        "ytd_growth_p10": [_num(v) for v in g["ytd_growth"].quantile(0.1)],
+        "ytd_growth_p90": [_num(v) for v in g["ytd_growth"].quantile(0.9)],
         "ytd_growth_p50": [_num(v) for v in g["ytd_growth"].median()],
+        "base_ytd_growth_p50": [_num(v) for v in gb["ytd_growth"].median()],
     }
 
 

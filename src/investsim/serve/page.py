@@ -185,17 +185,24 @@ class Page:
             self.growth = _chart(
                 w.chart("growth_title"),
                 [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
-                w.chart("growth_axis"),
+                "",  # a share on the year before, as the title says
                 "w-1/2 h-64",
                 "growth",
             )
             self.monthly = _chart(
                 w.chart("monthly_title"),
-                [_line(w.chart("median")), _line(theirs, dashed=True)],
+                [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
                 w.chart("money_axis"),
                 "w-1/2 h-64",
                 "monthly",
             )
+        self.ytd = _chart(
+            w.chart("ytd_title"),
+            [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
+            "",
+            "w-full h-64",
+            "ytd",
+        )
         self.targets = ui.column().classes("w-full").props("data-testid=targets")
         with ui.row().classes("w-full no-wrap"):
             bars = [
@@ -258,21 +265,19 @@ class Page:
         running = n < wanted
         self.status.set_text(w("status_running" if running else "status_done", n=n, wanted=wanted))
         self.status.props(f"data-replications={n} data-done={'no' if running else 'yes'}")
-        fan = a["fan"]
-        low = fan["p10"]
-        width = [None if h is None or lo is None else h - lo for lo, h in zip(low, fan["p90"], strict=True)]
-        self._set(self.fan, years, [low, width, fan["p50"], fan["base_p50"]])
-        d = a["difference"]
-        spread = [
-            None if h is None or lo is None else h - lo for lo, h in zip(d["low"], d["high"], strict=True)
-        ]
-        self._set(self.diff, years, [d["low"], spread, d["mean"]])
-        g = a["growth"]
-        gw = [None if h is None or lo is None else h - lo for lo, h in zip(g["p10"], g["p90"], strict=True)]
-        self._set(self.growth, years, [g["p10"], gw, g["p50"], g["base_p50"]])
+        fan, d, g = a["fan"], a["difference"], a["growth"]
+        self._set(self.fan, years, [fan["p10"], _width(fan["p10"], fan["p90"]), fan["p50"], fan["base_p50"]])
+        self._set(self.diff, years, [d["low"], _width(d["low"], d["high"]), d["mean"]])
+        self._set(self.growth, years, [g["p10"], _width(g["p10"], g["p90"]), g["p50"], g["base_p50"]])
         m = a["monthly"]
         if m:
-            self._set(self.monthly, m["labels"], [m["p50"], m["base_p50"]])
+            self._set(
+                self.monthly, m["labels"], [m["p10"], _width(m["p10"], m["p90"]), m["p50"], m["base_p50"]]
+            )
+            ytd = [m[f"ytd_growth_{q}"] for q in ("p10", "p90", "p50")]
+            self._set(
+                self.ytd, m["labels"], [ytd[0], _width(ytd[0], ytd[1]), ytd[2], m["base_ytd_growth_p50"]]
+            )
         waits = a["waits"]
         self._set(self.waits, [w.name(s) for s in waits["stages"]], [waits["variant"], waits["base"]])
         b = a["binding"]
@@ -335,6 +340,11 @@ class Page:
         finally:
             note.dismiss()
         ui.download.content(data, name)
+
+
+def _width(low: list[float | None], high: list[float | None]) -> list[float | None]:
+    """A band's width above its lower line (nothing where either is missing)."""
+    return [None if h is None or lo is None else h - lo for lo, h in zip(low, high, strict=True)]
 
 
 def _line(name: str, dashed: bool = False) -> dict[str, Any]:
