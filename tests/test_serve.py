@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import investsim
 from investsim.serve.engine import OTHER, ControlError, WhatIf
@@ -81,7 +82,12 @@ def test_answers_arrive_in_steps_and_end_as_a_run_of_that_many(whatif: WhatIf) -
     # the difference is paired: replication r of the change against replication r of the base
     base = investsim.simulate(whatif.base)
     totals = [f.replications.groupby("replication")["investment"].sum().to_numpy() for f in (base, forecast)]
-    assert answers[-1]["total"]["mean"] == pytest.approx(float(np.mean(totals[1] - totals[0])), rel=1e-12)
+    differences = totals[1] - totals[0]
+    half = stats.t.ppf(0.975, len(differences) - 1) * differences.std(ddof=1) / np.sqrt(len(differences))
+    total = answers[-1]["total"]
+    assert total["mean"] == pytest.approx(float(differences.mean()), rel=1e-12)
+    # the interval of the paired differences (unpaired replications give another width)
+    assert total["high"] - total["low"] == pytest.approx(2 * half, rel=1e-9)
 
 
 def test_a_replication_is_the_same_alone_or_in_a_batch(workers: Workers, whatif: WhatIf) -> None:
