@@ -1,7 +1,7 @@
 """The layers of the package import only downwards, and reporting only reads folders.
 
     errors, stages, columns  (the vocabulary every layer shares)
-    scenario -> model -> results -> runs -> analyses -> reporting -> cli -> investsim
+    scenario -> model -> results -> runs -> analyses -> reporting -> serve -> cli -> investsim
 
 A module may import from its own layer and the layers before it, never after it.
 """
@@ -26,6 +26,7 @@ LAYERS = [
     "runs",
     "analyses",
     "reporting",
+    "serve",
     "cli",
 ]
 BASE = {"errors", "stages", "columns"}

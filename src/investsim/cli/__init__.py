@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from investsim.cli import bottlenecks, compare, run, tuning
+from investsim.cli import bottlenecks, compare, run, serve, tuning
 from investsim.cli.common import INTERRUPT_NOTE, NOTHING_WRITTEN, err_console
 from investsim.errors import InputError
 
@@ -59,6 +59,7 @@ for _command in (
     tuning.seek,
     bottlenecks.bottlenecks,
     run.report,
+    serve.serve,
     run.schema,
 ):
     cli.add_command(_command)
