@@ -389,6 +389,69 @@ def test_calibrate_from_objects_writes_the_commands_folder(toy: Path, tmp_path: 
     assert rate == pytest.approx(other.estimate["sectors.a.arrivals.rate"])
 
 
+def test_calibrate_takes_history_as_dataframes(toy: Path) -> None:
+    """A DataFrame history (yearly, indexed by year; or aggregate) gives exactly the fit of
+    the same figures in a CSV file; its mistakes name the DataFrame's row."""
+    import pandas as pd
+
+    scenario = investsim.load_scenario(toy / "toy.yaml")
+    params = {"sectors.a.arrivals.rate": (10, 30)}
+    from_file = investsim.calibrate(scenario, toy / "history.csv", params, replications=2, design=6)
+    yearly = pd.DataFrame({"investment": [24.0, 30.0, 33.0], "starts": [20, 21, 19]},
+                          index=pd.Index([2020, 2021, 2022], name="year"))  # fmt: skip
+    from_frame = investsim.calibrate(scenario, yearly, params, replications=2, design=6)
+    assert from_frame.estimate == from_file.estimate
+    pd.testing.assert_frame_equal(from_frame.fit, from_file.fit)
+    assert from_frame.manifest["histories"] == ["history[0] (DataFrame, 3 rows)"]
+    # the same figures as aggregates over one year each, mixed with a file
+    aggregate = pd.DataFrame({"from_year": [2020, 2021, 2022], "to_year": [2020, 2021, 2022],
+                              "metric": ["starts"] * 3, "value": [20, 21, 19]})  # fmt: skip
+    mixed = investsim.calibrate(
+        scenario, [yearly[["investment"]], aggregate], params, replications=2, design=6
+    )
+    assert mixed.estimate == from_file.estimate
+    bad = yearly.copy()
+    bad.loc[2021, "investment"] = -1.0
+    with pytest.raises(InputError, match=r"^history\[0\] \(DataFrame, 3 rows\): row 2021: investment: "):
+        investsim.calibrate(scenario, bad, params, replications=2, design=6)
+    with pytest.raises(InputError, match=r"^history\[1\] \(DataFrame, 1 rows\): a history has a 'year'"):
+        investsim.calibrate(scenario, [yearly, pd.DataFrame({"when": [2020]})], params, replications=2)
+
+
+def test_scenario_summary_is_what_validate_prints(toy: Path) -> None:
+    scenario = investsim.load_scenario(toy / "toy_reform.yaml")
+    summary = scenario.summary()
+    a = scenario.config.sectors["a"]
+    assert list(summary.sectors.index) == scenario.sector_names
+    row = summary.sectors.loc["a"]
+    assert row["arrivals_per_year"] == a.arrivals.rate
+    assert row["mean_size"] == a.size.mean
+    assert row["construction_months"] == a.construction.mean
+    assert [p.name for p in summary.policies] == [
+        "more credit",
+        "faster approval",
+    ]  # the order they take effect
+    assert (summary.first_year, summary.last_year) == (scenario.years[0], scenario.years[-1])
+    printed = CliRunner().invoke(cli, ["validate", str(toy / "toy_reform.yaml")]).output
+    for line in summary.lines():
+        assert line.strip() in printed
+    assert str(summary).splitlines()[0] == summary.lines()[0]
+    assert repr(summary).startswith("ScenarioSummary('toy-reform'")
+    assert "\n" not in repr(summary)
+    assert "<table" in summary._repr_html_()
+
+
+def test_summary_gives_the_analytic_mean_of_serial_approval_and_none_for_parallel() -> None:
+    base = investsim.load_scenario(investsim.default_scenario_path())
+    steps = {"a": {"dist": "fixed", "value": 2}, "b": {"dist": "uniform", "low": 1, "high": 5}}
+    serial = base.with_overrides({"sectors.industry.approval": {"mode": "serial", "steps": steps}})
+    parallel = base.with_overrides({"sectors.industry.approval": {"mode": "parallel", "steps": steps}})
+    assert serial.summary().sectors.loc["industry", "approval_months"] == 2 + 3
+    row = parallel.summary().sectors.loc["industry"]
+    assert math.isnan(row["approval_months"])
+    assert row["approval_steps"] == "parallel, 2 steps"
+
+
 BANK = "financing.sources.bank.supply"
 
 

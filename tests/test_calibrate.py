@@ -131,7 +131,7 @@ def test_history_files_yearly_and_aggregate(tmp_path: Path) -> None:
         ("from_year,to_year,metric,value\n2014,2018,starts_large,399\n", "min_size"),
         ("from_year,to_year,metric,value\n2018,2014,starts,399\n", "before"),
         ("from_year,to_year,metric,value\n2014,2018,profit,399\n", "use one of"),
-        ("a,b\n1,2\n", "a history CSV has"),
+        ("a,b\n1,2\n", "a history has"),
         ("year,investment\n", "no figures"),
     ],
 )

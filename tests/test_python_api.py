@@ -76,6 +76,21 @@ def test_objects_show_themselves_briefly(baseline: investsim.Scenario, forecast:
     assert "<table" in html
     assert html.count("<tr") == 2 + 3  # two heading rows, one row a year
     assert "investment P10 (亿元)" in html
+    page = baseline._repr_html_()
+    assert page.count("<tr") == 1 + 1 + len(baseline.sector_names)  # two heading rows, one per sector
+    assert "industry" in page
+
+
+def test_a_pydantic_copy_with_update_is_refused_naming_with_overrides(baseline: investsim.Scenario) -> None:
+    """``model_copy(update=...)`` sets values unchecked (a seed of "banana" crashed deep in
+    numpy) and leaves the policies derived from the old values (the issue's drift)."""
+    for section, update in (
+        (baseline.config, {"seed": "banana"}),
+        (baseline.config.financing, {"sources": {}}),
+    ):
+        with pytest.raises(TypeError, match=r"model_copy\(update=...\) skips validation: .*with_overrides"):
+            section.model_copy(update=update)
+    assert baseline.config.model_copy(deep=True) == baseline.config
 
 
 def test_a_typed_notebook_session_passes_mypy_strict() -> None:

@@ -17,17 +17,15 @@ import pytest
 from scipy.special import gammaincinv
 
 from helpers import LIBRARY, fixed, run_cli, write_scenario
+from investsim.analyses.binds import binding, lever_resource, what_binds
 from investsim.analyses.seek import (
     BELOW_RANGE,
     FOUND,
     NON_MONOTONE,
     OUT_OF_REACH,
-    binding,
-    lever_resource,
     parse_target,
     plan_seek,
     run_seek,
-    what_binds,
 )
 from investsim.errors import InputError
 from investsim.scenario.loading import load_scenario

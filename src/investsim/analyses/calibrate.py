@@ -37,7 +37,7 @@ flat or saturating at the bound (or on a plateau that reaches it), widening will
 help.
 When the targets are not met (MAPE of 5 % or more) and no parameter asks for a wider
 range, the targets are **out of reach** of these parameters: the best fit, the figure it
-misses most and what binds at the estimate (:func:`investsim.analyses.seek.what_binds`)
+misses most and what binds at the estimate (:func:`investsim.analyses.binds.what_binds`)
 are reported.
 
 The objective is the sum of squared relative errors of the targets (so investment in
@@ -67,10 +67,10 @@ from investsim.analyses.arguments import (
     scenario_argument,
     whole_number,
 )
-from investsim.analyses.history import Target, read_history
+from investsim.analyses.binds import binding_over
+from investsim.analyses.history import Target, history_from_frame, read_history
 from investsim.analyses.params import Param, check_param, param_values, parse_param
 from investsim.analyses.saving import plot, save_folder
-from investsim.analyses.seek import binding_over
 from investsim.analyses.surface import FloatArray, Surface, loo_r2, minimise, objective
 from investsim.errors import InputError
 from investsim.results.folders import check_out_dir
@@ -91,6 +91,10 @@ REACHED_MAPE = 0.05
 STEP = 0.1
 """Share of the range a parameter at a bound is moved inside it to see whether the fit
 still improves towards the bound."""
+
+
+History = str | Path | pd.DataFrame
+"""Observed history: a CSV file's path, or a DataFrame in one of its layouts."""
 
 
 @dataclass
@@ -124,7 +128,7 @@ class CalibrationPlan:
 
 def plan_calibration(
     scenario: str | Path,
-    histories: Sequence[str | Path],
+    histories: Sequence[History],
     params: Sequence[str],
     replications: int = 20,
     seed: int | None = None,
@@ -151,7 +155,7 @@ def plan_calibration(
 def plan_fit(
     base: Scenario,
     targets: list[Target],
-    histories: Sequence[str | Path],
+    histories: Sequence[History],
     parsed: Sequence[Param],
     replications: int = 20,
     seed: int | None = None,
@@ -186,7 +190,7 @@ def plan_fit(
             f"--design {m}: a quadratic surface in {d} parameters needs at least {terms + 2} points"
         )
     s = base.config.seed if seed is None else seed
-    sources = [str(h) for h in histories]
+    sources = [history_label(h, k) for k, h in enumerate(histories)]
     return CalibrationPlan(
         source if source is not None else base.source,
         list(overrides),
@@ -204,18 +208,28 @@ def plan_fit(
     )
 
 
-def _read_histories(histories: Sequence[str | Path]) -> tuple[list[Target], float | None]:
-    """The targets of every history file, and the one ``min_size`` of their large ones."""
+def _read_histories(histories: Sequence[History]) -> tuple[list[Target], float | None]:
+    """The targets of every history (a CSV file or a DataFrame), and the one ``min_size`` of
+    their large ones."""
     targets: list[Target] = []
     min_size: float | None = None
-    for h in histories:
-        found, m = read_history(h)
+    for k, h in enumerate(histories):
+        label = history_label(h, k)
+        found, m = history_from_frame(h, label) if isinstance(h, pd.DataFrame) else read_history(h)
         if m is not None:
             if min_size is not None and m != min_size:
-                raise InputError("every *_large target must use the same min_size", file=str(h))
+                raise InputError("every *_large target must use the same min_size", file=label)
             min_size = m
         targets.extend(found)
     return targets, min_size
+
+
+def history_label(history: History, k: int) -> str:
+    """How messages and the manifest name a history: its file, or ``history[k]
+    (DataFrame, N rows)``."""
+    if isinstance(history, pd.DataFrame):
+        return f"history[{k}] (DataFrame, {len(history)} rows)"
+    return str(history)
 
 
 def _hold_out(targets: list[Target], holdout: int) -> tuple[list[Target], list[Target]]:
@@ -897,7 +911,7 @@ PYTHON_TERMS = {"--param": "params", "--design": "design", "--holdout": "holdout
 
 def calibrate(
     scenario: Scenario,
-    history: str | Path | Sequence[str | Path],
+    history: History | Sequence[History],
     params: Mapping[str, tuple[float, float]],
     *,
     replications: int = 20,
@@ -910,9 +924,11 @@ def calibrate(
     """Fit parameters of ``scenario`` to observed history: what ``investsim calibrate``
     does, from Python objects.
 
-    ``history`` is one CSV file of observed figures or a list of them (yearly: ``year``,
-    ``investment``, ``starts``, ...; or aggregate: ``from_year``, ``to_year``, ``metric``,
-    ``value``); ``params`` maps key paths to ``(low, high)`` ranges. ``holdout`` holds out
+    ``history`` is one CSV file of observed figures or a DataFrame, or a list of them, in
+    one of two layouts: yearly (a ``year`` column, or a DataFrame indexed by ``year``, and
+    any of ``investment``, ``starts``, ``completions``, ``started_investment``; NaN is a
+    missing figure) or aggregate (``from_year``, ``to_year``, ``metric``, ``value``, and
+    ``min_size`` for the ``*_large`` metrics); ``params`` maps key paths to ``(low, high)`` ranges. ``holdout`` holds out
     the last K years for a backtest; ``design`` is the points per design round. The
     parameters hold over the whole simulation (it is the history being fitted).
 
@@ -922,9 +938,15 @@ def calibrate(
     changed in Python).
     """
     base = scenario_argument(scenario)
-    files = [history] if isinstance(history, (str, Path)) else history
-    if not isinstance(files, Sequence) or not files or not all(isinstance(h, (str, Path)) for h in files):
-        raise TypeError(f"history must be a CSV file's path or a list of them, got {history!r}")
+    files: Sequence[History] = [history] if isinstance(history, (str, Path, pd.DataFrame)) else history
+    if (
+        not isinstance(files, Sequence)
+        or not files
+        or not all(isinstance(h, (str, Path, pd.DataFrame)) for h in files)
+    ):
+        raise TypeError(
+            f"history must be a CSV file's path or a DataFrame, or a list of them, got {history!r}"
+        )
     parsed = [Param(path, low, high) for path, (low, high) in ranges("params", params).items()]
     reps = whole_number("replications", replications, 2)
     held = whole_number("holdout", holdout, 0)

@@ -1,4 +1,4 @@
-"""Observed history for calibration: the targets read from history CSV files.
+"""Observed history for calibration: the targets read from history CSV files or DataFrames.
 
 Two layouts: yearly (``year`` and any of investment, starts, completions,
 started_investment; blank cells are missing values) or aggregate (``from_year, to_year,
@@ -48,15 +48,36 @@ class Target:
 def read_history(path: str | Path) -> tuple[list[Target], float | None]:
     """Targets from a history CSV, and the project size its ``*_large`` targets count from
     (see the module docstring for the layouts); ``InputError`` naming the line at fault."""
-    file = str(path)
-    df = _read_csv(path)
+    return _targets(_read_csv(path), str(path))
+
+
+def history_from_frame(frame: pd.DataFrame, label: str) -> tuple[list[Target], float | None]:
+    """Targets from a DataFrame in either layout of a history CSV (a yearly one may have
+    ``year`` as its index), and the ``min_size`` of its ``*_large`` targets; an
+    ``InputError`` names ``label`` and the row (by its index label) at fault."""
+    df = frame.copy()
+    if "year" not in df.columns and df.index.name == "year":
+        df = df.reset_index()
+    df.columns = [str(c).strip() for c in df.columns]
+    try:
+        return _targets(df, label)
+    except InputError as e:
+        if e.line is not None:
+            # the checks count CSV lines (the header is line 1): name the DataFrame's row instead
+            row = frame.index[e.line - 2]
+            e.message = f"row {row.item() if isinstance(row, np.generic) else row!r}: {e.message}"
+            e.line = None
+        raise
+
+
+def _targets(df: pd.DataFrame, file: str) -> tuple[list[Target], float | None]:
     if "year" in df.columns:
         targets, min_size = _yearly(df, file), None
     elif set(df.columns) >= AGGREGATE_COLUMNS:
         targets, min_size = _aggregate(df, file)
     else:
         raise InputError(
-            "a history CSV has a 'year' column (yearly figures) or from_year, to_year, metric, value "
+            "a history has a 'year' column (yearly figures) or from_year, to_year, metric, value "
             f"(aggregates); got {list(df.columns)}",
             file=file,
         )

@@ -14,7 +14,6 @@ from investsim.cli.common import out_console, say
 from investsim.results.forecast import Forecast
 from investsim.results.monthly import target_sentence
 from investsim.scenario.config import Scenario
-from investsim.scenario.policies import policy_timeline
 
 if TYPE_CHECKING:  # the analyses are imported only by the commands that run them
     from investsim.analyses.calibrate import CalibrationResult
@@ -94,47 +93,20 @@ def print_targets(forecast: Forecast, lang: str = "en") -> None:
 
 
 def print_scenario(scn: Scenario) -> None:
-    """What ``validate`` shows of a valid scenario: years, sectors and projects in flight."""
-    c = scn.config
-    unit = c.money_unit
+    """What ``validate`` shows of a valid scenario (``Scenario.summary()``): years, sectors
+    and projects in flight, policies."""
+    summary = scn.summary()
+    head, *rest = summary.lines()
     say(f"{scn.source}: valid")
-    out_console.print(
-        f"  {c.name}: {c.start_year}-{c.start_year + c.horizon_years - 1}, "
-        f"{c.replications} replications, seed {c.seed}",
-        highlight=False,
-        markup=False,
-    )
+    out_console.print(f"  {head}", highlight=False, markup=False)
     table = Table(show_edge=False)
     for col in ("sector", "arrivals/yr", "mean size", "approval", "land", "construction"):
         table.add_column(col, justify="right" if col != "sector" else "left")
-    total_rate = 0.0
-    for name, s in c.sectors.items():
-        total_rate += s.arrivals.rate
-        approval = s.approval
-        ap = f"{approval.mean:.1f} mo" if hasattr(approval, "mean") else f"{approval.mode} steps"
-        table.add_row(
-            escape(name),
-            f"{s.arrivals.rate:g}",
-            f"{s.size.mean:.2f} {unit}",
-            ap,
-            f"{s.land.mean:.1f} mo",
-            f"{s.construction.mean:.1f} mo",
-        )
+    for row in summary.sector_rows():
+        table.add_row(*(escape(cell) for cell in row))
     out_console.print(table)
-    live = [p for p in scn.in_flight if p.stage != "completed"]
-    out_console.print(
-        f"  expected new projects a year: {total_rate:g} in {len(c.sectors)} sectors", highlight=False
-    )
-    out_console.print(
-        f"  in flight at the start: {len(live)} projects, {sum(p.total_investment for p in live):,.2f} {unit} "
-        f"total investment ({sum(p.total_investment * (1 - p.progress) for p in live if p.stage == 'construction'):,.2f} "
-        f"{unit} still to spend in construction)",
-        highlight=False,
-    )
-    timeline = policy_timeline(scn)
-    out_console.print(f"  policies: {len(timeline) or 'none (current policies throughout)'}", highlight=False)
-    for policy in timeline:
-        out_console.print(f"    {policy.summary}", highlight=False, markup=False)
+    for line in rest:
+        out_console.print(f"  {line}", highlight=False, markup=False)
 
 
 def print_comparison(comparison: Comparison) -> None:

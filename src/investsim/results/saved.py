@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from pydantic import BaseModel
 
 from investsim import columns
 from investsim.errors import InputError
@@ -65,7 +66,8 @@ def _was_run(scenario: Scenario, data: Any, recorded: str) -> bool:
     projects in flight, hash to the manifest's sha256."""
     register = data.get("projects") if isinstance(data, dict) else None
     # only for hashing: the path the run read, in place of where the register lies now
-    recorded_path = scenario.config.model_copy(update={"projects": register})
+    # (pydantic's own copy: the scenario's refuses unchecked updates)
+    recorded_path = BaseModel.model_copy(scenario.config, update={"projects": register})
     return scenario_sha256(dataclasses.replace(scenario, config=recorded_path)) == recorded
 
 

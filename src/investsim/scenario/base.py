@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -38,6 +39,14 @@ class StrictModel(BaseModel):
             if isinstance(value, (dict, list)) and not isinstance(value, (FrozenDict, FrozenList)):
                 object.__setattr__(self, name, freeze(value))
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (``deep`` or not); ``update`` is refused: pydantic would set the values
+        unchecked, and a scenario's policies and sha256 would still be those of the old
+        values (use ``scenario.with_overrides``)."""
+        if update:
+            raise TypeError(f"model_copy(update=...) skips validation: {CHANGE_HINT}")
+        return super().model_copy(deep=deep)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # pydantic's own refusal ("Instance is frozen") does not say what to do instead

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     ConfigDict,
@@ -48,6 +48,9 @@ from investsim.scenario.ranges import (
     Probability,
     Size,
 )
+
+if TYPE_CHECKING:
+    from investsim.scenario.summary import ScenarioSummary
 
 ZERO = Fixed(dist="fixed", value=0.0)
 
@@ -685,6 +688,10 @@ class Scenario:
             f"{len(c.sectors)} sectors, {len(c.policies)} policies, from {self.source!r})"
         )
 
+    def _repr_html_(self) -> str:
+        """The scenario's summary (what ``investsim validate`` prints), for notebooks."""
+        return self.summary()._repr_html_()
+
     @property
     def years(self) -> list[int]:
         """Calendar years of the forecast."""
@@ -728,6 +735,16 @@ class Scenario:
         from investsim.scenario.loading import with_values
 
         return with_values(self, values)
+
+    def summary(self) -> ScenarioSummary:
+        """The scenario in a few figures, as ``investsim validate`` prints it: years,
+        replications, one row per sector (arrivals, mean size, mean months of each stage),
+        projects in flight, policies in the order they take effect, warnings. Its
+        ``sectors`` is a DataFrame; ``print()`` shows the text ``validate`` prints."""
+        # the summary reads policies' dates, which import this module: import when used
+        from investsim.scenario.summary import summarize
+
+        return summarize(self)
 
     @property
     def source_names(self) -> list[str]:
