@@ -306,7 +306,10 @@ def test_a_bad_season_is_refused_naming_the_key_and_value(tmp_path: Path, value:
 def test_early_start_needs_a_season_and_a_policy_cannot_change_the_season(tmp_path: Path) -> None:
     data = base(a={"size": fixed(1), "construction": fixed(6)})
     path = write_scenario(tmp_path, {**data, "early_start": {"list_threshold": 0.5, "winter_effect": 0.5}})
-    with pytest.raises(investsim.ScenarioError, match="early_start: works while the construction season"):
+    with pytest.raises(
+        investsim.ScenarioError,
+        match='early_start: the "三早" campaign works while the construction season is closed',
+    ):
         investsim.load_scenario(path)
     policy = {"name": "winter works", "from": 2021, "set": {"construction_season": APRIL_TO_OCTOBER}}
     path = write_scenario(tmp_path, {**data, "construction_season": APRIL_TO_OCTOBER, "policies": [policy]})
@@ -327,3 +330,21 @@ def test_a_bad_season_exits_with_status_2(tmp_path: Path) -> None:
     assert "construction_season.opens" in done.stderr
     assert "'13-01'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_report_states_the_season_and_the_campaign() -> None:
+    from investsim.reporting.assumptions import assumptions_html
+    from investsim.reporting.labels import Labels
+
+    scn = {
+        "construction_season": {"opens": "04-01", "closes": "10-31", "sectors": {"services": "all_year"}},
+        "early_start": {"list_threshold": 0.5, "winter_effect": 0.5},
+    }
+    html = assumptions_html(scn, Labels("en"))
+    assert "construction months are working months" in html
+    assert "04-01 – 10-31; services: all year" in html
+    assert "三早" in html
+    zh = assumptions_html(scn, Labels("zh"))
+    assert "施工季" in zh
+    assert "全年" in zh
+    assert "construction season" not in assumptions_html({}, Labels("en"))

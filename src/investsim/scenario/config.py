@@ -555,7 +555,8 @@ class ScenarioConfig(StrictModel):
                     )
         if self.early_start is not None and season is None:
             raise KeyPathError(
-                "works while the construction season is closed: set construction_season too",
+                'the "三早" campaign works while the construction season is closed, and the scenario '
+                "has no season: set construction_season too",
                 ("early_start",),
             )
 
