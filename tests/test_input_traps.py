@@ -263,11 +263,6 @@ def test_a_total_under_a_named_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "magic", "kind"),
     [
-        (
-            "projects.xlsx",
-            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xd9\x8a",
-            "an Excel workbook (.xlsx)",
-        ),
         ("projects.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xd9\x8a", "a zip file (an Excel"),
         ("projects.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\xd9", "an old-format Excel workbook"),
         ("projects.ods", b"PK\x03\x04\x14\x00\x00\x08\x00\x00mimetype", "an OpenDocument spreadsheet"),
@@ -281,6 +276,17 @@ def test_a_workbook_is_not_read_as_csv(tmp_path: Path, name: str, magic: bytes, 
         in message
     )
     assert "not UTF-8" not in message
+
+
+def test_a_broken_workbook_says_so(tmp_path: Path) -> None:
+    # a register named .xlsx is read as a workbook: one that is not one is refused as such
+    message = error_of(
+        write(tmp_path, SCENARIO, b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), name="projects.xlsx")
+    )
+    assert message.startswith(
+        f"{(tmp_path / 'projects.xlsx').resolve()}: can't read this as an Excel workbook ("
+    )
+    assert "save it again as an Excel workbook (.xlsx)" in message
 
 
 def test_progress_as_a_percentage_gets_the_fraction(tmp_path: Path) -> None:
@@ -433,7 +439,7 @@ def test_a_misspelt_key_in_a_policy_gets_a_suggestion(
     ("case", "expected"),
     [
         ("late-policy", "policies[0] 'reform': from: 2035 is after the run's last year, 2030"),
-        ("workbook", "this is an Excel workbook (.xlsx), not a CSV file"),
+        ("workbook", "can't read this as an Excel workbook (File is not a zip file)"),
         ("full-width", "the full-width comma '，' (U+FF0C) at column 24"),
     ],
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from math import factorial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,88 @@ def prefix_coalitions(permutations: Sequence[Sequence[int]]) -> set[frozenset[in
     return needed
 
 
+MONTH_ATTRIBUTION_METRICS = ("investment", "ytd_investment", "ytd_growth")
+"""Attributed month by month (with ``months``): the month's investment, the year-to-date
+total and year-to-date growth, each of one replication in one month."""
+
+
+def _split(
+    values: dict[frozenset[int], np.ndarray], n: int, permutations: Sequence[Sequence[int]] | None
+) -> list[np.ndarray]:
+    """Each player's Shapley values: exact, or over the sampled ``permutations``."""
+    return shapley(values, n) if permutations is None else sampled_shapley(values, n, permutations)
+
+
+def _rows(
+    names: list[str],
+    parts: list[np.ndarray],
+    everything: np.ndarray,
+    when: dict[str, Any],
+    metric: str,
+    method: str,
+) -> list[dict[str, Any]]:
+    """One row per policy and the ``total``: the mean of the per-replication values and
+    their 95% interval."""
+    rows = []
+    for name, phi in [*zip(names, parts, strict=True), ("total", everything)]:
+        interval = mean_interval(phi)
+        rows.append(
+            {
+                "policy": name,
+                **when,
+                "metric": metric,
+                "value_mean": interval.mean,
+                "ci_low": interval.low,
+                "ci_high": interval.high,
+                "replications": interval.n,
+                "method": method,
+            }
+        )
+    return rows
+
+
+def _method(permutations: Sequence[Sequence[int]] | None) -> str:
+    return "exact" if permutations is None else f"sampled: {len(permutations)} permutations"
+
+
+def attribute_months(
+    months: dict[frozenset[int], pd.DataFrame],
+    names: list[str],
+    years: list[int],
+    permutations: Sequence[Sequence[int]] | None = None,
+) -> pd.DataFrame:
+    """Split each month's difference between all policies and none across the policies
+    (Shapley), for every month of ``years``: ``months`` maps each coalition to its
+    per-replication months (:attr:`investsim.Forecast.monthly`), all run with the same
+    seed. One row per policy, month and metric (:data:`MONTH_ATTRIBUTION_METRICS`), with
+    ``period`` ``Y-MM`` and ``period_kind`` ``month``, plus a ``total`` row; in every
+    month the policies' values add up to the total (Shapley's efficiency), so an effect
+    that moves investment from one month to another shows as a part that is negative in
+    some months and positive in others."""
+    method = _method(permutations)
+    none: frozenset[int] = frozenset()
+    everyone = frozenset(range(len(names)))
+    rows = []
+    for year in years:
+        for month in range(1, 13):
+            chosen = {s: m[(m["year"] == year) & (m["month"] == month)] for s, m in months.items()}
+            when = {
+                "period": f"{year}-{month:02d}",
+                "period_kind": "month",
+                "first_year": year,
+                "last_year": year,
+                "month": month,
+            }
+            for metric in MONTH_ATTRIBUTION_METRICS:
+                values = {
+                    s: one.sort_values("replication")[metric].to_numpy(dtype=float)
+                    for s, one in chosen.items()
+                }
+                parts = _split(values, len(names), permutations)
+                rows += _rows(names, parts, values[everyone] - values[none], when, metric, method)
+    return pd.DataFrame(rows)
+
+
 def attribute(
     runs: dict[frozenset[int], pd.DataFrame],
     names: list[str],
@@ -113,34 +196,22 @@ def attribute(
     row.
     """
     label, years = period
-    method = "exact" if permutations is None else f"sampled: {len(permutations)} permutations"
+    method = _method(permutations)
+    when = {
+        "period": label,
+        "period_kind": "total" if label == "total" else "window",
+        "first_year": min(years),
+        "last_year": max(years),
+        "month": None,
+    }
     rows = []
     for metric in ATTRIBUTION_METRICS:
         if metric not in runs[frozenset()].columns:
             continue
         values = {s: _subset_value(df, metric, years) for s, df in runs.items()}
-        if permutations is None:
-            parts = shapley(values, len(names))
-        else:
-            parts = sampled_shapley(values, len(names), permutations)
+        parts = _split(values, len(names), permutations)
         everything = values[frozenset(range(len(names)))] - values[frozenset()]
-        for name, phi in [*zip(names, parts, strict=True), ("total", everything)]:
-            interval = mean_interval(phi)
-            rows.append(
-                {
-                    "policy": name,
-                    "period": label,
-                    "period_kind": "total" if label == "total" else "window",
-                    "first_year": min(years),
-                    "last_year": max(years),
-                    "metric": metric,
-                    "value_mean": interval.mean,
-                    "ci_low": interval.low,
-                    "ci_high": interval.high,
-                    "replications": interval.n,
-                    "method": method,
-                }
-            )
+        rows += _rows(names, parts, everything, when, metric, method)
     return pd.DataFrame(rows)
 
 
@@ -158,6 +229,7 @@ def attribute_policies(
     overrides: Sequence[str] = (),
     permutations: int = 12,
     on_progress: Callable[[int], None] | None = None,
+    months: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Shapley attribution of a scenario's difference from the same scenario without its
     policies, all runs with the same seed (common random numbers).
@@ -165,7 +237,8 @@ def attribute_policies(
     With at most :data:`EXACT_ATTRIBUTION_MAX` policies every subset is run and the values
     are exact; with more, ``permutations`` orders of the policies are sampled (antithetic
     pairs) and only their prefix coalitions are run. Either way the parts add up to the
-    total difference exactly; the ``method`` column says which was used.
+    total difference exactly; the ``method`` column says which was used. With ``months``
+    ``(Y1, Y2)``, each month of those years is attributed too (:func:`attribute_months`).
     """
     full = _loaded(scenario, overrides)
     raw = full.resolved.get("policies") or []
@@ -183,15 +256,24 @@ def attribute_policies(
         orders = sample_permutations(k, permutations, s)
         coalitions = sorted(prefix_coalitions(orders), key=lambda c: (len(c), sorted(c)))
     runs: dict[frozenset[int], pd.DataFrame] = {}
+    month_runs: dict[frozenset[int], pd.DataFrame] = {}
     for subset in coalitions:
         scn = full.with_overrides({"policies": [raw[i] for i in sorted(subset)]})
-        runs[subset] = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress).replications
+        forecast = simulate(scn, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
+        runs[subset] = forecast.replications
+        if months is not None and forecast.monthly is not None:
+            month_runs[subset] = forecast.monthly
     years = full.years
     periods = [("total", years)]
     if window is not None:
         periods.append((f"{window[0]}-{window[1]}", [y for y in years if window[0] <= y <= window[1]]))
     names = [str(p.get("name", f"policy {i}")) for i, p in enumerate(raw)]
-    return pd.concat([attribute(runs, names, p, orders) for p in periods], ignore_index=True)
+    parts = [attribute(runs, names, p, orders) for p in periods]
+    if months is not None:
+        chosen = [y for y in years if months[0] <= y <= months[1]]
+        parts.append(attribute_months(month_runs, names, chosen, orders))
+    table = pd.concat(parts, ignore_index=True)
+    return table.astype({"first_year": "Int64", "last_year": "Int64", "month": "Int64"})
 
 
 def attribution_runs(scenario: Scenario | str | Path, permutations: int = 12, seed: int | None = None) -> int:

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 METRICS = ("investment", "growth", "starts", "completions")
 """Metrics compared year by year; all but growth are also summed over the horizon and window."""
 
+MONTH_METRICS = ("investment", "ytd_investment", "ytd_growth")
+"""Metrics compared month by month (with ``months``): the month's investment, the
+year-to-date total and year-to-date growth on the same months of the year before."""
+
 COLUMNS = (
     "scenario",
     "pairing",
@@ -57,6 +61,7 @@ COLUMNS = (
     "period_kind",
     "first_year",
     "last_year",
+    "month",
     "metric",
     "breakdown",
     "measure",
@@ -77,12 +82,15 @@ COLUMNS = (
 @dataclass(frozen=True)
 class Run:
     """One side of a comparison: a scenario's name, seed and replications table, and the
-    money unit of its figures ("" when not known)."""
+    money unit of its figures ("" when not known); with its months, it can be compared
+    month by month."""
 
     name: str
     seed: int
     replications: pd.DataFrame
     money_unit: str = ""
+    monthly: pd.DataFrame | None = field(default=None, repr=False)
+    """The run's per-replication months (:attr:`investsim.Forecast.monthly`), if known."""
 
 
 def is_paired(base: Run, other: Run) -> bool:
@@ -149,7 +157,59 @@ class _PerReplication:
         return values.to_numpy(dtype=float)
 
 
-def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = None) -> pd.DataFrame:
+def month_values(monthly: pd.DataFrame, metric: str, year: int, month: int) -> np.ndarray:
+    """One value per replication (in replication order) of ``metric`` of the months table
+    in ``month`` of ``year``."""
+    one = monthly[(monthly["year"] == year) & (monthly["month"] == month)]
+    return one.sort_values("replication")[metric].to_numpy(dtype=float)
+
+
+def month_years(months: tuple[int, int], years: list[int]) -> list[int]:
+    """The run's years whose months are compared (``months``: first and last year)."""
+    return [y for y in years if months[0] <= y <= months[1]]
+
+
+def _months_of(run: Run) -> pd.DataFrame:
+    if run.monthly is None:
+        raise InputError(
+            f"{run.name}: this run has no months to compare (a results folder written before "
+            "months existed, or a Run made without its monthly table): run it again"
+        )
+    return run.monthly
+
+
+def _month_rows(
+    base: Run, other: Run, paired: bool, years: list[int], tags: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of each month of ``years``: the month's investment, the year-to-date total
+    and growth, base against ``other``."""
+    of_base, of_other = _months_of(base), _months_of(other)
+    rows = []
+    for year in years:
+        for month in range(1, 13):
+            when = {
+                "period": f"{year}-{month:02d}",
+                "period_kind": "month",
+                "first_year": year,
+                "last_year": year,
+                "month": month,
+            }
+            for metric in MONTH_METRICS:
+                b = month_values(of_base, metric, year, month)
+                o = month_values(of_other, metric, year, month)
+                rows.append(
+                    {**tags, **when, "metric": metric, "breakdown": HEADLINE, "measure": metric, "item": ALL}
+                    | _row(b, o, paired)
+                )
+    return rows
+
+
+def compare_runs(
+    base: Run,
+    others: list[Run],
+    window: tuple[int, int] | None = None,
+    months: tuple[int, int] | None = None,
+) -> pd.DataFrame:
     """The comparison table: one row per other scenario, period and metric.
 
     ``period`` is a year, ``total`` (the whole horizon) or ``Y1-Y2`` (the window), as a
@@ -159,7 +219,9 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
     first, each period in turn; then, item by item, the breakdown metrics
     (:data:`~investsim.analyses.explain.BREAKDOWNS`: by sector, funding source and stage),
     with ``breakdown``, ``measure`` and ``item`` saying which part of the difference the
-    row is.
+    row is. With ``months`` ``(Y1, Y2)``, each month of those years follows (``period``
+    ``Y-MM``, ``period_kind`` ``month``, ``month`` 1-12): :data:`MONTH_METRICS`, from the
+    runs' months, paired month by month as the years are.
     """
     rows = []
     years = sorted(int(y) for y in base.replications["year"].unique())
@@ -206,8 +268,12 @@ def compare_runs(base: Run, others: list[Run], window: tuple[int, int] | None = 
                     {"scenario": name, "pairing": pairing, **when(period), "metric": part.metric, **tags}
                     | _row(b, o, paired)
                 )
+        if months is not None:
+            rows += _month_rows(
+                base, other, paired, month_years(months, years), {"scenario": name, "pairing": pairing}
+            )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return table.astype({"first_year": "Int64", "last_year": "Int64"})
+    return table.astype({"first_year": "Int64", "last_year": "Int64", "month": "Int64"})
 
 
 def independent_seed(seed: int) -> int:
@@ -224,8 +290,13 @@ def load_run(folder: str | Path) -> Run:
         raise InputError("not a results folder (needs manifest.json and replications.csv)", file=str(path))
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     unit = manifest.get("money_unit") or (manifest.get("resolved_scenario") or {}).get("money_unit") or ""
+    months = path / "monthly.parquet"
     return Run(
-        str(manifest.get("scenario", path.name)), int(manifest.get("seed", -1)), pd.read_csv(table), str(unit)
+        str(manifest.get("scenario", path.name)),
+        int(manifest.get("seed", -1)),
+        pd.read_csv(table),
+        str(unit),
+        pd.read_parquet(months) if months.is_file() else None,
     )
 
 
@@ -251,13 +322,15 @@ def compare_scenarios(
     independent: bool = False,
     window: tuple[int, int] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    months: tuple[int, int] | None = None,
 ) -> tuple[pd.DataFrame, list[Run]]:
     """Compare ``others`` with ``base``: each a scenario (a file or loaded) or a finished
     run (a results folder or a :class:`Run`).
 
     Scenarios are run with the base's seed and replication count (common random
     numbers), or with unrelated streams with ``independent=True``. Returns the table of
-    :func:`investsim.compare.compare_runs` and the runs (base first).
+    :func:`investsim.compare.compare_runs` (month by month over the years ``months``, if
+    given) and the runs (base first).
     """
     runs: list[Run] = []
     first_seed = seed
@@ -273,8 +346,8 @@ def compare_scenarios(
             first_seed = side.config.seed
         s = independent_seed(first_seed + i) if (independent and i > 0) else first_seed
         forecast = simulate(side, replications=n, seed=s, jobs=jobs, on_progress=on_progress)
-        runs.append(Run(side.name, s, forecast.replications, side.config.money_unit))
-    return compare_runs(runs[0], runs[1:], window), runs
+        runs.append(Run(side.name, s, forecast.replications, side.config.money_unit, forecast.monthly))
+    return compare_runs(runs[0], runs[1:], window, months), runs
 
 
 @dataclass(frozen=True)
@@ -293,6 +366,8 @@ class ComparisonPlan:
     attribute: bool = False
     permutations: int = 12
     simulations: int = 0
+    months: tuple[int, int] | None = None
+    """The first and last year compared (and attributed) month by month, or None."""
     """Replications that running the plan simulates (for progress bars)."""
 
     @property
@@ -312,12 +387,17 @@ def plan_comparison(
     window: tuple[int, int] | None = None,
     attribute: bool = False,
     permutations: int = 12,
+    months: bool | int | tuple[int, int] | None = None,
 ) -> ComparisonPlan:
     """Load and check every input (scenario files or results folders, or loaded scenarios
     and runs) before any work starts; ``InputError`` on the first problem. ``attribute``
     also splits each other scenario's difference across its policies (see
-    :func:`attribute_policies`)."""
+    :func:`attribute_policies`); ``months`` (a year, ``(Y1, Y2)``, or ``True`` for every
+    year) also compares (and attributes) each month of those years."""
     sides = [load_side(item) for item in (base, *others)]
+    span = _months_argument(months, sides[0])
+    if span is not None:
+        _check_months(span, sides)
     scenarios = [s for s in sides if isinstance(s, Scenario)]
     if replications is None and scenarios:
         replications = scenarios[0].config.replications
@@ -342,7 +422,29 @@ def plan_comparison(
         attribute,
         permutations,
         simulations,
+        span,
     )
+
+
+def _check_months(months: tuple[int, int], sides: list[Side]) -> None:
+    """Refuse months outside the compared years, or a finished run without months."""
+    first = sides[0]
+    years = (
+        first.years
+        if isinstance(first, Scenario)
+        else sorted(int(y) for y in first.replications["year"].unique())
+    )
+    if months[0] > months[1] or not month_years(months, years):
+        raise InputError(
+            f"months {months[0]}-{months[1]}: none of these years is one of the compared years "
+            f"{years[0]}-{years[-1]}"
+        )
+    for side in sides:
+        if isinstance(side, Run) and side.monthly is None:
+            raise InputError(
+                f"{side.name}: this results folder has no months (monthly.parquet): run it again to compare "
+                "it month by month"
+            )
 
 
 @dataclass
@@ -390,8 +492,11 @@ class Comparison:
         """A chart of the report: ``difference`` (each scenario's yearly difference in
         investment, with its interval), ``explanation`` (where ``scenario``'s difference
         comes from, year by year; default the first other scenario) or ``waterfall``
-        (``scenario``'s difference split across its policies over ``period``: ``total`` or
-        the window ``Y1-Y2``; needs ``attribute=True``)."""
+        (``scenario``'s difference split across its policies over ``period``: ``total``,
+        the window ``Y1-Y2`` or a month ``Y-MM``; needs ``attribute=True``), ``months``
+        (each month's difference and that in year-to-date growth; needs ``months``) or
+        ``months_attribution`` (``scenario``'s difference in each month's investment split
+        across its policies; needs ``attribute=True`` and ``months``)."""
         return plot(kind, self._tables(), self.manifest, lang, scenario=scenario, period=period)
 
 
@@ -420,6 +525,7 @@ def run_comparison(
         plan.independent,
         plan.window,
         on_progress=on_progress,
+        months=plan.months,
     )
     parts = []
     if plan.attribute:
@@ -433,6 +539,7 @@ def run_comparison(
                 plan.window,
                 permutations=plan.permutations,
                 on_progress=on_progress,
+                months=plan.months,
             )
             part.insert(0, "scenario", run.name)
             parts.append(part)
@@ -446,6 +553,7 @@ def run_comparison(
         "replications": [int(r.replications["replication"].nunique()) for r in runs],
         "pairing": sorted(set(table["pairing"])),
         "window": list(plan.window) if plan.window else None,
+        "months": list(plan.months) if plan.months else None,
         "money_unit": runs[0].money_unit or None,
         "timing": {name: timing_shift(table, name) for name in names},
         "explanation": {name: _explanation(table, name, runs[0].money_unit) for name in names},
@@ -459,7 +567,9 @@ def _side_argument(value: object, name: str) -> Side:
     """A loaded scenario, or a finished run as one side of a comparison."""
     if isinstance(value, Forecast):
         c = value.scenario.config
-        return Run(value.scenario.name, int(value.manifest["seed"]), value.replications, c.money_unit)
+        return Run(
+            value.scenario.name, int(value.manifest["seed"]), value.replications, c.money_unit, value.monthly
+        )
     if isinstance(value, (Scenario, Run)):
         return value
     try:
@@ -479,6 +589,7 @@ def compare(
     window: tuple[int, int] | None = None,
     attribute: bool = False,
     permutations: int = 12,
+    months: bool | int | tuple[int, int] = False,
     jobs: int | Backend = 1,
     on_progress: Callable[[int], None] | None = None,
 ) -> Comparison:
@@ -493,7 +604,9 @@ def compare(
     ``independent`` runs the others with unrelated random numbers; ``window`` ``(Y1, Y2)``
     also compares the total over those years; ``attribute`` splits each other scenario's
     difference across its policies (Shapley values, exact up to 6 policies, else over
-    ``permutations`` sampled orders).
+    ``permutations`` sampled orders); ``months`` (a year, a ``(Y1, Y2)`` pair, or ``True``
+    for every year) also compares, and with ``attribute`` attributes, each month of
+    those years: the month's investment, the year-to-date total and year-to-date growth.
 
     Returns a :class:`Comparison`: ``table`` (``comparison.csv``), ``explanation()``,
     ``plot(...)`` and ``save(folder)``, which writes the folder ``investsim compare`` writes.
@@ -519,6 +632,25 @@ def compare(
         for i, side in enumerate(sides[1:]):
             if not isinstance(side, Scenario):
                 raise TypeError(f"attribute=True needs scenarios: others[{i}] is a finished run")
+    span = _months_argument(months, sides[0])
     workers = jobs_argument(jobs)
-    plan = plan_comparison(sides[0], sides[1:], n, s, bool(independent), window, bool(attribute), p)
+    plan = plan_comparison(sides[0], sides[1:], n, s, bool(independent), window, bool(attribute), p, span)
     return run_comparison(plan, workers, on_progress)
+
+
+def _months_argument(months: object, base: Side) -> tuple[int, int] | None:
+    """``months`` of :func:`compare` as (first year, last year), or None."""
+    if months is False or months is None:
+        return None
+    if months is True:
+        years = base.years if isinstance(base, Scenario) else sorted(base.replications["year"].unique())
+        return int(years[0]), int(years[-1])
+    if isinstance(months, int):
+        year = whole_number("months", months, 0)
+        return year, year
+    if isinstance(months, (str, bytes)) or not isinstance(months, Sequence) or len(months) != 2:
+        raise TypeError(f"months must be True, a year or a (first year, last year) pair, got {months!r}")
+    y1, y2 = (whole_number("months", y, 0) for y in months)
+    if y2 < y1:
+        raise ValueError(f"months(={tuple(months)!r}): the first year must not be after the last")
+    return y1, y2

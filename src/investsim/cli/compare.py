@@ -38,6 +38,27 @@ def parse_window(text: str | None) -> tuple[int, int] | None:
     return y1, y2
 
 
+def parse_months(text: str | None) -> tuple[int, int] | bool:
+    """``--months Y``, ``Y1:Y2`` or ``all`` -> (Y1, Y2), or True (every year of the run);
+    False without it; ``InputError`` if it is none of those."""
+    if text is None:
+        return False
+    if text.strip().lower() == "all":
+        return True
+    if ":" in text:
+        try:
+            span = parse_window(text)
+            assert span is not None  # text is given
+            return span
+        except InputError:
+            raise InputError(f"--months must be a year, Y1:Y2 or all, got {text!r}") from None
+    try:
+        year = int(text)
+    except ValueError:
+        raise InputError(f"--months must be a year, Y1:Y2 or all, got {text!r}") from None
+    return year, year
+
+
 @click.command()
 @click.argument("base", type=click.Path(exists=False))
 @click.argument("others", nargs=-1, required=True, type=click.Path(exists=False))
@@ -62,6 +83,12 @@ def parse_window(text: str | None) -> tuple[int, int] | None:
     show_default=True,
     help="With --attribute and more than 6 policies: sampled orders of the policies.",
 )
+@click.option(
+    "--months",
+    metavar="Y|Y1:Y2|all",
+    help="Also compare each month of these years (investment, year-to-date total and growth); "
+    "with --attribute, attribute each month too.",
+)
 @lang_option
 def compare(
     base: str,
@@ -74,12 +101,16 @@ def compare(
     independent: bool,
     attribute: bool,
     permutations: int,
+    months: str | None,
     scheduler: str | None,
     lang: str,
 ) -> None:
     """Compare OTHERS with BASE: scenario files (run with common random numbers) or results folders."""
     span = parse_window(window)
-    plan = plan_comparison(base, others, replications, seed, independent, span, attribute, permutations)
+    by_month = parse_months(months)
+    plan = plan_comparison(
+        base, others, replications, seed, independent, span, attribute, permutations, by_month
+    )
     target = check_out_dir(Path(out) if out else Path("results") / plan.default_name)
     workers = backend(jobs, scheduler)
     with progress(workers, "replications", plan.simulations or None) as advance:

@@ -237,9 +237,18 @@ def _other(scn: dict[str, Any], labels: Labels) -> list[str]:
             f"{last.get('year')}: {plain(last.get('investment'))}" if isinstance(last, dict) else none,
         ),
         ("warmup", plain(scn.get("warmup_years"))),
-        ("in_flight_file", Path(str(scn["projects"])).name if scn.get("projects") else none),
+        ("in_flight_file", _register_name(scn.get("projects")) or none),
     ]
     return [heading(labels.word("other"), 3), _settings_table(labels, items, left=2)]
+
+
+def _register_name(register: Any) -> str:
+    """The projects register's file name, and its sheet when one is named: ``r.xlsx [项目]``."""
+    if isinstance(register, dict):
+        sheet = register.get("sheet")
+        name = Path(str(register.get("file") or "")).name
+        return f"{name} [{sheet}]" if sheet else name
+    return Path(str(register)).name if register else ""
 
 
 def assumptions_html(scn: dict[str, Any], labels: Labels) -> str:

@@ -16,7 +16,7 @@ from investsim.analyses import explain
 from investsim.analyses.timing import TimingShift, detect_timing_shift
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
 from investsim.reporting.charts import difference_chart, explanation_chart, waterfall_chart
-from investsim.reporting.charts.analyses import identical
+from investsim.reporting.charts.analyses import identical, month_attribution_chart, month_difference_chart
 from investsim.reporting.html import esc, figure, heading, num, page, pct, table
 from investsim.reporting.labels import Labels
 from investsim.reporting.manifest import analysis_version, command_text, read_manifest
@@ -151,6 +151,68 @@ def _attribution_tables(attribution: pd.DataFrame, labels: Labels) -> list[str]:
                 f"{heading(labels.word('attribution', scenario=name, period=when))}{table(heads, rows)}"
             )
     return out
+
+
+def _month_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` without its rows of a month, and those rows (``period_kind`` ``month``)."""
+    if "period_kind" not in frame.columns:
+        return frame, frame.iloc[0:0]
+    month = frame["period_kind"].astype(str) == "month"
+    return frame[~month], frame[month]
+
+
+def _per_month_tables(months: pd.DataFrame, scenarios: list[str], labels: Labels) -> list[str]:
+    """For each scenario, month by month: the difference in the month's investment, in
+    the year-to-date total and in year-to-date growth (percentage points)."""
+    if months.empty:
+        return []
+    heads = [
+        labels.word("month"),
+        labels.name("investment"),
+        labels.word("ytd_total"),
+        labels.word("ytd_growth_pp"),
+    ]
+    out = []
+    for name in scenarios:
+        part = _of(months, name)
+        if "breakdown" in part.columns:
+            part = part[part["breakdown"] == explain.HEADLINE]
+        wide = part.set_index(["period", "metric"])
+        rows = []
+        for period in dict.fromkeys(part["period"]):
+            cells = [esc(period)]
+            for metric in ("investment", "ytd_investment"):
+                cells.append(_diff_text(wide.loc[(period, metric)]) if (period, metric) in wide.index else "")
+            if (period, "ytd_growth") in wide.index:
+                g = wide.loc[(period, "ytd_growth")] * 100
+                cells.append(_diff_text(g) if pd.notna(g["diff_mean"]) else "")
+            else:
+                cells.append("")
+            rows.append(cells)
+        out.append(f"{heading(labels.word('per_month', scenario=name))}{table(heads, rows)}")
+    return out
+
+
+def _month_attributions(attribution: pd.DataFrame, labels: Labels) -> list[Chart]:
+    """Per scenario: each policy's part of the difference in each month's investment."""
+    charts = []
+    for i, name in enumerate(dict.fromkeys(attribution["scenario"].astype(str)), start=1):
+        rows = _of(attribution, name)
+        rows = rows[rows["metric"] == "investment"]
+        if rows.empty:
+            continue
+        method = str(rows["method"].iloc[0]) if "method" in rows.columns else ""
+        title = labels.text("months_attr_title", scenario=name)
+        chart = make_chart(
+            f"months_attribution_{i}",
+            title,
+            labels.word("cap_months_attr", method=method),
+            functools.partial(month_attribution_chart, rows, labels, labels.chart(title), bool(labels.unit)),
+            labels,
+        )
+        if chart is not None:
+            charts.append(chart)
+    return charts
 
 
 def _signed(value: float | None) -> str:
@@ -294,6 +356,8 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
     base = str(manifest.get("base") or "base")
     scenarios = list(dict.fromkeys(comparison["scenario"].astype(str)))
     comparison = comparison.assign(period=lambda d: d["period"].astype(str))
+    # the months (with --months) have a chart and tables of their own
+    comparison, months = _month_rows(comparison)
     inv = comparison[comparison["metric"] == "investment"]
     if "breakdown" in inv.columns:
         inv = inv[inv["breakdown"] == explain.HEADLINE]
@@ -304,8 +368,18 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
         lambda: difference_chart(comparison, labels, base, unit=bool(labels.unit)),
         labels,
     )
+    month_diff = make_chart(
+        "months_difference",
+        labels.text("months_diff_title", base=base),
+        labels.word("cap_months_diff"),
+        lambda: month_difference_chart(months, labels, base, unit=bool(labels.unit)),
+        labels,
+    )
+    month_parts: list[Chart] = []
     if attribution is not None:
         attribution = attribution.assign(period=lambda d: d["period"].astype(str))
+        attribution, attribution_months = _month_rows(attribution)
+        month_parts = _month_attributions(attribution_months, labels)
     waterfalls = _waterfalls(attribution, labels) if attribution is not None else []
     shifts = [(name, detect_timing_shift(comparison, name)) for name in scenarios]
     timing = [
@@ -323,11 +397,15 @@ def compare_report(folder: Path, labels_for: LabelsFor) -> Built:
         *explanations,
         *_per_year_tables(inv, scenarios, labels),
         *(_attribution_tables(attribution, labels) if attribution is not None else []),
+        *([heading(labels.word("month_heading"))] if month_diff is not None else []),
+        figure(month_diff) if month_diff is not None else "",
+        *(figure(c) for c in month_parts),
+        *_per_month_tables(months, scenarios, labels),
     ]
     others = ", ".join(map(str, manifest.get("others") or scenarios))
     title = labels.word("compare_title", others=others, base=base)
     html = page(
         labels, title, "", _compare_meta(manifest, base, labels), "\n".join(body), analysis_version(manifest)
     )
-    charts = [c for c in (diff, *waterfalls, *explanation_charts) if c is not None]
+    charts = [c for c in (diff, *waterfalls, *explanation_charts, month_diff, *month_parts) if c is not None]
     return html, charts, None

@@ -18,6 +18,8 @@ from investsim.reporting.charts.analyses import (
     difference_chart,
     explanation_chart,
     fit_chart,
+    month_attribution_chart,
+    month_difference_chart,
     sweep_heatmap,
     sweep_line_chart,
     tornado_chart,
@@ -29,7 +31,18 @@ from investsim.reporting.charts.seek import seek_chart
 from investsim.reporting.labels import Labels, metric_label
 from investsim.reporting.seek_report import quantity_label
 
-KINDS = ("difference", "explanation", "waterfall", "sweep", "tornado", "fit", "seek", "bottlenecks")
+KINDS = (
+    "difference",
+    "explanation",
+    "waterfall",
+    "months",
+    "months_attribution",
+    "sweep",
+    "tornado",
+    "fit",
+    "seek",
+    "bottlenecks",
+)
 
 
 def plot(
@@ -55,7 +68,7 @@ def _draw(
     labels: Labels,
     options: dict[str, Any],
 ) -> Figure | None:
-    if kind in ("difference", "explanation", "waterfall"):
+    if kind in ("difference", "explanation", "waterfall", "months", "months_attribution"):
         return _comparison(kind, tables, manifest, labels, options)
     if kind == "sweep":
         return _sweep(tables["sweep.csv"], manifest, labels, options.get("metric"))
@@ -108,16 +121,33 @@ def _comparison(
             return None
         fig = explanation_chart(comparison, name, labels, base, unit)
         return _titled(fig, labels, "explain_title", scenario=name, base=base)
+    if kind == "months":
+        fig = month_difference_chart(comparison, labels, base, unit)
+        if fig is None:
+            raise ValueError("no months compared: compare with months=YEAR (or --months)")
+        return fig
     attribution = tables.get("attribution.csv")
     if attribution is None or not len(attribution):
         raise ValueError("no attribution: compare with attribute=True")
+    if kind == "months_attribution":
+        rows = attribution[
+            (attribution["scenario"].astype(str) == name)
+            & (attribution["metric"] == "investment")
+            & (attribution["period_kind"].astype(str) == "month")
+        ]
+        if rows.empty:
+            raise ValueError("no months attributed: compare with attribute=True and months=YEAR")
+        title = labels.chart(labels.text("months_attr_title", scenario=name))
+        return month_attribution_chart(rows, labels, title, unit)
     rows = attribution[
         (attribution["scenario"].astype(str) == name) & (attribution["metric"] == "investment")
     ]
     period = str(options.get("period") or "total")
     rows = rows[rows["period"].astype(str) == period]
     if rows.empty:
-        raise ValueError(f"period(={period!r}): the attribution has 'total' and the window, if any")
+        raise ValueError(
+            f"period(={period!r}): the attribution has 'total', the window and the months (YYYY-MM), if any"
+        )
     when = labels.text("horizon") if period == "total" else period
     title = labels.chart(labels.text("waterfall_title", scenario=name, period=when))
     return waterfall_chart(rows, labels, title, unit)

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from investsim import columns
 from investsim.errors import InputError
-from investsim.scenario.config import Scenario
+from investsim.scenario.config import RegisterFile, Scenario
 from investsim.scenario.loading import scenario_from_data, scenario_sha256
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def _was_run(scenario: Scenario, data: Any, recorded: str) -> bool:
     register now lies: its configuration with the register's path as recorded, and its
     projects in flight, hash to the manifest's sha256."""
     register = data.get("projects") if isinstance(data, dict) else None
+    if isinstance(register, dict):  # {file, sheet}: as the configuration holds it
+        register = RegisterFile.model_validate(register)
     # only for hashing: the path the run read, in place of where the register lies now
     # (pydantic's own copy: the scenario's refuses unchecked updates)
     recorded_path = BaseModel.model_copy(scenario.config, update={"projects": register})
@@ -90,6 +92,8 @@ def _scenario(path: Path, manifest: dict[str, Any], given: Scenario | None) -> S
     data = manifest["resolved_scenario"]
     how = "pass the scenario it was run with: Forecast.load(folder, scenario=investsim.load_scenario(...))"
     register = data.get("projects") if isinstance(data, dict) else None
+    if isinstance(register, dict):  # {file: ..., sheet: ...}
+        register = register.get("file")
     if isinstance(register, str) and not Path(register).is_file():
         raise InputError(
             f"the projects register the run read, {register}, is no longer there: {how}", file=str(path)

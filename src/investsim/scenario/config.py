@@ -424,6 +424,16 @@ class Policy(StrictModel):
         return int(m.group(1)) - start_year + (int(m.group(2) or 1) - 1) / 12
 
 
+class RegisterFile(StrictModel):
+    """The projects register as ``{file: ..., sheet: ...}``: the file, and for an Excel
+    workbook the sheet to read (by default its first)."""
+
+    file: str = Field(min_length=1, description="the register: a CSV or an Excel workbook (.xlsx)")
+    sheet: str | None = Field(
+        None, min_length=1, description="of an Excel workbook: the sheet to read (default: the first)"
+    )
+
+
 class ScenarioConfig(StrictModel):
     """A scenario file, validated. See docs/model.md (appendix) for the meaning of every key."""
 
@@ -453,7 +463,10 @@ class ScenarioConfig(StrictModel):
         description="also report starts_large and started_investment_large: projects at or above this "
         "total investment starting construction (e.g. 1 for a statistic of projects >= 1 亿)",
     )
-    projects: str | None = Field(None, description="CSV of projects in flight at the start")
+    projects: str | RegisterFile | None = Field(
+        None,
+        description="projects in flight at the start: a CSV or Excel (.xlsx) file, or {file: ..., sheet: ...}",
+    )
     sectors: dict[str, Sector] = Field(min_length=1)
     resources: Resources = Resources()
     financing: Financing = Financing()
@@ -582,6 +595,16 @@ class ScenarioConfig(StrictModel):
         if isinstance(growth, dict):
             return dict(sorted(growth.items()))
         return {year: float(growth) for year in range(self.start_year, self.start_year + self.horizon_years)}
+
+    @property
+    def projects_file(self) -> str | None:
+        """The projects register's file (``projects`` or ``projects.file``), or None."""
+        return self.projects.file if isinstance(self.projects, RegisterFile) else self.projects
+
+    @property
+    def projects_sheet(self) -> str | None:
+        """The sheet of an Excel register ``projects.sheet`` names, or None (the first)."""
+        return self.projects.sheet if isinstance(self.projects, RegisterFile) else None
 
     def expected_projects(self) -> dict[str, float]:
         """Expected new projects per replication of each sector, over warm-up and horizon."""

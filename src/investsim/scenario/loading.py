@@ -82,6 +82,10 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         if isinstance(data.get(key), str):
             where: dict[str, Any] = {"file": str(path), "path": key, "line": src.line_of((key,))}
             data[key] = str(_resolve(path.parent / data[key], **where))
+        elif isinstance(data.get(key), dict) and isinstance(data[key].get("file"), str):
+            # {file: register.xlsx, sheet: 项目}: the file is read from the folder of the scenario
+            where = {"file": str(path), "path": f"{key}.file", "line": src.line_of((key, "file"))}
+            data[key]["file"] = str(_resolve(path.parent / data[key]["file"], **where))
     parent = data.get("extends")
     if parent is None:
         return data, [src]
@@ -204,8 +208,13 @@ def _checked_path(key: Any, origin: str) -> str:
 def _set_value(data: dict[str, Any], dotted: str, value: Any, *, origin: str) -> list[str]:
     """:func:`apply_override`; a file path set this way is taken from the working folder."""
     paths = apply_override(data, dotted, value, origin=origin)
-    if dotted in _PATH_KEYS and isinstance(value, str):
-        data[dotted] = str(_resolve(Path(value), file=origin, path=dotted))
+    key, _, part = dotted.partition(".")
+    if key in _PATH_KEYS:
+        found = data.get(key)
+        if isinstance(found, str) and not part:
+            data[key] = str(_resolve(Path(found), file=origin, path=key))
+        elif isinstance(found, dict) and isinstance(found.get("file"), str) and part in ("", "file"):
+            found["file"] = str(_resolve(Path(found["file"]), file=origin, path=f"{key}.file"))
     return paths
 
 
@@ -226,7 +235,8 @@ def _in_flight(
     config: ScenarioConfig, locate: Locate, before: Scenario | None
 ) -> tuple[InFlightProject, ...]:
     """The projects register ``config`` names, read and checked against its sectors."""
-    if not config.projects:
+    register = config.projects_file
+    if not register:
         return ()
     if (
         before is not None
@@ -235,15 +245,16 @@ def _in_flight(
         and not implausible(before.in_flight, config.sectors)
     ):
         return before.in_flight  # read already: reading it again would give the same rows
-    if not _is_file(Path(config.projects)):
-        file, line = locate(("projects",))
+    key: KeyPath = ("projects",) if isinstance(config.projects, str) else ("projects", "file")
+    if not _is_file(Path(register)):
+        file, line = locate(key)
         raise ScenarioError(
-            f"projects file not found: {show_path(config.projects)}",
+            f"projects file not found: {show_path(register)}",
             file=file,
-            path="projects",
+            path=dotted_path(key),
             line=line,
         )
-    return load_projects(config.projects, config.sectors, config.money_unit)
+    return load_projects(register, config.sectors, config.money_unit, sheet=config.projects_sheet)
 
 
 def _policy_changes(config: ScenarioConfig, data: dict[str, Any], locate: Locate) -> tuple[PolicyChange, ...]:
@@ -361,8 +372,11 @@ def scenario_sha256(scenario: Scenario) -> str:
     The projects register counts by its rows and its file's name, not by the folder it is
     in, so the same scenario has the same fingerprint on every machine and checkout."""
     config = scenario.config.model_dump(mode="json", by_alias=True)
-    if config.get("projects"):
-        config["projects"] = Path(config["projects"]).name
+    register = config.get("projects")
+    if isinstance(register, str) and register:
+        config["projects"] = Path(register).name
+    elif isinstance(register, dict):  # {file, sheet}: the sheet counts, the folder does not
+        config["projects"] = {**register, "file": Path(register["file"]).name}
     payload = {
         "config": config,
         "in_flight": [vars(p) for p in scenario.in_flight],

@@ -459,3 +459,131 @@ def fit_chart(fit: pd.DataFrame, labels: Labels) -> Figure:
         set_title(fig, labels.t("fit_title"))
         legend_below(fig, ax)
     return fig
+
+
+def _month_x(rows: pd.DataFrame) -> np.ndarray:
+    """The x of each month row: its year plus the month's start as a fraction of the year."""
+    return rows["first_year"].to_numpy(dtype=float) + (rows["month"].to_numpy(dtype=float) - 1) / 12
+
+
+def _month_ticks(ax: Any, xs: np.ndarray, labels: Labels) -> None:
+    """Each month named (``2021-06``) up to two years of months, else whole years."""
+    xs = np.unique(np.round(xs, 9))
+    if len(xs) <= 24:
+        names = [f"{int(x + 1e-9)}-{round((x - int(x + 1e-9)) * 12) + 1:02d}" for x in xs]
+        ax.set_xticks(xs, names, rotation=90, fontsize=8)
+    else:
+        year_ticks(ax, sorted({int(x + 1e-9) for x in xs}))
+
+
+def month_difference_chart(
+    comparison: pd.DataFrame, labels: Labels, base: str, unit: bool = False
+) -> Figure | None:
+    """Month by month (the rows of ``period_kind`` ``month``): above, each scenario's mean
+    difference in the month's investment from the base with its 95% interval; below, the
+    difference in year-to-date growth (percentage points), its 95% interval as a band.
+    None without month rows."""
+    if "period_kind" not in comparison.columns:
+        return None
+    rows = comparison[comparison["period_kind"].astype(str) == "month"]
+    if "breakdown" in rows.columns:
+        rows = rows[rows["breakdown"] == "total"]
+    if rows.empty:
+        return None
+    scenarios = list(dict.fromkeys(rows["scenario"].astype(str)))
+    with labels.style():
+        fig = ChartFigure(figsize=(FIGSIZE[0], 8.0), layout="constrained")
+        fig.labels = labels
+        FigureCanvasAgg(fig)
+        top = fig.add_subplot(2, 1, 1)
+        bottom = fig.add_subplot(2, 1, 2, sharex=top)
+        width = 1 / 12 * 0.8 / max(1, len(scenarios))
+        for i, name in enumerate(scenarios):
+            color = PALETTE[i % len(PALETTE)]
+            part = rows[rows["scenario"].astype(str) == name]
+            money = part[part["metric"] == "investment"]
+            x = _month_x(money) + (i - (len(scenarios) - 1) / 2) * width
+            mean = money["diff_mean"].to_numpy(dtype=float)
+            lo, hi = money["diff_ci_low"].to_numpy(dtype=float), money["diff_ci_high"].to_numpy(dtype=float)
+            top.bar(x, mean, width=width * 0.9, color=color, alpha=0.85, label=labels.chart(name))
+            top.errorbar(
+                x,
+                mean,
+                yerr=[mean - lo, hi - mean],
+                fmt="none",
+                ecolor="black",
+                elinewidth=1.0,
+                capsize=2,
+                label=labels.t("ci95") if i == 0 else None,
+            )
+            growth = part[part["metric"] == "ytd_growth"]
+            gx = _month_x(growth)
+            bottom.fill_between(
+                gx,
+                growth["diff_ci_low"].to_numpy(dtype=float),
+                growth["diff_ci_high"].to_numpy(dtype=float),
+                color=color,
+                alpha=0.2,
+                lw=0,
+            )
+            bottom.plot(
+                gx, growth["diff_mean"].to_numpy(dtype=float), color=color, lw=1.6, marker="o", ms=2.5
+            )
+        for ax in (top, bottom):
+            ax.axhline(0, color="black", lw=0.8)
+            _month_ticks(ax, _month_x(rows), labels)
+        money_ticks(top)
+        top.set_ylabel(labels.t("months_diff_axis") if unit else labels.t("diff_axis_nounit"))
+        bottom.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v * 100:+.1f}"))
+        bottom.set_ylabel(labels.t("months_growth_axis"))
+        set_title(fig, labels.t("months_diff_title", base=labels.chart(base)))
+        legend_below(fig, top)
+    return fig
+
+
+def month_attribution_chart(
+    attribution: pd.DataFrame, labels: Labels, title: str, unit: bool = False
+) -> Figure:
+    """Month by month, each policy's Shapley part of the difference in the month's
+    investment (stacked bars: parts above and below zero stacked apart) and the total
+    difference (black dots with their 95% interval): the parts add up to the dot.
+    ``attribution``: the month rows of one scenario and metric."""
+    policies = [p for p in dict.fromkeys(attribution["policy"].astype(str)) if p != "total"]
+    total = attribution[attribution["policy"].astype(str) == "total"]
+    x = _month_x(total)
+    fig, ax = new_figure(labels)
+    with labels.style():
+        up, down = np.zeros(len(total)), np.zeros(len(total))
+        for i, policy in enumerate(policies):
+            part = attribution[attribution["policy"].astype(str) == policy]
+            values = part["value_mean"].to_numpy(dtype=float)
+            bottom = np.where(values >= 0, up, down)
+            ax.bar(
+                x,
+                values,
+                width=0.07,
+                bottom=bottom,
+                color=PALETTE[i % len(PALETTE)],
+                alpha=0.85,
+                label=labels.chart(policy),
+            )
+            up, down = up + np.maximum(values, 0), down + np.minimum(values, 0)
+        mean = total["value_mean"].to_numpy(dtype=float)
+        lo, hi = total["ci_low"].to_numpy(dtype=float), total["ci_high"].to_numpy(dtype=float)
+        ax.errorbar(
+            x,
+            mean,
+            yerr=[mean - lo, hi - mean],
+            fmt="o",
+            color="black",
+            ms=4,
+            capsize=2,
+            label=labels.chart(labels.name("total")),
+        )
+        ax.axhline(0, color="black", lw=0.8)
+        _month_ticks(ax, x, labels)
+        money_ticks(ax)
+        ax.set_ylabel(labels.t("months_diff_axis") if unit else labels.t("diff_axis_nounit"))
+        set_title(fig, title)
+        legend_below(fig, ax)
+    return fig
