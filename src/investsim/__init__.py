@@ -4,7 +4,8 @@ The public API: :func:`load_scenario` (a validated scenario, with overrides),
 :func:`simulate` (replications -> a :class:`Forecast` of tidy DataFrames), and the
 analyses, which take loaded objects and return results with tidy tables, ``.plot(...)``
 and ``.save(folder)``: :func:`compare`, :func:`sweep`, :func:`sensitivity`,
-:func:`calibrate`, :func:`seek`, :func:`bottlenecks`.
+:func:`calibrate`, :func:`seek`, :func:`bottlenecks`; and the in-year re-forecast,
+:func:`reforecast` (a forecast given the year-to-date figures :func:`read_actuals` reads).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from investsim.analyses.saving import set_plotter
 from investsim.errors import InputError, ScenarioError
+from investsim.results.actuals import Actuals, read_actuals
 from investsim.results.folders import set_report_writer
 from investsim.results.forecast import Forecast
 from investsim.runs.simulate import simulate
@@ -62,6 +64,7 @@ _LAZY = {
     "calibrate": "investsim.analyses.calibrate",
     "seek": "investsim.analyses.seek",
     "bottlenecks": "investsim.analyses.bottlenecks",
+    "reforecast": "investsim.analyses.reforecast",
 }
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
     from investsim.analyses.bottlenecks import bottlenecks
     from investsim.analyses.calibrate import calibrate
     from investsim.analyses.compare import compare
+    from investsim.analyses.reforecast import reforecast
     from investsim.analyses.seek import seek
     from investsim.analyses.sensitivity import sensitivity
     from investsim.analyses.sweep import sweep
@@ -89,6 +93,7 @@ except metadata.PackageNotFoundError:  # running from a source tree without inst
     __version__ = "0.0.0"
 
 __all__ = [
+    "Actuals",
     "Forecast",
     "InputError",
     "Scenario",
@@ -101,6 +106,8 @@ __all__ = [
     "compare",
     "default_scenario_path",
     "load_scenario",
+    "read_actuals",
+    "reforecast",
     "seek",
     "sensitivity",
     "simulate",

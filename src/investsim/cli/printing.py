@@ -18,6 +18,7 @@ from investsim.scenario.config import Scenario
 if TYPE_CHECKING:  # the analyses are imported only by the commands that run them
     from investsim.analyses.calibrate import CalibrationResult
     from investsim.analyses.compare import Comparison
+    from investsim.analyses.reforecast import Reforecast
     from investsim.analyses.seek import SeekResult
     from investsim.analyses.sensitivity import SensitivityResult
     from investsim.analyses.sweep import SweepResult
@@ -375,3 +376,56 @@ def print_binding(forecast: Forecast, lang: str = "en") -> None:
         share = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%}-{high:.0%}"
         parts.append(f"{what} {years} ({share})")
     say(line.format(parts=", ".join(parts)))
+
+
+REFORECAST_WORDS = {
+    "en": (
+        "{year} given the published figures ({unit}; ESS {ess:.0f} of {n} replications)",
+        ("period", "published", "growth P10", "P50", "P90", "ytd total P50", "P(≥ target)"),
+    ),
+    "zh": (
+        "{year}年，已知公布数（{unit}；有效样本 {ess:.0f}/{n}）",
+        ("期间", "公布数", "累计增速 P10", "P50", "P90", "累计投资 P50", "达标概率"),
+    ),
+}
+"""The title and headings of the re-forecast's table of the current year's periods."""
+
+
+def print_reforecast(given: Reforecast, lang: str = "en") -> None:
+    """The in-year re-forecast: one line (the probability of meeting the current year's
+    target, with the ESS), the year's investment and growth given the actuals, and a row
+    per period of the year: the published figure or, after it, the forecast given it."""
+    out_console.print(given.sentence(lang), highlight=False, markup=False)
+    out_console.print(given.year_line(lang), highlight=False, markup=False)
+    year = given.actuals.current_year
+    months = given.monthly_summary
+    months = months[months["year"] == year]
+    title, heads = REFORECAST_WORDS.get(lang, REFORECAST_WORDS["en"])
+    unit = given.forecast.scenario.config.money_unit
+    table = Table(
+        title=escape(title.format(year=year, unit=unit, ess=given.ess, n=given.replications)),
+        title_justify="left",
+    )
+    for col in heads:
+        table.add_column(col, justify="right")
+    for r in months.to_dict("records"):
+        shown = []
+        if r["published_ytd_growth"] == r["published_ytd_growth"]:
+            shown.append(f"{r['published_ytd_growth']:+.1%}")
+        if r["published_ytd_investment"] == r["published_ytd_investment"]:
+            shown.append(f"{r['published_ytd_investment']:,.1f}")
+        p = r.get("ytd_target_probability")
+        table.add_row(
+            str(r["period"] if lang == "zh" else r["period_en"]),
+            " / ".join(shown),
+            _share(r["ytd_growth_p10"]),
+            _share(r["ytd_growth_p50"]),
+            _share(r["ytd_growth_p90"]),
+            f"{r['ytd_investment_p50']:,.1f}",
+            "" if p is None or p != p else f"{p:.2f}",
+        )
+    out_console.print(table)
+
+
+def _share(value: float) -> str:
+    return "" if value != value else f"{value:+.1%}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from investsim.analyses.reforecast import MEASUREMENT_ERROR, MIN_ESS, reforecast
 from investsim.cli.common import (
     backend,
     command_line,
@@ -23,8 +24,15 @@ from investsim.cli.common import (
     scheduler_option,
     seed_option,
 )
-from investsim.cli.printing import print_forecast, print_precision, print_scenario, print_targets
+from investsim.cli.printing import (
+    print_forecast,
+    print_precision,
+    print_reforecast,
+    print_scenario,
+    print_targets,
+)
 from investsim.errors import InputError
+from investsim.results.actuals import read_actuals
 from investsim.results.folders import check_out_dir
 from investsim.runs.simulate import simulate
 from investsim.scenario.config import Scenario, ScenarioConfig
@@ -82,6 +90,36 @@ def with_targets(scenario: Scenario, texts: tuple[str, ...]) -> Scenario:
     help="Annual growth target, as a share: 0.08 for every year, 2021=0.08 for one (repeatable); "
     "the run gives the probability of meeting it.",
 )
+@click.option(
+    "--actuals",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Published year-to-date figures (CSV or .xlsx: period, year, ytd_investment and/or "
+    "ytd_growth): also give the forecast given them (the in-year re-forecast).",
+)
+@click.option(
+    "--actuals-sheet", metavar="NAME", help="The sheet of an Excel --actuals file (default: the first)."
+)
+@click.option(
+    "--measurement-error",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=MEASUREMENT_ERROR,
+    show_default=True,
+    metavar="S",
+    help="With --actuals: the lognormal relative error of a published figure (0.05 = 5 %).",
+)
+@click.option(
+    "--min-ess",
+    type=click.FloatRange(min=1),
+    default=MIN_ESS,
+    show_default=True,
+    help="With --actuals: add replications while the effective sample size is below this.",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=1),
+    help="With --actuals: replications at most when adding (default: 10 times -n).",
+)
 @lang_option
 def run(
     scenario: str | None,
@@ -94,10 +132,22 @@ def run(
     scheduler: str | None,
     precision: float | None,
     targets: tuple[str, ...],
+    actuals: str | None,
+    actuals_sheet: str | None,
+    measurement_error: float,
+    min_ess: float,
+    max_replications: int | None,
     lang: str,
 ) -> None:
-    """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast."""
+    """Run SCENARIO (default: the bundled Liaoyuan baseline) and write its forecast; with
+    --actuals, also the forecast given the figures published so far."""
     scn = with_targets(load(scenario, overrides), targets)
+    published = None
+    if actuals is not None:
+        published = read_actuals(actuals, actuals_sheet)
+        published.check_years(scn)  # before any work
+    elif actuals_sheet is not None:
+        raise InputError("--actuals-sheet needs --actuals FILE")
     n = replications or (10_000 if precision else scn.config.replications)
     workers = backend(jobs, scheduler, n)
     target = check_out_dir(Path(out) if out else Path("results") / scn.name)
@@ -112,13 +162,32 @@ def run(
             command=command_line(),
             precision=precision,
         )
-    written = forecast.save(target, lang=lang)
+    given = None
+    if published is not None:
+        with progress(workers, f"{scn.name}: replications added for the actuals", None) as advance:
+            given = reforecast(
+                forecast,
+                published,
+                measurement_error=measurement_error,
+                min_ess=min_ess,
+                max_replications=max_replications,
+                jobs=workers,
+                on_progress=advance,
+            )
+        forecast = given.forecast
+        written = given.save(target, lang=lang)
+    else:
+        written = forecast.save(target, lang=lang)
     reached = forecast.manifest.get("precision")
     if reached and precision:
         print_precision(reached, precision, n)
     print_forecast(forecast, lang)
     print_targets(forecast, lang)
-    for warning in forecast.warnings:
+    warnings = list(forecast.warnings)
+    if given is not None:
+        print_reforecast(given, lang)
+        warnings += given.warnings
+    for warning in warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     say(f"results written to {written}")
 

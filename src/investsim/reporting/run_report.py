@@ -14,6 +14,7 @@ from investsim import columns
 from investsim.reporting import charts
 from investsim.reporting.assumptions import assumptions_html
 from investsim.reporting.built import Built, Chart, LabelsFor, make_chart
+from investsim.reporting.charts import reforecast as given_charts
 from investsim.reporting.fonts import has_cjk
 from investsim.reporting.html import (
     display_name,
@@ -210,6 +211,86 @@ def _targets_html(manifest: dict[str, Any], labels: Labels) -> str:
     return f'{heading(labels.word("targets_heading"))}<ul class="targets">{lines}</ul>{note}'
 
 
+def _given(
+    folder: Path, manifest: dict[str, Any], labels: Labels, annual: pd.DataFrame, monthly: pd.DataFrame | None
+) -> tuple[str, list[Chart]]:
+    """The in-year re-forecast (``run --actuals``): its one line, the years and the current
+    year's periods given the published figures, and its warnings; nothing for a run
+    without actuals."""
+    part = manifest.get("actuals")
+    if not isinstance(part, dict) or not (folder / "reforecast_annual.csv").is_file():
+        return "", []
+    given = pd.read_csv(folder / "reforecast_annual.csv")
+    months = pd.read_csv(folder / "reforecast_monthly.csv")
+    year = int(part["current_year"])
+    charts = [
+        c
+        for c in (
+            make_chart(
+                "given_fan",
+                labels.text("given_fan_title"),
+                labels.word("cap_given_fan"),
+                lambda: given_charts.given_fan_chart(annual, given, labels, year),
+                labels,
+            ),
+            make_chart(
+                "given_ytd",
+                labels.text("given_ytd_title", year=year),
+                labels.word("cap_given_ytd"),
+                lambda: given_charts.given_ytd_chart(
+                    monthly if monthly is not None else months, months, labels, year
+                ),
+                labels,
+            ),
+        )
+        if c is not None
+    ]
+    zh = labels.zh
+    lines = [
+        part.get("sentence_zh" if zh else "sentence", ""),
+        part.get("year_line_zh" if zh else "year_line", ""),
+    ]
+    head = "".join(f"<p><b>{esc(line)}</b></p>" for line in lines if line)
+    rows = []
+    for r in months[months["year"] == year].to_dict("records"):
+        shown = [
+            text
+            for text in (pct(r.get("published_ytd_growth")), num(r.get("published_ytd_investment")))
+            if text
+        ]
+        p = r.get("ytd_target_probability")
+        rows.append(
+            [
+                esc(r["period"] if zh else r["period_en"]),
+                " / ".join(shown),
+                pct(r["ytd_growth_p10"]),
+                pct(r["ytd_growth_p50"]),
+                pct(r["ytd_growth_p90"]),
+                num(r["ytd_investment_p50"]),
+                "" if p is None or p != p else f"{float(p):.2f}",
+            ]
+        )
+    heads = labels.word("given_cols").split("|")
+    warnings = part.get("warnings") or []
+    warned = (
+        f"{heading(labels.word('given_warnings'), 3)}<ul>{''.join(f'<li>{esc(w)}</li>' for w in warnings)}</ul>"
+        if warnings
+        else ""
+    )
+    sigma = f"{float(part.get('measurement_error', 0)):.0%}"
+    note = f'<p class="note">{esc(labels.word("given_note", sigma=sigma))}</p>'
+    html = (
+        heading(labels.word("given_heading"))
+        + head
+        + warned
+        + "".join(figure(c) for c in charts)
+        + heading(labels.word("given_table", year=year), 3)
+        + table(heads, rows)
+        + note
+    )
+    return html, charts
+
+
 def _files_note(labels: Labels, monthly: bool = False) -> str:
     files = (
         "annual.csv, replications.csv, "
@@ -246,12 +327,15 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     last = scn.get("last_observed")
     last_observed = (int(last["year"]), float(last["investment"])) if isinstance(last, dict) else None
     charts = _run_charts(annual, replications, labels, last_observed, display_name(name), monthly)
+    given_html, given = _given(folder, manifest, labels, annual, monthly)
+    charts = [*given, *charts]
     start = manifest.get("start_year", scn.get("start_year"))
     body = [
         _cards(annual, replications, labels, int(start) if start is not None else None),
         _targets_html(manifest, labels),
+        given_html,
         heading(labels.word("charts")),
-        *(figure(c) for c in charts),
+        *(figure(c) for c in charts[len(given) :]),
         _annual_table(annual, replications, labels),
         assumptions_html(scn, labels) if scn else "",
         _files_note(labels, monthly is not None),

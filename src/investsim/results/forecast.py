@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -335,12 +336,22 @@ class Forecast:
         return head + table.to_html(float_format=lambda x: f"{x:,.1f}")
 
 
-def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
+def write_results(
+    forecast: Forecast,
+    out: Path,
+    lang: str = "en",
+    extra: Mapping[str, pd.DataFrame] | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Path:
     """Write ``annual.csv``, ``replications.csv`` and ``.parquet``, ``monthly.csv`` (and the
     per-replication months, ``monthly.parquet``), ``manifest.json`` (and ``projects.parquet``)
     and the report (``report.html``, ``charts/``, ``forecast.xlsx``, in ``lang``) atomically
-    (see :func:`atomic_folder`). A report that fails is a warning: the results are kept."""
+    (see :func:`atomic_folder`). A report that fails is a warning: the results are kept.
+    ``extra`` tables are written beside (as CSV, by file name) and ``manifest`` replaces
+    the forecast's (the in-year re-forecast adds its own files and part)."""
     with atomic_folder(out) as tmp:
+        for name, table in (extra or {}).items():
+            table.to_csv(tmp / name, index=False, float_format="%.10g")
         forecast.annual_table().to_csv(tmp / "annual.csv", index=False, float_format="%.10g")
         forecast.replications.to_csv(tmp / "replications.csv", index=False, float_format="%.10g")
         # the exact numbers, for Forecast.load (the CSV has ten significant digits)
@@ -354,6 +365,6 @@ def write_results(forecast: Forecast, out: Path, lang: str = "en") -> Path:
         if forecast.projects is not None:
             forecast.projects.to_parquet(tmp / "projects.parquet", index=False)
         (tmp / "charts").mkdir()
-        write_manifest(tmp, forecast.manifest)
+        write_manifest(tmp, forecast.manifest if manifest is None else manifest)
         write_report_or_warn(tmp, lang, shown_as=out)
     return check_out_dir(out)
