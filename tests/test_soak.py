@@ -24,6 +24,8 @@ What is varied, per scenario:
   repayment, a guarantee pool for some sectors, ``max_wait`` (none, zero or months),
   priority fifo or key_first;
 - in-flight projects (a projects CSV) in every stage, progress 0 to 1;
+- a construction season for half of them (some sectors with their own or all year), and
+  the "三早" winter campaign in the file or from a policy for half of those;
 - 0-3 timed policies (at the start of the warm-up, during it or during the horizon, on a
   year or a month) that change approval capacity (also to unlimited), secretaries, the land
   budget and cost share, supplies, growth and debt ceilings, the guarantee pool,
@@ -380,11 +382,46 @@ def random_scenario(rng: np.random.Generator, name: str) -> tuple[dict[str, Any]
     return data, csv
 
 
+def _day(rng: np.random.Generator, months: tuple[int, int]) -> tuple[int, str]:
+    """A day of the year in ``months`` (first, last), as (day number, ``MM-DD``)."""
+    month = int(rng.integers(months[0], months[1] + 1))
+    day = int(rng.integers(1, (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1] + 1))
+    return month * 100 + day, f"{month:02d}-{day:02d}"
+
+
+def add_season(rng: np.random.Generator, data: dict[str, Any]) -> None:
+    """Sometimes a construction season (a sector's own, or all year, too) and the "三早"
+    winter campaign, in the file or from a policy. Drawn from a generator of its own, so
+    the rest of the scenario is what it was without seasons."""
+    if rng.random() < 0.5:
+        return
+
+    def season() -> dict[str, str]:
+        (a, opens), (b, closes) = _day(rng, (1, 6)), _day(rng, (6, 12))
+        if a >= b:  # the same day of June: the whole of June
+            opens, closes = "06-01", "06-30"
+        return {"opens": opens, "closes": closes}
+
+    spec: dict[str, Any] = season()
+    for name in data["sectors"]:
+        if rng.random() < 0.25:
+            spec.setdefault("sectors", {})[name] = "all_year" if rng.random() < 0.5 else season()
+    data["construction_season"] = spec
+    if rng.random() < 0.5:
+        early = {"list_threshold": _f(rng.uniform(0.1, 5)), "winter_effect": _f(rng.uniform(0.05, 1))}
+        policies = data.get("policies", [])
+        if policies and rng.random() < 0.5:
+            policies[0]["set"]["early_start"] = early
+        else:
+            data["early_start"] = early
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("number", range(SCENARIOS), ids=lambda n: f"scenario-{n:03d}")
 def test_random_scenarios_pass_the_self_checks(tmp_path: Path, number: int) -> None:
     rng = np.random.default_rng([SOAK_SEED, number])
     data, csv = random_scenario(rng, f"soak-{number:03d}")
+    add_season(np.random.default_rng([SOAK_SEED, number, 1]), data)
     path = write_scenario(tmp_path, data, csv)
     text = path.read_text(encoding="utf-8")
     scenario = load_scenario(path)  # a ScenarioError here is a bug of the generator

@@ -195,7 +195,8 @@ ENTERING = _count(
 )
 WAIT_MONTHS = _months(
     "{stage}_wait_months",
-    "model: mean months waited by the projects finishing the stage that year",
+    "model: mean months waited by the projects finishing the stage that year (construction: for the "
+    "season to open, by the projects starting it that year)",
     "{stage}: months waiting",
     "{stage}：等待月数",
 )

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from investsim.errors import ModelCheckError
 from investsim.model.project import LOG_TIMES, entered
+from investsim.model.season import SeasonArrays, project_seasons
 from investsim.stages import STAGES
 
 if TYPE_CHECKING:
@@ -26,11 +27,13 @@ FloatArray = NDArray[np.float64]
 def self_check(pipe: Pipeline, col: dict[str, FloatArray], spent: FloatArray) -> None:
     """Check a finished replication. ``col`` holds the projects' collected fields;
     ``spent`` is (projects x years), from a year before the first payment to the horizon."""
+    # construction counts working time only where a sector has a season
+    season = project_seasons(pipe.seasons, col["sector"].astype(np.int64))
     _check_accounted_for(pipe, col)
     _check_stage_order(pipe, col)
     for lever in pipe.levers:
         lever.check(col)
-    _check_money(pipe, col, spent)
+    _check_money(pipe, col, spent, season)
 
 
 MONTHS_TOLERANCE = 1e-9
@@ -94,7 +97,7 @@ def _check_stage_order(pipe: Pipeline, col: dict[str, FloatArray]) -> None:
         raise ModelCheckError("a project was cancelled before it arrived")
 
 
-def _owed(pipe: Pipeline, col: dict[str, FloatArray]) -> FloatArray:
+def _owed(pipe: Pipeline, col: dict[str, FloatArray], season: SeasonArrays | None) -> FloatArray:
     """What each project owes by the horizon (or by when it left the pipeline, for one a
     register project stood in for), from its stage times alone."""
     until = np.where(col["replaced"] > 0, col["cancelled_at"], float(pipe.cfg.horizon_years))
@@ -119,8 +122,14 @@ def _owed(pipe: Pipeline, col: dict[str, FloatArray]) -> FloatArray:
         duration = col["construction"][idx]
         u0 = col["u0"][idx]
         finished = done[idx] | (duration == 0)
+        start = col["construction_start"][idx]
+        if season is None:
+            worked = until[idx] - start
+        else:  # working time only
+            theirs = season.take(idx)
+            worked = theirs.working(until[idx]) - theirs.working(start)
         with np.errstate(divide="ignore", invalid="ignore"):
-            at = np.where(finished, 1.0, u0 + (until[idx] - col["construction_start"][idx]) / duration)
+            at = np.where(finished, 1.0, u0 + worked / duration)
         if np.any(at > 1.0 + 1e-9):
             k = int(idx[np.flatnonzero(at > 1.0 + 1e-9)[0]])
             raise ModelCheckError(
@@ -133,9 +142,11 @@ def _owed(pipe: Pipeline, col: dict[str, FloatArray]) -> FloatArray:
     return owed
 
 
-def _check_money(pipe: Pipeline, col: dict[str, FloatArray], spent: FloatArray) -> None:
+def _check_money(
+    pipe: Pipeline, col: dict[str, FloatArray], spent: FloatArray, season: SeasonArrays | None
+) -> None:
     """What each project spent from its first payment to the horizon is what it owes."""
-    owed = _owed(pipe, col)
+    owed = _owed(pipe, col, season)
     gap = np.abs(spent.sum(axis=1) - owed)
     bad = gap > 1e-9 * np.maximum(1.0, owed)
     if np.any(bad):

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from investsim import columns as cols
 from investsim.model import checks
 from investsim.model.project import LOG_TIMES, columns, entered
+from investsim.model.season import project_seasons
 from investsim.model.spending import (
     MONTHS,
     count_by_year,
@@ -73,13 +74,15 @@ def collect(
         vectors[:-1] = pipe.share_vectors
     shares = vectors[col["shares_no"].astype(np.int64)]
 
+    # construction in working time where a sector has a season (None: all year everywhere)
+    season = project_seasons(pipe.seasons, sector)
     # from a year before the earliest possible payment, so the self-check sees all of it
-    spent = project_spending(pipe.profiles, col, horizon, c.warmup_years + 1)
+    spent = project_spending(pipe.profiles, col, horizon, c.warmup_years + 1, season)
     spend = spent[:, c.warmup_years + 1 :]
     by_sector = np.zeros((len(c.sectors), horizon))
     np.add.at(by_sector, sector, spend)
     # the same money by calendar month, from 1 January of the year before start_year
-    months = project_months(pipe.profiles, col, sector, len(c.sectors), -1.0, MONTHS * (horizon + 1))
+    months = project_months(pipe.profiles, col, sector, len(c.sectors), -1.0, MONTHS * (horizon + 1), season)
 
     yearly: dict[str, FloatArray] = {}
     # the money spent by the projects already in the pipeline on 1 January of start_year
@@ -87,7 +90,7 @@ def collect(
     yearly[cols.INVESTMENT_IN_FLIGHT.name] = spend[in_flight | (col["arrived"] < 0)].sum(axis=0)
     yearly.update(_stocks(col, horizon))
     yearly.update(_flows(col, horizon, c.large_project_threshold))
-    yearly.update(_stage_times(col, horizon))
+    yearly.update(_stage_times(col, horizon, c.construction_season is not None))
     for lever in pipe.levers:
         yearly.update(lever.outputs(col, c.warmup_years, horizon))
 
@@ -153,9 +156,10 @@ def _flows(col: dict[str, FloatArray], horizon: int, large_threshold: float | No
     return out
 
 
-def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArray]:
+def _stage_times(col: dict[str, FloatArray], horizon: int, season: bool) -> dict[str, FloatArray]:
     """Per stage and year: projects entering, and mean months waited and worked by those
-    finishing the stage that year."""
+    finishing the stage that year; with a construction ``season``, the months projects
+    starting construction that year waited for the season to open."""
     into = entered(col)
     cancelled_in = col["cancelled_in"].astype(np.int64)
     ends = {
@@ -168,6 +172,13 @@ def _stage_times(col: dict[str, FloatArray], horizon: int) -> dict[str, FloatArr
         k, name = int(stage), stage.label
         out[cols.ENTERING.of(stage=name)] = count_by_year(into[:, k], horizon).astype(float)
         if stage is Stage.CONSTRUCTION:
+            if season:
+                # counted when the wait ends (the start), as financing's wait is
+                began = ~np.isnan(col["construction_start"]) & (col["carried"] == 0)
+                waited = (col["construction_start"] - col["entered_construction"])[began]
+                out[cols.WAIT_MONTHS.of(stage=name)] = mean_by_year(
+                    col["construction_start"][began], 12 * waited, horizon
+                )
             done = ~np.isnan(col["completed"])
             work = (col["completed"] - col["construction_start"])[done]
             out[cols.WORK_MONTHS.of(stage=name)] = mean_by_year(col["completed"][done], 12 * work, horizon)

@@ -44,6 +44,7 @@ from investsim.model.money import MET, WAITING, ClaimStatus, Financing, LandBudg
 from investsim.model.project import Draws, Project
 from investsim.model.register import stand_in
 from investsim.model.resources import Lever, ServiceSecretaries, StageCapacity
+from investsim.model.season import Season, sector_seasons
 from investsim.model.streams import Streams
 from investsim.scenario.config import Scenario, ScenarioConfig, Sector, spending_profile
 from investsim.scenario.distributions import SpendingProfile
@@ -115,6 +116,8 @@ class Pipeline:
         cfg = self.cfg
         self.sectors = list(cfg.sectors.values())
         self.sector_names = list(cfg.sectors)
+        # a policy can't change the seasons: they hold for the whole run
+        self.seasons: list[Season | None] = sector_seasons(c)
         self.source_names = list(cfg.financing.constrained)
         self.all_sources = scenario.source_names
         self.blocks: dict[str, tuple[tuple[str, ...], int]] = {}
@@ -277,6 +280,7 @@ class Pipeline:
         d = self.draws[p.block][p.sector].approval[p.index] * (1 - p.progress)
         if p.secretary:
             d *= self.cfg.resources.secretary_effect
+        d = self._campaign(p, d)
         # always through an event, even when d is 0: a place freed hands the next project
         # its place at once, and a chain of zero-length approvals must not recurse
         self._timeout(d, p).callbacks.append(self._end_approval)
@@ -322,8 +326,24 @@ class Pipeline:
         p.land_u0 = p.progress
         if p.secretary:
             d *= self.cfg.resources.secretary_effect
+        left = d * (1 - p.progress)
+        fast = self._campaign(p, left)
+        if fast != left:  # the land money is spent evenly over the time the work takes
+            d = fast / (1 - p.progress)
         p.land_duration = d
-        self._timeout(d * (1 - p.progress), p).callbacks.append(self._end_land)
+        self._timeout(fast, p).callbacks.append(self._end_land)
+
+    def _campaign(self, p: Project, work: float) -> float:
+        """How long ``work`` years of approval or land work starting now take: less for a
+        project on the "三早" list while the season is closed (the winter campaign)."""
+        early = self.cfg.early_start
+        if early is None or work <= 0 or p.cost < early.list_threshold:
+            return work
+        season = self.seasons[p.sector]
+        if season is None:  # its sector builds all year: nothing to be ready for
+            return work
+        now = self.env.now
+        return season.campaign_finish(now, work, early.winter_effect) - now
 
     def _end_land(self, ev: simpy.Event) -> None:
         p = cast(Project, ev.value)
@@ -365,7 +385,7 @@ class Pipeline:
 
     def _start_construction(self, p: Project) -> None:
         now = self.env.now
-        p.construction_start = now
+        p.entered_construction = now
         if p.secretary:
             self.secretaries.hand_back(p, now)
         rules = self.rules[p.sector]
@@ -380,7 +400,19 @@ class Pipeline:
         p.construction = draws.construction[p.index]
         p.construction_cost = (p.cost - p.land_total) * draws.overrun[p.index]
         # construction needs no event: its spending is integrated after the run
-        done = now + p.construction * (1 - p.u0)
+        season = self.seasons[p.sector]
+        if season is None:
+            p.construction_start = now
+            done = now + p.construction * (1 - p.u0)
+        else:
+            # money committed now waits for the season; one in construction already
+            # resumes when the season opens (its working time does not count till then)
+            start = now if p.carried else season.next_open(now)
+            if start >= self.horizon:
+                return  # not started by the end of the run
+            p.construction_start = start
+            work = p.construction * (1 - p.u0)
+            done = season.finish(start, work) if work > 0 else start
         if done < self.horizon:
             p.completed = done
 

@@ -61,6 +61,7 @@ class Project:
         "construction_start",
         "cost",
         "entered_approval",
+        "entered_construction",
         "entered_financing",
         "entered_land",
         "financing_end",
@@ -98,8 +99,10 @@ class Project:
         self.secretary_until = nan
         self.arrived = self.approval_start = self.approval_end = self.land_start = self.land_end = nan
         self.financing_end = self.construction_start = self.completed = nan
-        # when it entered each stage (construction: construction_start)
+        # when it entered each stage (construction: at financing close, or on arrival for a
+        # register project in construction; work starts then, or when the season opens)
         self.entered_approval = self.entered_land = self.entered_financing = nan
+        self.entered_construction = nan
         self.construction = 0.0
         self.construction_cost = 0.0
         self.land_cost = 0.0  # land money spent in the simulation
@@ -156,6 +159,7 @@ TIMES = (
     "entered_approval",
     "entered_land",
     "entered_financing",
+    "entered_construction",
 )
 FIELDS = (
     *TIMES,
@@ -193,6 +197,6 @@ def columns(projects: list[Project], warmup: float) -> dict[str, FloatArray]:
 def entered(col: dict[str, FloatArray]) -> FloatArray:
     """When each project entered each stage, (projects x stages); NaN = never."""
     return np.stack(
-        [col["entered_approval"], col["entered_land"], col["entered_financing"], col["construction_start"]],
+        [col["entered_approval"], col["entered_land"], col["entered_financing"], col["entered_construction"]],
         axis=1,
     )

@@ -32,7 +32,7 @@ def stage_at(p: Project, now: float) -> Stage | None:
     replaced or not arrived)."""
     if p.cancelled_in >= 0 or math.isnan(p.arrived):
         return None
-    if not math.isnan(p.construction_start):
+    if not math.isnan(p.entered_construction):  # working, or waiting for the season
         return None if p.completed <= now else Stage.CONSTRUCTION
     if not math.isnan(p.entered_financing):
         return Stage.FINANCING

@@ -224,7 +224,9 @@ class ServiceSecretaries:
         # a key project that found no secretary free goes without one until it starts
         # construction or leaves (one is given only on arrival)
         lacking = (col["key"] > 0) & ~helped & ~np.isnan(col["arrived"])
-        left = np.where(np.isnan(col["construction_start"]), col["cancelled_at"], col["construction_start"])
+        left = np.where(
+            np.isnan(col["entered_construction"]), col["cancelled_at"], col["entered_construction"]
+        )
         without = col["arrived"][lacking], fill_open(left, horizon)[lacking]
         times = np.array([t - warmup_years for t, _ in self.changes])
         levels = np.array([n for _, n in self.changes])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from investsim.model.season import SeasonArrays
 from investsim.scenario.distributions import SpendingProfile
 
 FloatArray = NDArray[np.float64]
@@ -23,17 +24,24 @@ def yearly_spending(
     cost: FloatArray,
     profile: SpendingProfile,
     horizon: int,
+    season: SeasonArrays | None = None,
 ) -> FloatArray:
     """Money spent in each year [k, k+1) by projects under construction, integrated exactly.
 
     A project starting at ``start`` (years) with total construction time ``duration``,
     already at time share ``u0`` of its profile, has spent
-    ``cost * (F(u0 + (t - start) / duration) - F(u0))`` by time t. Returns (projects x years).
+    ``cost * (F(u0 + (t - start) / duration) - F(u0))`` by time t; with a construction
+    ``season``, ``t - start`` is the working time between them, ``W(t) - W(start)``
+    (:mod:`investsim.model.season`). Returns (projects x years).
     """
     bounds = np.arange(horizon + 1, dtype=float)
     # in place, on one (projects x years) array: this runs on every replication, and
     # fewer big temporaries keep it in the cache
-    u = bounds[None, :] - start[:, None]
+    if season is None:
+        u = bounds[None, :] - start[:, None]
+    else:
+        per_row = SeasonArrays(season.opens[:, None], season.length[:, None])
+        u = per_row.working(bounds[None, :]) - season.working(start)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         u /= duration[:, None]
     u += u0[:, None]
@@ -48,10 +56,15 @@ def yearly_spending(
 
 
 def project_spending(
-    profiles: list[SpendingProfile], col: dict[str, FloatArray], horizon: int, before: int = 0
+    profiles: list[SpendingProfile],
+    col: dict[str, FloatArray],
+    horizon: int,
+    before: int = 0,
+    season: SeasonArrays | None = None,
 ) -> FloatArray:
     """Money each project spent in each year [k, k+1), k = -before .. horizon-1: land over
-    the land stage, construction along its spending profile. Returns (projects x years)."""
+    the land stage, construction along its spending profile (in working time, with the
+    projects' construction ``season``). Returns (projects x years)."""
     shift = float(before)
     spend = np.zeros((len(col["cost"]), horizon + before))
     started = ~np.isnan(col["construction_start"])
@@ -65,6 +78,7 @@ def project_spending(
                 col["construction_cost"][idx],
                 profile,
                 horizon + before,
+                None if season is None else season.take(idx),
             )
     idx = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))
     if len(idx):
@@ -114,16 +128,22 @@ MONTHS = 12
 """Calendar months in a year; a month is exactly 1/12 of a year (docs/model.md, section 2)."""
 
 
-def share_reached(t: FloatArray, start: FloatArray, duration: FloatArray, u0: FloatArray) -> FloatArray:
+def share_reached(
+    t: FloatArray,
+    start: FloatArray,
+    duration: FloatArray,
+    u0: FloatArray,
+    season: SeasonArrays | None = None,
+) -> FloatArray:
     """Share of its spending profile's time a project has reached at calendar time ``t``
     (clipped to [u0, 1]); a zero duration is done just after its start.
 
-    Every monthly integral goes through this one function: a construction season (time
-    that does not count) would replace ``t - start`` here by the working time between
-    them, and the rest of the monthly integration would stay as it is.
+    Every monthly integral goes through this one function: with a construction
+    ``season`` (time that does not count) ``t - start`` is the working time between them.
     """
+    elapsed = t - start if season is None else season.working(t) - season.working(start)
     with np.errstate(divide="ignore", invalid="ignore"):
-        u = (t - start) / duration + u0
+        u = elapsed / duration + u0
     u = np.where(duration == 0, np.where(t > start, 1.0, u0), u)
     return np.clip(u, u0, 1.0)
 
@@ -137,6 +157,7 @@ def monthly_spending(
     profile: SpendingProfile,
     first: float,
     months: int,
+    season: SeasonArrays | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Money each project spent in each calendar month, integrated exactly, over the
     ``months`` months from time ``first`` (years): month j is [first + j/12, first + (j+1)/12).
@@ -162,7 +183,9 @@ def monthly_spending(
     # whole year): first + j / 12 would round twice, and put a start on the first of a month
     # a hair after the month's bound
     t = (j + MONTHS * first) / MONTHS
-    u = share_reached(t, start[owner], duration[owner], u0[owner])
+    u = share_reached(
+        t, start[owner], duration[owner], u0[owner], None if season is None else season.take(owner)
+    )
     spent = cost[owner] * (profile.cdf(u) - profile.cdf(u0[owner]))
     # a month is the difference of two consecutive bounds of the same project
     same = owner[1:] == owner[:-1]
@@ -176,6 +199,7 @@ def project_months(
     groups: int,
     first: float,
     months: int,
+    season: SeasonArrays | None = None,
 ) -> FloatArray:
     """Money spent in each calendar month by each group of projects (e.g. sector):
     (groups x months), month j being [first + j/12, first + (j+1)/12) in years since
@@ -188,15 +212,17 @@ def project_months(
         idx = np.flatnonzero(started & (col["profile_no"] == no))
         if len(idx):
             start, duration, u0 = col["construction_start"][idx], col["construction"][idx], col["u0"][idx]
+            theirs = None if season is None else season.take(idx)
             who, month, money = monthly_spending(
                 start,
-                start + duration * (1 - u0),
+                start + duration * (1 - u0) if theirs is None else theirs.finish(start, duration * (1 - u0)),
                 duration,
                 u0,
                 col["construction_cost"][idx],
                 profile,
                 first,
                 months,
+                theirs,
             )
             parts.append((idx[who], month, money))
     idx = np.flatnonzero((col["land_cost"] > 0) & ~np.isnan(col["land_start"]))

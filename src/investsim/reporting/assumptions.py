@@ -138,6 +138,24 @@ def _resources(scn: dict[str, Any], labels: Labels) -> list[str]:
         ("land_cost_share", pct(res.get("land_cost_share"), 0, False)),
         ("key_threshold", plain(scn.get("key_project_threshold"))),
     ]
+    season = scn.get("construction_season")
+    if isinstance(season, dict):  # shown only when the scenario has one
+        own = season.get("sectors") or {}
+        text = f"{season.get('opens')} – {season.get('closes')}" + "".join(
+            f"; {labels.name(name)}: "
+            + (
+                labels.word("all_year")
+                if not isinstance(s, dict)
+                else f"{s.get('opens')} – {s.get('closes')}"
+            )
+            for name, s in own.items()
+        )
+        items.append(("construction_season", text))
+    early = scn.get("early_start")
+    if isinstance(early, dict):
+        items.append(
+            ("early_start", f"{plain(early.get('list_threshold'))}; {plain(early.get('winter_effect'))}")
+        )
     return [heading(labels.word("resources"), 3), _settings_table(labels, items)]
 
 

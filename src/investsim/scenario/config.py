@@ -278,6 +278,105 @@ class Targets(StrictModel):
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_day(value: Any, key: str) -> tuple[int, int]:
+    """A day of the year written ``MM-DD`` (no year: the same day every year)."""
+    m = _MONTH_DAY.match(value) if isinstance(value, str) else None
+    if m is None:
+        raise ValueError(f"{key}(={value!r}) must be a day of the year written MM-DD, e.g. '04-01'")
+    month, day = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS_IN_MONTH[month - 1]:
+        raise ValueError(f"{key}(={value!r}) is not a day of the year (MM-DD; 29 February is refused)")
+    return month, day
+
+
+class Season(StrictModel):
+    """When construction works each year: from the day ``opens`` to the day ``closes``,
+    both included (``MM-DD``). A month is a twelfth of a year and a day a share of its
+    month, so ``{opens: 04-01, closes: 10-31}`` is exactly 7/12 of the year."""
+
+    opens: str = Field(description="first day of the season, MM-DD")
+    closes: str = Field(description="last day of the season, MM-DD (within the same year)")
+
+    @field_validator("opens", "closes", mode="before")
+    @classmethod
+    def _a_day(cls, value: Any, info: Any) -> Any:
+        _month_day(value, info.field_name)
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> Season:
+        if self.start >= self.end:
+            raise ValueError(
+                f"closes(={self.closes!r}) must come after opens(={self.opens!r}) in the same year: a "
+                "season across the new year is not supported"
+            )
+        return self
+
+    @property
+    def start(self) -> float:
+        """When it opens, in years since 1 January (the start of the day ``opens``)."""
+        month, day = _month_day(self.opens, "opens")
+        return (month - 1 + (day - 1) / _DAYS_IN_MONTH[month - 1]) / 12
+
+    @property
+    def end(self) -> float:
+        """When it closes, in years since 1 January (the end of the day ``closes``)."""
+        month, day = _month_day(self.closes, "closes")
+        return (month - 1 + day / _DAYS_IN_MONTH[month - 1]) / 12
+
+
+ALL_YEAR: Literal["all_year"] = "all_year"
+"""A sector whose construction works all year although the scenario has a season."""
+
+
+def _sector_season_form(value: Any) -> str:
+    return "all year" if value is None or isinstance(value, str) else "season"
+
+
+SectorSeason = Annotated[
+    Annotated[Literal["all_year"], Tag("all year")] | Annotated[Season, Tag("season")],
+    Discriminator(_sector_season_form),
+]
+
+
+class ConstructionSeason(Season):
+    """The construction season of every sector, and of some sectors their own
+    (``sectors: {agriculture: {opens: 04-15, closes: 10-15}, services: all_year}``)."""
+
+    sectors: dict[str, SectorSeason] = Field(
+        default_factory=dict, description="a sector's own season, or all_year"
+    )
+
+    def of(self, sector: str) -> Season | None:
+        """The season of ``sector`` (None: it builds all year)."""
+        own = self.sectors.get(sector)
+        if own is None:
+            return Season(opens=self.opens, closes=self.closes)
+        return None if own == ALL_YEAR else own
+
+
+class EarlyStart(StrictModel):
+    """The province's "三早" action (early planning, early approval, early start): while
+    the construction season is closed, a campaign works the approval and land procedures
+    of the projects on the list faster, so that they are ready when the season opens."""
+
+    list_threshold: float = Field(
+        gt=0,
+        le=MAX_MONEY,
+        allow_inf_nan=False,
+        description="projects of at least this total investment are on the list (money)",
+    )
+    winter_effect: float = Field(
+        gt=0,
+        le=1,
+        description="factor on the approval and land work time a listed project does while the season "
+        "is closed (0.5: twice as fast)",
+    )
+
 
 class Policy(StrictModel):
     """Parameter changes that take effect at a time (a year or ``YYYY-MM``; a date on the
@@ -374,6 +473,12 @@ class ScenarioConfig(StrictModel):
     last_observed: LastObserved | None = None
     background: Background | None = None
     targets: Targets | None = None
+    construction_season: ConstructionSeason | None = Field(
+        None, description="when construction works each year; none = all year"
+    )
+    early_start: EarlyStart | None = Field(
+        None, description='the winter campaign of the "三早" action; needs construction_season'
+    )
     policies: list[Policy] = Field(default_factory=list)
 
     @field_validator("name")
@@ -393,6 +498,7 @@ class ScenarioConfig(StrictModel):
         self._check_policy_names()
         self._check_project_count()
         self._check_target_years()
+        self._check_season()
         if self.last_observed is not None and self.last_observed.year != self.start_year - 1:
             raise ValueError(
                 f"last_observed.year(={self.last_observed.year}) must be the year before "
@@ -448,6 +554,24 @@ class ScenarioConfig(StrictModel):
                     ("policies", k, "name"),
                 )
             seen[policy.name] = k
+
+    def _check_season(self) -> None:
+        """A sector's own season names a sector of the scenario; the "三早" campaign works
+        while the season is closed, so it needs one."""
+        season = self.construction_season
+        if season is not None:
+            for name in season.sectors:
+                if name not in self.sectors:
+                    raise KeyPathError(
+                        f"names unknown sector {name!r}; the scenario has {list(self.sectors)}",
+                        ("construction_season", "sectors", name),
+                    )
+        if self.early_start is not None and season is None:
+            raise KeyPathError(
+                'the "三早" campaign works while the construction season is closed, and the scenario '
+                "has no season: set construction_season too",
+                ("early_start",),
+            )
 
     def _check_target_years(self) -> None:
         """A target per year names reported years (a target for another year would never
@@ -536,6 +660,7 @@ POLICY_FIXED_KEYS = (
     "last_observed",
     "background",
     "targets",
+    "construction_season",
 )
 """Top-level keys a timed policy can't change: they define the run, not the pipeline."""
 
