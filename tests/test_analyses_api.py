@@ -441,6 +441,21 @@ def test_scenario_summary_is_what_validate_prints(toy: Path) -> None:
     assert "<table" in summary._repr_html_()
 
 
+def test_summary_says_when_construction_months_are_working_months() -> None:
+    base = investsim.load_scenario(investsim.default_scenario_path())
+    assert not base.with_overrides({"construction_season": None}).summary().seasonal
+    mixed = base.with_overrides(
+        {"construction_season": {"opens": "04-01", "closes": "10-31", "sectors": {"services": "all_year"}}}
+    ).summary()
+    assert mixed.seasonal
+    assert mixed.sectors.loc["services", "construction_season"] == "all year"
+    assert mixed.sectors.loc["industry", "construction_season"] == "04-01 to 10-31"
+    assert (
+        "construction season: 04-01 to 10-31: industry, infrastructure, agriculture, emerging; all year: "
+        "services (construction months are working months)" in mixed.lines()
+    )
+
+
 def test_summary_gives_the_analytic_mean_of_serial_approval_and_none_for_parallel() -> None:
     base = investsim.load_scenario(investsim.default_scenario_path())
     steps = {"a": {"dist": "fixed", "value": 2}, "b": {"dist": "uniform", "low": 1, "high": 5}}

@@ -209,6 +209,21 @@ def test_attribution_parts_add_up_to_the_total_exactly(tmp_path: Path) -> None:
         assert parts == pytest.approx(rows[rows["policy"] == "total"]["value_mean"].iloc[0], abs=1e-9)
 
 
+def test_attribution_splits_the_wait_for_the_season_only_when_there_is_one(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(POLICY_SCENARIO)
+    plain = attribute_policies(path, replications=2, seed=1)
+    assert "construction_wait_months" not in set(plain["metric"])
+    seasonal = attribute_policies(
+        path, replications=2, seed=1, overrides=["construction_season={opens: 04-01, closes: 10-31}"]
+    )
+    waits = seasonal[(seasonal["metric"] == "construction_wait_months") & (seasonal["period"] == "total")]
+    assert set(waits["policy"]) == {"faster approval", "more credit", "total"}
+    parts = waits[waits["policy"] != "total"]["value_mean"].sum()
+    total = waits[waits["policy"] == "total"]["value_mean"].iloc[0]
+    assert parts == pytest.approx(total, abs=1e-9)
+
+
 def test_sampled_shapley_with_every_order_is_the_exact_value() -> None:
     from itertools import permutations
 

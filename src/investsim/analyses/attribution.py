@@ -27,10 +27,12 @@ ATTRIBUTION_METRICS = (
     "approval_wait_months",
     "land_wait_months",
     "financing_wait_months",
+    "construction_wait_months",  # the wait for the construction season to open (only with a season)
     "approval_work_months",
     "land_work_months",
 )
-"""Per replication: totals over the period, or for ``*_months`` the mean over its years."""
+"""Per replication: totals over the period, or for ``*_months`` the mean over its years
+(a metric the runs do not have, such as the season's wait without a season, is left out)."""
 
 
 def _subset_value(df: pd.DataFrame, metric: str, years: list[int]) -> np.ndarray:

@@ -160,15 +160,23 @@ def _print_attribution(part: pd.DataFrame) -> None:
         ),
         title_justify="left",
     )
-    for col in ("policy", "share of the difference", "land wait months", "financing wait months"):
-        view.add_column(col, justify="left" if col == "policy" else "right")
     waits = part[part["period"] == "total"].set_index(["policy", "metric"])["value_mean"]
+    shown = [
+        (metric, heading)
+        for metric, heading in (
+            ("land_wait_months", "land wait months"),
+            ("financing_wait_months", "financing wait months"),
+            ("construction_wait_months", "season wait months"),
+        )
+        if metric in set(part["metric"])
+    ]
+    for col in ("policy", "share of the difference", *(heading for _, heading in shown)):
+        view.add_column(col, justify="left" if col == "policy" else "right")
     for r in rows.itertuples():
         view.add_row(
             escape(str(r.policy)),
             f"{r.value_mean:+,.1f} ({r.ci_low:+,.1f} to {r.ci_high:+,.1f})",
-            f"{waits.get((r.policy, 'land_wait_months'), float('nan')):+.2f}",
-            f"{waits.get((r.policy, 'financing_wait_months'), float('nan')):+.2f}",
+            *(f"{waits.get((r.policy, metric), float('nan')):+.2f}" for metric, _ in shown),
         )
     out_console.print(view)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from investsim.scenario.config import ApprovalSteps, Scenario
+from investsim.scenario.config import ApprovalSteps, Scenario, ScenarioConfig
 from investsim.scenario.policies import PolicyTiming, policy_timeline
 
 SECTOR_COLUMNS = (
@@ -20,6 +20,7 @@ SECTOR_COLUMNS = (
     "approval_steps",
     "land_months",
     "construction_months",
+    "construction_season",
 )
 """The columns of :attr:`ScenarioSummary.sectors`, one row per sector."""
 
@@ -30,7 +31,9 @@ class ScenarioSummary:
 
     ``sectors`` has one row per sector (indexed by its name, in the file's order): new
     projects a year and their yearly growth, mean project size (``money_unit``), and the
-    analytic mean months of approval, land and construction. Approval given as sub-steps
+    analytic mean months of approval, land and construction, and the construction season
+    (``"04-01 to 10-31"``, or ``"all year"``; with a season, construction months are
+    working months: months of the season). Approval given as sub-steps
     in series has the sum of their means; in parallel the mean of their maximum has no
     closed form, so ``approval_months`` is NaN there and ``approval_steps`` says
     ``"parallel, 3 steps"``. ``in_flight_*`` count the register's projects not yet
@@ -53,6 +56,12 @@ class ScenarioSummary:
     warnings: tuple[str, ...]
 
     @property
+    def seasonal(self) -> bool:
+        """Whether some sector builds only in a season (its construction months are then
+        working months)."""
+        return bool((self.sectors["construction_season"] != ALL_YEAR_TEXT).any())
+
+    @property
     def expected_new_projects(self) -> float:
         """New projects expected in the first year, over every sector."""
         return float(self.sectors["arrivals_per_year"].sum())
@@ -68,6 +77,12 @@ class ScenarioSummary:
             f"{unit} total investment ({self.construction_to_spend:,.2f} {unit} still to spend in construction)",
             f"policies: {len(self.policies) or 'none (current policies throughout)'}",
         ]
+        if self.seasonal:
+            seasons = self.sectors.groupby("construction_season", sort=False).groups
+            said = "; ".join(f"{season}: {', '.join(map(str, names))}" for season, names in seasons.items())
+            if len(seasons) == 1:
+                said = f"{next(iter(seasons))} in every sector"
+            out.insert(1, f"construction season: {said} (construction months are working months)")
         out += [f"  {p.summary}" for p in self.policies]
         return out
 
@@ -118,6 +133,14 @@ class ScenarioSummary:
         return head + f"<ul>{lines}</ul>" + self.sectors.to_html(float_format=lambda x: f"{x:,.2f}")
 
 
+ALL_YEAR_TEXT = "all year"
+
+
+def _season_text(config: ScenarioConfig, sector: str) -> str:
+    season = config.construction_season.of(sector) if config.construction_season else None
+    return ALL_YEAR_TEXT if season is None else f"{season.opens} to {season.closes}"
+
+
 def summarize(scenario: Scenario) -> ScenarioSummary:
     """The :class:`ScenarioSummary` of a loaded scenario."""
     c = scenario.config
@@ -139,6 +162,7 @@ def summarize(scenario: Scenario) -> ScenarioSummary:
             "approval_steps": steps,
             "land_months": s.land.mean,
             "construction_months": s.construction.mean,
+            "construction_season": _season_text(c, name),
         }
     sectors = pd.DataFrame.from_dict(rows, orient="index", columns=list(SECTOR_COLUMNS))
     sectors.index.name = "sector"
