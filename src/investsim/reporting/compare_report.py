@@ -137,19 +137,27 @@ def _attribution_tables(attribution: pd.DataFrame, labels: Labels) -> list[str]:
         for period in dict.fromkeys(part["period"]):
             sub = part[part["period"] == period]
             values = sub.pivot_table(index="policy", columns="metric", values="value_mean", sort=False)
-            metrics = list(dict.fromkeys(sub["metric"]))
-            rows = [
-                [
-                    esc(labels.name(policy) if policy == "total" else policy),
-                    *(num(values.loc[policy, m], 2, sign=True) for m in metrics),
+            every = list(dict.fromkeys(sub["metric"]))
+            # outcomes, then months waited and worked: one table of every metric is too wide
+            # for the page once a season adds its wait
+            tables = []
+            for metrics in (
+                [m for m in every if not m.endswith("_months")],
+                [m for m in every if m.endswith("_months")],
+            ):
+                if not metrics:
+                    continue
+                rows = [
+                    [
+                        esc(labels.name(policy) if policy == "total" else policy),
+                        *(num(values.loc[policy, m], 2, sign=True) for m in metrics),
+                    ]
+                    for policy in dict.fromkeys(sub["policy"])
                 ]
-                for policy in dict.fromkeys(sub["policy"])
-            ]
+                heads = [labels.word("policy"), *(_metric_heading(m, labels) for m in metrics)]
+                tables.append(table(heads, rows))
             when = labels.word("total_diff") if period == "total" else period
-            heads = [labels.word("policy"), *(_metric_heading(m, labels) for m in metrics)]
-            out.append(
-                f"{heading(labels.word('attribution', scenario=name, period=when))}{table(heads, rows)}"
-            )
+            out.append(f"{heading(labels.word('attribution', scenario=name, period=when))}{''.join(tables)}")
     return out
 
 
