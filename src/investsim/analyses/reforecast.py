@@ -49,15 +49,15 @@ year-to-date figures move by a few points from one release to the next (revision
 projects entering the statistics in lumps); lower it for figures the planner trusts."""
 
 WINTER_FACTOR = 4.0
-"""The error of a figure of a period that ends before construction opens in any sector
+"""The error of a figure of a period that ends before construction opens in every sector
 (1-2月 and 1-3月 with an April season) is ``WINTER_FACTOR`` times ``measurement_error``
-(0.20 by default). In the model those months hold land money only; a city's winter figures
-also hold what the model does not (equipment bought, projects entering the statistics in
-lumps), on a base a tenth of the year's, so its early growth moves by tens of points from
-year to year. Measured on the Liaoyuan baseline (docs/model.md 7.9): with 5 % on 1-2月 and
-1-3月 the median ESS of 100 truths was 18 of 2000 and the 80 % interval of the year's
-growth covered the truth 73 times in 100; with 20 %, 105 and 88, and the year's interval
-is as wide as with those two figures left out."""
+(0.20 by default). In the model those months hold land money only, a few percent of the
+year's; a city's winter figures also hold what the model does not (equipment bought,
+projects entering the statistics in lumps), on that small base, so its early growth moves
+by tens of points from year to year. Measured on the Liaoyuan baseline (docs/model.md
+7.9): with 5 % on 1-2月 and 1-3月 the median ESS over 100 held-apart truths was 18 of 2000
+and the 80 % interval of the year's growth covered the truth 73 times in 100; with 20 %,
+105 and 88, and the year's interval about as wide as with those two figures left out."""
 
 MIN_ESS = 100
 """Below this effective sample size replications are added: P10 and P90 of fewer than
