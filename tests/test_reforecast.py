@@ -17,7 +17,13 @@ import pytest
 
 import investsim
 from helpers import base, fixed, run_cli, write_scenario
-from investsim.analyses.reforecast import effective_sample_size, reforecast, wilson_interval
+from investsim.analyses.reforecast import (
+    WINTER_FACTOR,
+    effective_sample_size,
+    reforecast,
+    wilson_interval,
+    winter_months,
+)
 from investsim.errors import InputError
 from investsim.results.actuals import read_actuals
 
@@ -118,11 +124,15 @@ def _write(tmp_path: Path, text: str, name: str = "actuals.csv") -> Path:
     return path
 
 
-def test_the_bundled_example_reads() -> None:
+def test_the_bundled_example_is_what_its_header_says() -> None:
+    """The example's figures are replication 0 of the baseline with seed 2021, its 2021
+    year-to-date growth rounded to 0.1 point (the file's header says so)."""
     a = read_actuals(Path(investsim.default_scenario_path()).parent / "actuals_2021_example.csv")
     assert a.given == "1-6月 2021"
-    assert a.table["ytd_growth"].tolist() == [0.041, 0.05, 0.056, 0.063, 0.068]
     assert a.warnings == ()
+    truth = investsim.simulate(investsim.load_scenario(investsim.default_scenario_path()), 1, seed=2021)
+    m = truth.monthly.query("year == 2021 and 2 <= month <= 6").sort_values("month")
+    np.testing.assert_allclose(a.table["ytd_growth"].to_numpy(), m["ytd_growth"].round(3).to_numpy())
 
 
 @pytest.mark.parametrize(
@@ -309,6 +319,32 @@ SMALL: dict[str, Any] = {
 }
 """Two reported years with a pipeline warmed up and background whose growth varies: fast
 (a few ms a replication) and spread enough that months tell something about the year."""
+
+
+@pytest.mark.parametrize(
+    ("season", "winter"),
+    [
+        (None, 0),
+        ({"opens": "04-01", "closes": "10-31"}, 3),
+        ({"opens": "04-15", "closes": "10-31"}, 3),
+        ({"opens": "03-01", "closes": "10-31", "sectors": {"s": {"opens": "05-01", "closes": "10-31"}}}, 4),
+        ({"opens": "04-01", "closes": "10-31", "sectors": {"s": "all_year"}}, 0),
+    ],
+)
+def test_winter_figures_count_with_a_larger_error(tmp_path: Path, season: Any, winter: int) -> None:
+    """Periods that end before construction opens in every sector (1-2月, 1-3月 for an
+    April season) are weighed with WINTER_FACTOR times the error; the others with it."""
+    data = dict(SMALL, construction_season=season) if season else SMALL
+    fc = investsim.simulate(investsim.load_scenario(write_scenario(tmp_path, data)), 3, seed=1)
+    assert winter_months(fc.scenario) == winter
+    months = [2, 3, 4, 5]
+    actuals = pd.DataFrame({"period": [f"1-{m}月" for m in months], "year": 2021, "ytd_growth": 0.05})
+    rf = reforecast(fc, actuals, measurement_error=0.05, min_ess=1)
+    expected = [0.05 * (WINTER_FACTOR if m <= winter else 1.0) for m in months]
+    np.testing.assert_allclose(rf.fit["sigma"].to_numpy(), expected)
+    assert rf.manifest["actuals"]["winter_months"] == winter
+    plain = reforecast(fc, actuals, measurement_error=0.05, min_ess=1, winter_factor=1)
+    np.testing.assert_allclose(plain.fit["sigma"].to_numpy(), 0.05)
 
 
 def test_replications_are_added_with_the_same_seed_until_the_ess_is_reached(tmp_path: Path) -> None:
