@@ -390,6 +390,8 @@ def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
         "20",
         "--max-replications",
         "160",
+        "--winter-factor",
+        "3",
         "--out",
         "r",
         cwd=tmp_path,
@@ -409,6 +411,7 @@ def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     part = manifest["actuals"]
+    assert part["winter_factor"] == 3
     weights = pd.read_csv(out / "weights.csv")
     assert part["replications"] == len(weights) == manifest["replications"] >= 40
     assert part["ess"] == pytest.approx(effective_sample_size(weights["weight"].to_numpy()), rel=1e-9)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from investsim.analyses.reforecast import MEASUREMENT_ERROR, MIN_ESS, reforecast
+from investsim.analyses.reforecast import MEASUREMENT_ERROR, MIN_ESS, WINTER_FACTOR, reforecast
 from investsim.cli.common import (
     backend,
     command_line,
@@ -109,6 +109,15 @@ def with_targets(scenario: Scenario, texts: tuple[str, ...]) -> Scenario:
     help="With --actuals: the lognormal relative error of a published figure (0.05 = 5 %).",
 )
 @click.option(
+    "--winter-factor",
+    type=click.FloatRange(min=1),
+    default=WINTER_FACTOR,
+    show_default=True,
+    metavar="K",
+    help="With --actuals: a period that ends before construction opens (1-2月, 1-3月 with an April "
+    "season) counts with K times the measurement error (its growth is on a small winter base).",
+)
+@click.option(
     "--min-ess",
     type=click.FloatRange(min=1),
     default=MIN_ESS,
@@ -135,6 +144,7 @@ def run(
     actuals: str | None,
     actuals_sheet: str | None,
     measurement_error: float,
+    winter_factor: float,
     min_ess: float,
     max_replications: int | None,
     lang: str,
@@ -169,6 +179,7 @@ def run(
                 forecast,
                 published,
                 measurement_error=measurement_error,
+                winter_factor=winter_factor,
                 min_ess=min_ess,
                 max_replications=max_replications,
                 jobs=workers,
