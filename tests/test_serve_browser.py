@@ -224,7 +224,8 @@ def test_saved_scenario_runs_to_the_pages_numbers_exactly(tab: Tab, server: Serv
 
 def test_download_gives_the_results_folder_run_writes(tab: Tab, tmp_path: Path) -> None:
     page = tab.page
-    _set(page, "financing-sources-bonds-supply", "40")
+    # government money binds (from start_year; more bonds alone would change nothing)
+    _set(page, "financing-sources-government-supply", "50")
     _wait_done(page, changed_from="0.0")
     shown = _numbers(page)
     with page.expect_download(timeout=120_000) as got:
