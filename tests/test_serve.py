@@ -253,3 +253,40 @@ def test_the_workbook_download_is_runs_workbook() -> None:
     assert name == "liaoyuan-baseline.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert len(book.sheetnames) > 1
+
+
+def test_the_answer_says_where_the_difference_comes_from_as_compare_does(whatif: WhatIf) -> None:
+    """By sector and by funding source (adding up to the total difference), money committed
+    and months waited by stage, and the timing shift: the same numbers as ``compare`` of
+    the page's scenario against the base (the same replications, the same paired statistics)."""
+    from investsim.analyses.timing import detect_timing_shift
+
+    values = {"financing.sources.bank.supply": 90.0}
+    last = _all(whatif, values)[-1]
+    found, total = last["explanation"], last["total"]
+    assert found is not None
+    assert found.investment.diff == pytest.approx(total["mean"], rel=1e-12)
+    for breakdown in ("sector", "source"):
+        parts = found.of(breakdown, "investment")
+        assert {p.item for p in parts} >= (
+            {"industry", "services"} if breakdown == "sector" else {"own", "bank"}
+        )
+        assert sum(p.diff for p in parts) == pytest.approx(total["mean"], abs=1e-9)
+    assert {p.item for p in found.of("source", "committed")} >= {"bank", "government"}
+    assert {p.item for p in found.of("stage", "months_waited")} >= {"approval", "financing"}
+    assert any(p.diff != 0 for p in found.of("source", "committed"))
+    done = investsim.compare(whatif.base, whatif.question(values).scenario)
+    (name,) = set(done.table["scenario"])
+    theirs = done.explanation(name)
+    assert theirs is not None
+    assert found.parts.keys() == theirs.parts.keys()
+    for key, parts in found.parts.items():
+        assert [p.item for p in parts] == [p.item for p in theirs.parts[key]]
+        mine = [x for p in parts for x in (p.diff, p.low, p.high)]
+        assert mine == pytest.approx(
+            [x for p in theirs.parts[key] for x in (p.diff, p.low, p.high)], abs=1e-9
+        )
+    shift = detect_timing_shift(done.table, name)
+    assert (last["timing"] is None) == (shift is None)
+    # no change: nothing to explain
+    assert _all(whatif, {})[-1]["explanation"] is None

@@ -593,7 +593,8 @@ def summarise(
         "waits": _waits(table, base_table),
         "binding": _binding(table, years),
         "monthly": _monthly(scenario, variant, base),
-        **_explained(scenario, full, full_base, variant is base),
+        # the base's own replications (no change): nothing to explain
+        **_explained(scenario, full, full_base, all(v is b for v, b in zip(variant, base, strict=True))),
     }
     return out
 

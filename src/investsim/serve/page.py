@@ -23,6 +23,9 @@ from nicegui import ui
 
 from investsim import columns
 from investsim.errors import InputError, ModelCheckError
+from investsim.reporting.compare_report import explanation_table, timing_text
+from investsim.reporting.html import esc
+from investsim.reporting.labels import Labels
 from investsim.reporting.wording import NAMES_ZH, TEXT
 from investsim.serve.engine import OTHER, Control, ControlError, Question, WhatIf, binding_label
 from investsim.serve.workers import results_file
@@ -77,6 +80,9 @@ class Page:
         self.s = settings
         self.whatif = settings.whatif
         self.w = Words(settings.lang, self.whatif.base.config.money_unit)
+        # the compare report's wording, for the explanation; the browser draws the text with
+        # its own fonts, so Chinese needs no CJK font for matplotlib (which would fall back)
+        self.labels = Labels(settings.lang, self.whatif.base.config.money_unit, font="browser")
         self.values: dict[str, Any] = {c.key: c.base for c in self.whatif.controls}
         self.question: Question = self.whatif.question({})
         self.task: asyncio.Task[None] | None = None
@@ -167,6 +173,8 @@ class Page:
         base = self.whatif.base.name
         theirs = w("base_median", base=base)
         self.total = ui.label("").classes("text-subtitle1").props("data-testid=difference")
+        # where the difference comes from, as compare says it (its table and timing sentence)
+        self.explanation = ui.html("").classes("w-full text-body2").props("data-testid=explanation")
         self.fan = _chart(
             w.chart("fan_title"),
             [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
@@ -298,8 +306,25 @@ class Page:
                 f"(95%: {_fmt(t['low'])} … {_fmt(t['high'])}; n = {t['n']})"
             )
         self.total.props(f"data-mean={t['mean']!r}")
+        self.explanation.set_content(self._explanation(a) if self.question.changed else "")
         self.show_targets(a["targets"])
         self.numbers.set_content(_numbers_table(a["annual"], w))
+
+    def _explanation(self, a: dict[str, Any]) -> str:
+        """The timing-shift sentence, if compare would say one, and the table of where the
+        difference over the horizon comes from (by sector, by funding source, money
+        committed, by stage), worded as the compare report words them."""
+        found = a.get("explanation")
+        if found is None:
+            return ""
+        labels = self.labels
+        out = []
+        if a.get("timing") is not None:
+            out.append(f'<p data-testid="timing"><b>{esc(timing_text(a["timing"], labels))}</b></p>')
+        out.append(f"<p><b>{esc(labels.word('explain_heading', scenario=self.w('variant')))}</b></p>")
+        out.append(f'<p class="text-caption">{esc(labels.word("explain_lead"))}</p>')
+        out.append(explanation_table(found, labels))
+        return "".join(out)
 
     def _set(self, chart: Any, x: list[str], series: list[list[Any]]) -> None:
         chart.options["xAxis"]["data"] = x
