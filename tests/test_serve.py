@@ -8,6 +8,7 @@ The page itself, in Chromium, is tested in ``test_serve_browser.py``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -288,5 +289,7 @@ def test_the_answer_says_where_the_difference_comes_from_as_compare_does(whatif:
         )
     shift = detect_timing_shift(done.table, name)
     assert (last["timing"] is None) == (shift is None)
+    if shift is not None:  # compare's sentence, word for word
+        assert dataclasses.replace(last["timing"], scenario=name).text() == shift.text()
     # no change: nothing to explain
     assert _all(whatif, {})[-1]["explanation"] is None

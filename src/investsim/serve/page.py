@@ -11,6 +11,7 @@ the copy NiceGUI ships.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import tomllib
 from concurrent.futures.process import BrokenProcessPool
@@ -96,6 +97,11 @@ class Page:
         w = self.w
         base = self.whatif.base
         ui.page_title(w("title"))
+        # the compare report's explanation table, at the page's size
+        ui.add_css(
+            ".explain { font-size: 0.85em } .explain th, .explain td { padding: 1px 10px; text-align: right }"
+            " .explain th:nth-child(-n+2), .explain td:nth-child(-n+2) { text-align: left }"
+        )
         with ui.header().classes("items-center"):
             ui.label(w("title")).classes("text-h6")
             ui.label(f"{w('scenario')}: {base.name}").classes("text-subtitle2")
@@ -173,8 +179,8 @@ class Page:
         base = self.whatif.base.name
         theirs = w("base_median", base=base)
         self.total = ui.label("").classes("text-subtitle1").props("data-testid=difference")
-        # where the difference comes from, as compare says it (its table and timing sentence)
-        self.explanation = ui.html("").classes("w-full text-body2").props("data-testid=explanation")
+        # compare's timing-shift sentence, if it would say one, under the total
+        self.timing = ui.html("").classes("w-full text-body2").props("data-testid=timing")
         self.fan = _chart(
             w.chart("fan_title"),
             [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
@@ -189,6 +195,8 @@ class Page:
             "w-full h-64",
             "diff",
         )
+        # where the difference comes from, as compare says it (its explanation table)
+        self.explanation = ui.html("").classes("w-full text-body2").props("data-testid=explanation")
         with ui.row().classes("w-full no-wrap"):
             self.growth = _chart(
                 w.chart("growth_title"),
@@ -306,24 +314,34 @@ class Page:
                 f"(95%: {_fmt(t['low'])} … {_fmt(t['high'])}; n = {t['n']})"
             )
         self.total.props(f"data-mean={t['mean']!r}")
-        self.explanation.set_content(self._explanation(a) if self.question.changed else "")
+        changed = self.question.changed
+        self.timing.set_content(self._timing(a) if changed else "")
+        self.explanation.set_content(self._explanation(a) if changed else "")
         self.show_targets(a["targets"])
         self.numbers.set_content(_numbers_table(a["annual"], w))
 
+    def _timing(self, a: dict[str, Any]) -> str:
+        """The timing-shift sentence, if compare would say one, as its report words it."""
+        shift = a.get("timing")
+        if shift is None:
+            return ""
+        # named as the page names it ("the base then starts projects the what-if scenario
+        # has already started")
+        shift = dataclasses.replace(shift, scenario=self.w("whatif_name"))
+        return f"<p>{esc(timing_text(shift, self.labels))}</p>"
+
     def _explanation(self, a: dict[str, Any]) -> str:
-        """The timing-shift sentence, if compare would say one, and the table of where the
-        difference over the horizon comes from (by sector, by funding source, money
-        committed, by stage), worded as the compare report words them."""
+        """The table of where the difference over the horizon comes from (by sector, by
+        funding source, money committed, by stage), as the compare report shows it."""
         found = a.get("explanation")
         if found is None:
             return ""
         labels = self.labels
         out = []
-        if a.get("timing") is not None:
-            out.append(f'<p data-testid="timing"><b>{esc(timing_text(a["timing"], labels))}</b></p>')
-        out.append(f"<p><b>{esc(labels.word('explain_heading', scenario=self.w('variant')))}</b></p>")
+        out.append(f"<p><b>{esc(labels.word('explain_heading', scenario=self.w('whatif_name')))}</b></p>")
         out.append(f'<p class="text-caption">{esc(labels.word("explain_lead"))}</p>')
-        out.append(explanation_table(found, labels))
+        # the report's table, at the page's size
+        out.append(f'<div class="explain">{explanation_table(found, labels)}</div>')
         return "".join(out)
 
     def _set(self, chart: Any, x: list[str], series: list[list[Any]]) -> None:
