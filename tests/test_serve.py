@@ -8,6 +8,7 @@ The page itself, in Chromium, is tested in ``test_serve_browser.py``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +19,8 @@ import pytest
 from scipy import stats
 
 import investsim
-from investsim.serve.engine import OTHER, ControlError, WhatIf
+from investsim.analyses.params import apply_from
+from investsim.serve.engine import OTHER, PAGE_POLICY, ControlError, WhatIf
 from investsim.serve.guard import HostGuard, allowed_hosts
 from investsim.serve.workers import Store, Workers
 
@@ -73,10 +75,8 @@ def test_answers_arrive_in_steps_and_end_as_a_run_of_that_many(whatif: WhatIf) -
     assert counts[0] < 6
     assert counts[-1] == 6
     assert counts == sorted(counts)
-    scenario = investsim.load_scenario(
-        investsim.default_scenario_path(),
-        [*SMALL, "financing.sources.bank.supply=60.0", "financing.max_wait=12.0"],
-    )
+    # the page's values hold from start_year, as a sweep's or seek's (the warm-up as it was)
+    scenario = apply_from(whatif.base, values, whatif.base.config.start_year)
     forecast = investsim.simulate(scenario)
     assert [r["investment_p50"] for r in answers[-1]["annual"]] == forecast.annual["investment_p50"].tolist()
     # the difference is paired: replication r of the change against replication r of the base
@@ -122,7 +122,42 @@ def test_the_guarantee_pool_from_a_later_year_is_a_policy_of_its_own(whatif: Wha
     assert policy.from_ == 2021
     assert q.scenario.config.financing.guarantee_pool is None
     now = whatif.question({"pool.capital": 3.0, "pool.sectors": ["industry"]})
-    assert now.scenario.config.financing.guarantee_pool is not None
+    (policy,) = [p for p in now.scenario.config.policies if "financing.guarantee_pool" in p.set]
+    assert (policy.name, policy.from_) == (PAGE_POLICY, whatif.base.config.start_year)
+
+
+def test_the_pages_values_hold_from_the_first_reported_year_not_the_warm_up(whatif: WhatIf) -> None:
+    """More bank credit over the whole simulation would clear, in the warm-up, the backlog the
+    base starts the forecast with: fewer projects to start in the reported years, and less
+    investment over them (docs/model.md 5.9). The page asks what the lever does from now on."""
+    start = whatif.base.config.start_year
+    q = whatif.question({"financing.sources.bank.supply": 55.0, "pool.capital": 3.0, OTHER: "replications=4"})
+    assert (
+        q.scenario.config.financing.sources["bank"].supply
+        == whatif.base.config.financing.sources["bank"].supply
+    )
+    assert q.scenario.config.financing.guarantee_pool is None
+    assert q.scenario.config.replications == 4  # a key that defines the run: the whole run
+    (policy,) = q.scenario.config.policies
+    assert (policy.name, policy.from_) == (PAGE_POLICY, start)
+    assert policy.set["financing.sources.bank.supply"] == 55.0
+    # the same replications as a sweep's or seek's value from start_year
+    expected = apply_from(
+        whatif.base,
+        {
+            "financing.sources.bank.supply": 55.0,
+            "financing.guarantee_pool": policy.set["financing.guarantee_pool"],
+        },
+        start,
+    )
+    got, want = (
+        investsim.simulate(s, 2, 1).replications["investment"].to_numpy() for s in (q.scenario, expected)
+    )
+    np.testing.assert_array_equal(got, want)
+    # a bad value inside the page's policy is still shown at its control
+    with pytest.raises(ControlError) as e:
+        whatif.question({"financing.sources.bank.growth": 9.0})
+    assert e.value.control == "financing.sources.bank.growth"
 
 
 def test_replications_are_capped(workers: Workers) -> None:
@@ -161,12 +196,18 @@ def test_saved_scenario_extends_the_base_and_holds_only_the_changes(whatif: What
         "replications",
         "horizon_years",
         "warmup_years",
-        "financing",
+        "policies",
     }
-    assert data["financing"] == {
-        "sources": {"government": {"supply": 45.0}},
-        "guarantee_pool": {"capital": 2.0, "leverage": 5.0, "sectors": ["emerging"]},
-    }
+    assert data["policies"] == [
+        {
+            "name": PAGE_POLICY,
+            "from": whatif.base.config.start_year,
+            "set": {
+                "financing.sources.government.supply": 45.0,
+                "financing.guarantee_pool": {"capital": 2.0, "leverage": 5.0, "sectors": ["emerging"]},
+            },
+        }
+    ]
     saved = investsim.load_scenario(path)
     assert saved.config.model_dump(
         exclude={"name", "description", "extends"}
@@ -213,3 +254,42 @@ def test_the_workbook_download_is_runs_workbook() -> None:
     assert name == "liaoyuan-baseline.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert len(book.sheetnames) > 1
+
+
+def test_the_answer_says_where_the_difference_comes_from_as_compare_does(whatif: WhatIf) -> None:
+    """By sector and by funding source (adding up to the total difference), money committed
+    and months waited by stage, and the timing shift: the same numbers as ``compare`` of
+    the page's scenario against the base (the same replications, the same paired statistics)."""
+    from investsim.analyses.timing import detect_timing_shift
+
+    values = {"financing.sources.bank.supply": 90.0}
+    last = _all(whatif, values)[-1]
+    found, total = last["explanation"], last["total"]
+    assert found is not None
+    assert found.investment.diff == pytest.approx(total["mean"], rel=1e-12)
+    for breakdown in ("sector", "source"):
+        parts = found.of(breakdown, "investment")
+        assert {p.item for p in parts} >= (
+            {"industry", "services"} if breakdown == "sector" else {"own", "bank"}
+        )
+        assert sum(p.diff for p in parts) == pytest.approx(total["mean"], abs=1e-9)
+    assert {p.item for p in found.of("source", "committed")} >= {"bank", "government"}
+    assert {p.item for p in found.of("stage", "months_waited")} >= {"approval", "financing"}
+    assert any(p.diff != 0 for p in found.of("source", "committed"))
+    done = investsim.compare(whatif.base, whatif.question(values).scenario)
+    (name,) = set(done.table["scenario"])
+    theirs = done.explanation(name)
+    assert theirs is not None
+    assert found.parts.keys() == theirs.parts.keys()
+    for key, parts in found.parts.items():
+        assert [p.item for p in parts] == [p.item for p in theirs.parts[key]]
+        mine = [x for p in parts for x in (p.diff, p.low, p.high)]
+        assert mine == pytest.approx(
+            [x for p in theirs.parts[key] for x in (p.diff, p.low, p.high)], abs=1e-9
+        )
+    shift = detect_timing_shift(done.table, name)
+    assert (last["timing"] is None) == (shift is None)
+    if shift is not None:  # compare's sentence, word for word
+        assert dataclasses.replace(last["timing"], scenario=name).text() == shift.text()
+    # no change: nothing to explain
+    assert _all(whatif, {})[-1]["explanation"] is None

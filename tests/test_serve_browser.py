@@ -40,6 +40,8 @@ class Server:
     url: str
     port: int
     save_dir: Path
+    said: str = ""
+    """What it printed until it gave its address (warnings included)."""
 
 
 def start_server(save_dir: Path, *args: str) -> Server:
@@ -76,9 +78,11 @@ def start_server(save_dir: Path, *args: str) -> Server:
         if not line:
             break
         seen.append(line)
-        found = re.search(r"on (http://127\.0\.0\.1:(\d+)/)", line)
+        found = re.search(r"page on (http://[^/]+:(\d+)/)", line)
         if found:
-            return Server(process, found.group(1), int(found.group(2)), save_dir)
+            server = Server(process, found.group(1), int(found.group(2)), save_dir)
+            server.said = "".join(seen)
+            return server
     process.kill()
     raise AssertionError("investsim serve did not start:\n" + "".join(seen))
 
@@ -184,6 +188,11 @@ def test_moving_a_financing_control_redraws_the_chart_and_the_difference(tab: Ta
     assert after.keys() == before.keys()
     assert after != before
     assert page.locator("[data-testid=fan]").screenshot() != before_chart
+    # where the difference comes from, as compare's report says it: by sector, by source,
+    # money committed and by stage (the engine's test checks that the parts add up)
+    explanation = page.locator("[data-testid=explanation]").inner_text()
+    for words in ("Where the difference comes from", "investment by sector", "industry", "money committed"):
+        assert words in explanation
     assert not tab.errors, tab.errors
     local = f"http://127.0.0.1:{server.port}/"
     assert tab.requests
@@ -224,7 +233,8 @@ def test_saved_scenario_runs_to_the_pages_numbers_exactly(tab: Tab, server: Serv
 
 def test_download_gives_the_results_folder_run_writes(tab: Tab, tmp_path: Path) -> None:
     page = tab.page
-    _set(page, "financing-sources-bonds-supply", "40")
+    # government money binds (from start_year; more bonds alone would change nothing)
+    _set(page, "financing-sources-government-supply", "50")
     _wait_done(page, changed_from="0.0")
     shown = _numbers(page)
     with page.expect_download(timeout=120_000) as got:
@@ -273,6 +283,35 @@ def test_a_request_for_another_host_or_from_another_origin_is_refused(
     assert b"refused" in response.read()
     connection.request("GET", "/", headers={"Host": f"127.0.0.1:{server.port}"})
     assert connection.getresponse().status == 200
+
+
+def test_the_page_in_chinese(browser: Any, tmp_path: Path) -> None:
+    zh = start_server(tmp_path, "--lang", "zh")
+    try:
+        gen = _open(browser, zh)
+        tab = next(gen)
+        page = tab.page
+        assert "情景推演" in page.title()
+        assert "融资假设" in page.locator("body").inner_text()
+        _set(page, BANK, "90")
+        _wait_done(page, changed_from="0.0")
+        explanation = page.locator("[data-testid=explanation]").inner_text()
+        assert "差异来源" in explanation
+        assert "分行业投资" in explanation
+        assert "工业" in explanation  # the sector's Chinese name
+        assert not tab.errors, tab.errors
+        next(gen, None)
+    finally:
+        stop(zh)
+
+
+def test_listening_beyond_loopback_prints_a_warning(server: Server, tmp_path: Path) -> None:
+    assert "warning" not in server.said  # on loopback: none
+    wide = start_server(tmp_path, "--host", "0.0.0.0")
+    try:
+        assert "warning: listening on 0.0.0.0, reachable from other machines" in wide.said
+    finally:
+        stop(wide)
 
 
 def _descendants(pid: int) -> set[int]:

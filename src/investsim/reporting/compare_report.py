@@ -312,6 +312,11 @@ def _explanation_table(found: explain.Explanation, labels: Labels) -> str:
     return table(heads, rows, left=2)
 
 
+def explanation_table(found: explain.Explanation, labels: Labels) -> str:
+    """The explanation table as the compare report shows it (HTML), for the what-if page."""
+    return _explanation_table(found, labels)
+
+
 def _explanations(
     comparison: pd.DataFrame, scenarios: list[str], base: str, labels: Labels
 ) -> tuple[list[str], list[Chart]]:

@@ -24,18 +24,25 @@ import pandas as pd
 import yaml
 
 from investsim import columns
+from investsim.analyses.compare import Run, compare_runs
+from investsim.analyses.explain import explain
+from investsim.analyses.timing import detect_timing_shift
 from investsim.errors import InputError, ScenarioError
 from investsim.model.collect import ReplicationResult
 from investsim.results.forecast import annual_summary, replications_frame
 from investsim.results.monthly import monthly_frame, target_probabilities
 from investsim.results.stats import paired_difference
-from investsim.scenario.config import GuaranteePool, Scenario, Source
+from investsim.scenario.config import POLICY_FIXED_KEYS, GuaranteePool, Scenario, Source
 from investsim.scenario.loading import load_scenario
-from investsim.scenario.overrides import parse_override, unshare
+from investsim.scenario.overrides import is_policy_path, parse_override, unshare
 from investsim.serve.workers import Store, Workers
 
 POOL = "financing.guarantee_pool"
 NEW_POOL_POLICY = "guarantee pool (what-if)"
+PAGE_POLICY = "what-if page"
+"""The timed policy that holds the page's values from 1 January of ``start_year``: the
+warm-up, which builds the pipeline of that day, is not rewritten (as ``sweep`` and
+``seek``, ``analyses/params.py``; docs/model.md 5.9)."""
 OTHER = "other"
 """The control of free ``dotted.path=value`` lines."""
 FIRST_SINGLE = 2
@@ -130,8 +137,11 @@ class WhatIf:
         overrides = self._overrides(values)
         for key, value in overrides.items():
             self._check_safe(key, value)
+        whole, later = _when(overrides)
         try:
-            scenario = self.base.with_overrides(overrides) if overrides else self.base
+            scenario = self.base.with_overrides(whole) if whole else self.base
+            if later:
+                scenario = scenario.with_overrides({"policies": self._with_page_policy(scenario, later)})
         except ScenarioError as e:
             raise ControlError(_message(e), self._control_of(e.path or "", overrides)) from None
         n = scenario.config.replications
@@ -143,7 +153,20 @@ class WhatIf:
             )
         return Question(dict(values), overrides, scenario)
 
+    def _with_page_policy(self, scenario: Scenario, later: Mapping[str, Any]) -> list[Any]:
+        """``scenario``'s policies and one more, :data:`PAGE_POLICY`, setting ``later``
+        from 1 January of ``start_year`` (a later policy of the scenario that sets the same
+        key still takes over at its date)."""
+        policies = list(unshare(scenario.resolved.get("policies") or []))
+        taken = {p.get("name") for p in policies if isinstance(p, Mapping)}
+        name = PAGE_POLICY
+        while name in taken:  # a scenario saved from the page has one already
+            name += "'"
+        return [*policies, {"name": name, "from": scenario.config.start_year, "set": dict(later)}]
+
     def _overrides(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """What the control ``values`` change, by key path (the pool as the key or policy
+        it is set in); :func:`_when` says which hold from ``start_year``."""
         out: dict[str, Any] = {}
         by_key = {c.key: c for c in self.controls}
         for key, value in values.items():
@@ -191,7 +214,7 @@ class WhatIf:
             if start != by_key["pool.from"].base:
                 out[f"policies.{name}.from"] = start if start is not None else self.base.config.start_year
             return out
-        if start is None or int(start) <= self.base.config.start_year or pool is None:
+        if start is None or int(start) == self.base.config.start_year or pool is None:
             return {POOL: pool}
         # a pool from a later year is a policy of its own, added to the scenario's
         policies = list(unshare(self.base.resolved.get("policies") or []))
@@ -218,6 +241,7 @@ class WhatIf:
     def _control_of(self, path: str, overrides: Mapping[str, Any]) -> str:
         """The control an error's key path is about (the free lines if none is)."""
         path = re.sub(r"^policies\[\d+\] '([^']*)': ", r"policies.\1.set.", path)
+        path = re.sub(rf"^policies\.{re.escape(PAGE_POLICY)}'*\.set\.", "", path)
         best = ""
         for c in self.controls:
             key = c.key
@@ -379,6 +403,24 @@ def _typed(control: Control, value: Any) -> Any:
     return value
 
 
+def _when(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``overrides`` split into those that hold for the whole run and those the page's
+    policy sets from 1 January of ``start_year``. The whole run: what a policy can't change
+    (``replications``, ``targets``, ... : they define the run) and what is already a
+    policy's (its values, its date, or a policy of its own). The rest, the pipeline's
+    levers, from ``start_year``: a planner's "what if credit were 55" is about the
+    forecast, not a history in which it had always been 55 (with it from the warm-up, a
+    backlog waiting for money is cleared before the first reported year, and the
+    forecast starts with fewer projects to start: docs/model.md 5.9)."""
+    whole: dict[str, Any] = {}
+    later: dict[str, Any] = {}
+    for key, value in overrides.items():
+        top = key.split(".")[0]
+        fixed = top in POLICY_FIXED_KEYS or is_policy_path(key)
+        (whole if fixed else later)[key] = value
+    return whole, later
+
+
 def pool_home(scenario: Scenario) -> tuple[str, Any]:
     """Where the scenario's guarantee pool is set (a key path) and its start (``None`` for
     the start of the forecast)."""
@@ -487,8 +529,10 @@ def summarise(
 ) -> dict[str, Any]:
     """The page's answers from ``variant``'s and ``base``'s replications 0..k-1 (paired
     replication by replication: common random numbers)."""
-    table = _needed(replications_frame(scenario, variant))
-    base_table = table if variant is base else _needed(replications_frame(scenario, base))
+    full = replications_frame(scenario, variant)
+    full_base = full if variant is base else replications_frame(scenario, base)
+    table = _needed(full)
+    base_table = table if variant is base else _needed(full_base)
     annual = annual_summary(table)
     base_annual = annual if variant is base else annual_summary(base_table)
     years = [int(y) for y in annual["year"]]
@@ -549,8 +593,30 @@ def summarise(
         "waits": _waits(table, base_table),
         "binding": _binding(table, years),
         "monthly": _monthly(scenario, variant, base),
+        # the base's own replications (no change): nothing to explain
+        **_explained(scenario, full, full_base, all(v is b for v, b in zip(variant, base, strict=True))),
     }
     return out
+
+
+WHATIF = "what-if"
+"""The scenario's name in the page's comparison table (and in its timing sentence)."""
+
+
+def _explained(
+    scenario: Scenario, table: pd.DataFrame, base_table: pd.DataFrame, same: bool
+) -> dict[str, Any]:
+    """Where the difference over the horizon comes from, as ``compare`` says it: the
+    comparison table of the two runs (``compare_runs``: the same paired statistics), read by
+    :func:`~investsim.analyses.explain.explain` (investment by sector and by funding source,
+    money committed by source, months waited by stage) and
+    :func:`~investsim.analyses.timing.detect_timing_shift`. None for no change or a single
+    replication (no interval)."""
+    if same or table["replication"].nunique() < 2:
+        return {"explanation": None, "timing": None}
+    seed = scenario.config.seed
+    comparison = compare_runs(Run("base", seed, base_table), [Run(WHATIF, seed, table)])
+    return {"explanation": explain(comparison, WHATIF), "timing": detect_timing_shift(comparison, WHATIF)}
 
 
 def _needed(table: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ the copy NiceGUI ships.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import tomllib
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +24,9 @@ from nicegui import ui
 
 from investsim import columns
 from investsim.errors import InputError, ModelCheckError
+from investsim.reporting.compare_report import explanation_table, timing_text
+from investsim.reporting.html import esc
+from investsim.reporting.labels import Labels
 from investsim.reporting.wording import NAMES_ZH, TEXT
 from investsim.serve.engine import OTHER, Control, ControlError, Question, WhatIf, binding_label
 from investsim.serve.workers import results_file
@@ -77,6 +81,9 @@ class Page:
         self.s = settings
         self.whatif = settings.whatif
         self.w = Words(settings.lang, self.whatif.base.config.money_unit)
+        # the compare report's wording, for the explanation; the browser draws the text with
+        # its own fonts, so Chinese needs no CJK font for matplotlib (which would fall back)
+        self.labels = Labels(settings.lang, self.whatif.base.config.money_unit, font="browser")
         self.values: dict[str, Any] = {c.key: c.base for c in self.whatif.controls}
         self.question: Question = self.whatif.question({})
         self.task: asyncio.Task[None] | None = None
@@ -90,6 +97,11 @@ class Page:
         w = self.w
         base = self.whatif.base
         ui.page_title(w("title"))
+        # the compare report's explanation table, at the page's size
+        ui.add_css(
+            ".explain { font-size: 0.85em } .explain th, .explain td { padding: 1px 10px; text-align: right }"
+            " .explain th:nth-child(-n+2), .explain td:nth-child(-n+2) { text-align: left }"
+        )
         with ui.header().classes("items-center"):
             ui.label(w("title")).classes("text-h6")
             ui.label(f"{w('scenario')}: {base.name}").classes("text-subtitle2")
@@ -167,6 +179,8 @@ class Page:
         base = self.whatif.base.name
         theirs = w("base_median", base=base)
         self.total = ui.label("").classes("text-subtitle1").props("data-testid=difference")
+        # compare's timing-shift sentence, if it would say one, under the total
+        self.timing = ui.html("").classes("w-full text-body2").props("data-testid=timing")
         self.fan = _chart(
             w.chart("fan_title"),
             [*_band(w.chart("band")), _line(w.chart("median")), _line(theirs, dashed=True)],
@@ -181,6 +195,8 @@ class Page:
             "w-full h-64",
             "diff",
         )
+        # where the difference comes from, as compare says it (its explanation table)
+        self.explanation = ui.html("").classes("w-full text-body2").props("data-testid=explanation")
         with ui.row().classes("w-full no-wrap"):
             self.growth = _chart(
                 w.chart("growth_title"),
@@ -298,8 +314,35 @@ class Page:
                 f"(95%: {_fmt(t['low'])} … {_fmt(t['high'])}; n = {t['n']})"
             )
         self.total.props(f"data-mean={t['mean']!r}")
+        changed = self.question.changed
+        self.timing.set_content(self._timing(a) if changed else "")
+        self.explanation.set_content(self._explanation(a) if changed else "")
         self.show_targets(a["targets"])
         self.numbers.set_content(_numbers_table(a["annual"], w))
+
+    def _timing(self, a: dict[str, Any]) -> str:
+        """The timing-shift sentence, if compare would say one, as its report words it."""
+        shift = a.get("timing")
+        if shift is None:
+            return ""
+        # named as the page names it ("the base then starts projects the what-if scenario
+        # has already started")
+        shift = dataclasses.replace(shift, scenario=self.w("whatif_name"))
+        return f"<p>{esc(timing_text(shift, self.labels))}</p>"
+
+    def _explanation(self, a: dict[str, Any]) -> str:
+        """The table of where the difference over the horizon comes from (by sector, by
+        funding source, money committed, by stage), as the compare report shows it."""
+        found = a.get("explanation")
+        if found is None:
+            return ""
+        labels = self.labels
+        out = []
+        out.append(f"<p><b>{esc(labels.word('explain_heading', scenario=self.w('whatif_name')))}</b></p>")
+        out.append(f'<p class="text-caption">{esc(labels.word("explain_lead"))}</p>')
+        # the report's table, at the page's size
+        out.append(f'<div class="explain">{explanation_table(found, labels)}</div>')
+        return "".join(out)
 
     def _set(self, chart: Any, x: list[str], series: list[list[Any]]) -> None:
         chart.options["xAxis"]["data"] = x
