@@ -101,6 +101,17 @@ def prefix_coalitions(permutations: Sequence[Sequence[int]]) -> set[frozenset[in
     return needed
 
 
+def month_period(year: int, month: int) -> dict[str, Any]:
+    """The period columns of a month's rows in comparison.csv and attribution.csv."""
+    return {
+        "period": f"{year}-{month:02d}",
+        "period_kind": "month",
+        "first_year": year,
+        "last_year": year,
+        "month": month,
+    }
+
+
 MONTH_ATTRIBUTION_METRICS = ("investment", "ytd_investment", "ytd_growth")
 """Attributed month by month (with ``months``): the month's investment, the year-to-date
 total and year-to-date growth, each of one replication in one month."""
@@ -166,13 +177,7 @@ def attribute_months(
     for year in years:
         for month in range(1, 13):
             chosen = {s: m[(m["year"] == year) & (m["month"] == month)] for s, m in months.items()}
-            when = {
-                "period": f"{year}-{month:02d}",
-                "period_kind": "month",
-                "first_year": year,
-                "last_year": year,
-                "month": month,
-            }
+            when = month_period(year, month)
             for metric in MONTH_ATTRIBUTION_METRICS:
                 values = {
                     s: one.sort_values("replication")[metric].to_numpy(dtype=float)

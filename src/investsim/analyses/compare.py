@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from investsim.analyses.arguments import jobs_argument, optional_whole_number, scenario_argument, whole_number
-from investsim.analyses.attribution import attribute_policies, attribution_runs
+from investsim.analyses.attribution import attribute_policies, attribution_runs, month_period
 from investsim.analyses.explain import (
     ALL,
     HEADLINE,
@@ -187,13 +187,7 @@ def _month_rows(
     rows = []
     for year in years:
         for month in range(1, 13):
-            when = {
-                "period": f"{year}-{month:02d}",
-                "period_kind": "month",
-                "first_year": year,
-                "last_year": year,
-                "month": month,
-            }
+            when = month_period(year, month)
             for metric in MONTH_METRICS:
                 b = month_values(of_base, metric, year, month)
                 o = month_values(of_other, metric, year, month)
