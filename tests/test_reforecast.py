@@ -372,6 +372,22 @@ def test_replications_are_added_with_the_same_seed_until_the_ess_is_reached(tmp_
     assert "the model may not reproduce" in warning[0]
 
 
+def test_the_reforecast_plots_its_reports_charts(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    scenario = investsim.load_scenario(write_scenario(tmp_path, SMALL))
+    fc = investsim.simulate(scenario, 10, seed=5)
+    actuals = pd.DataFrame({"period": ["1-3月", "1-6月"], "year": [2021, 2021], "ytd_growth": [0.03, 0.04]})
+    given = reforecast(fc, actuals, min_ess=1)
+    for kind in ("fan", "ytd"):
+        fig = given.plot(kind)
+        assert isinstance(fig, Figure)
+        assert fig._repr_png_().startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    assert given.plot("fan", lang="zh").axes[0].get_ylabel() != given.plot("fan").axes[0].get_ylabel()
+    with pytest.raises(ValueError, match=r"kind\(='pie'\) must be 'fan' or 'ytd'"):
+        given.plot("pie")
+
+
 def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, SMALL)
     (tmp_path / "a.csv").write_text(

@@ -27,13 +27,14 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from investsim.analyses.arguments import jobs_argument, optional_whole_number, real_number
+from investsim.analyses.saving import plot
 from investsim.errors import InputError
 from investsim.results.actuals import Actuals, actuals_from_frame, read_actuals
 from investsim.results.forecast import Forecast, write_results
@@ -41,6 +42,9 @@ from investsim.results.monthly import bureau_periods, period_label
 from investsim.runs.runner import Backend
 from investsim.runs.simulate import simulate
 from investsim.scenario.config import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as ChartFigure  # Figure here is a published figure
 
 MEASUREMENT_ERROR = 0.05
 """Default ``sigma`` of the lognormal error of a published figure (5 %). ASSUMPTION, the
@@ -473,6 +477,22 @@ class Reforecast:
 
     def __repr__(self) -> str:
         return f"Reforecast({self.forecast.scenario.name!r}, {self.sentence()})"
+
+    def plot(self, kind: str = "fan", lang: str = "en") -> ChartFigure:
+        """The report's chart: ``fan``, annual investment before and given the published
+        figures; ``ytd``, the current year's year-to-date growth, 1-2月 … 1-12月, before and
+        given them, with the published figures and the target."""
+        kinds = {"fan": "given_fan", "ytd": "given_ytd"}
+        if kind not in kinds:
+            raise ValueError(f"kind(={kind!r}) must be 'fan' or 'ytd'")
+        monthly = self.forecast.monthly_summary
+        tables = {
+            "annual.csv": self.forecast.annual_table(),
+            "reforecast_annual.csv": self.annual.reset_index(),
+            "reforecast_monthly.csv": self.monthly_summary,
+            **({"monthly.csv": monthly} if monthly is not None else {}),
+        }
+        return plot(kinds[kind], tables, self.manifest, lang)
 
     def save(self, out: str | Path, lang: str = "en") -> Path:
         """Write the results folder atomically: the run's files (``annual.csv``,

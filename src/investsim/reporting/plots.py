@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from investsim.analyses import explain
+from investsim.reporting.charts import reforecast as given_charts
 from investsim.reporting.charts.analyses import (
     difference_chart,
     explanation_chart,
@@ -42,6 +43,8 @@ KINDS = (
     "fit",
     "seek",
     "bottlenecks",
+    "given_fan",
+    "given_ytd",
 )
 
 
@@ -89,7 +92,20 @@ def _draw(
         data["reading"] = data["reading"].fillna("")
         labels.register(str(r) for r in data.loc[data["kind"] == "source", "resource"])
         return _titled(bottleneck_heatmap(data, labels), labels, "bn_title")
+    if kind in ("given_fan", "given_ytd"):
+        return _given(kind, tables, manifest, labels)
     raise ValueError(f"kind(={kind!r}) must be one of {', '.join(KINDS)}")
+
+
+def _given(kind: str, tables: Mapping[str, pd.DataFrame], manifest: dict[str, Any], labels: Labels) -> Figure:
+    """The re-forecast's charts (``run --actuals``), as its report draws them."""
+    year = int(manifest["actuals"]["current_year"])
+    months = tables["reforecast_monthly.csv"]
+    if kind == "given_fan":
+        return given_charts.given_fan_chart(
+            tables["annual.csv"], tables["reforecast_annual.csv"], labels, year
+        )
+    return given_charts.given_ytd_chart(tables.get("monthly.csv", months), months, labels, year)
 
 
 def _titled(fig: Figure | None, labels: Labels, key: str, **values: Any) -> Figure | None:
