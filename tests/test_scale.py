@@ -46,6 +46,31 @@ def test_every_backend_gives_the_same_numbers(short: investsim.Scenario) -> None
         pd.testing.assert_frame_equal(one, _frame(short, remote))
 
 
+def test_extending_a_forecast_gives_the_run_of_that_many(short: investsim.Scenario) -> None:
+    """Only the new replications run; tables, months, project log and manifest are those of
+    one run of the total (the manifest's time and date aside)."""
+    from investsim.runs.simulate import extend
+
+    targeted = short.with_overrides({"targets": {"growth": 0.03}})
+    once = simulate(targeted, replications=7, seed=4, project_log=True)
+    extended = extend(simulate(targeted, replications=3, seed=4, project_log=True), 7, jobs=2)
+    pd.testing.assert_frame_equal(once.replications, extended.replications)
+    assert once.monthly is not None
+    assert extended.monthly is not None
+    pd.testing.assert_frame_equal(once.monthly, extended.monthly)
+    assert once.projects is not None
+    assert extended.projects is not None
+    pd.testing.assert_frame_equal(once.projects, extended.projects)
+    ours, theirs = once.manifest, extended.manifest
+    assert list(ours) == list(theirs)
+    for key in ("created", "wall_time_s", "command", "jobs"):
+        ours.pop(key)
+        theirs.pop(key)
+    assert ours == theirs
+    same = simulate(short, replications=3, seed=4)
+    assert extend(same, 3) is same
+
+
 def test_precision_stops_when_the_interval_is_narrow_enough(short: investsim.Scenario) -> None:
     forecast = simulate(short, replications=400, seed=3, jobs=2, precision=0.02)
     reached = forecast.manifest["precision"]

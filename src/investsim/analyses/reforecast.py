@@ -40,7 +40,7 @@ from investsim.results.actuals import Actuals, actuals_from_frame, read_actuals
 from investsim.results.forecast import Forecast, write_results
 from investsim.results.monthly import bureau_periods, period_label
 from investsim.runs.runner import Backend
-from investsim.runs.simulate import simulate
+from investsim.runs.simulate import extend
 from investsim.scenario.config import Scenario
 
 if TYPE_CHECKING:
@@ -584,15 +584,8 @@ def reforecast(
     while ess < least and len(weights) < cap:
         # ESS grows about in proportion to the replications: aim a quarter above the need
         n = min(cap, max(len(weights) + 1, math.ceil(len(weights) * least / max(ess, 1.0) * 1.25)))
-        forecast = simulate(
-            forecast.scenario,
-            replications=n,
-            seed=int(forecast.manifest["seed"]),
-            jobs=jobs,
-            project_log=forecast.projects is not None,
-            on_progress=on_progress,
-            command=forecast.manifest.get("command"),
-        )
+        # only the new replications run: replication r is the same in any batch
+        forecast = extend(forecast, n, jobs=jobs, on_progress=on_progress)
         tables = by_replication(forecast)
         log_lik = log_likelihoods(found, tables, sigma)
         weights = normalised(log_lik)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from investsim.errors import InputError
 from investsim.model.collect import ReplicationResult
@@ -85,26 +86,98 @@ def simulate(
         results, reached = _to_precision(scenario, precision, n, s, jobs, project_log, on_progress)
         n = len(results)
     wall = time.perf_counter() - started
-    manifest: dict[str, Any] = {
+    manifest = _manifest(scenario, n, s, jobs, _counts(results), command, wall)
+    if reached is not None:
+        manifest["precision"] = reached
+    return _forecast(
+        scenario,
+        replications_frame(scenario, results),
+        monthly_frame(scenario, results),
+        project_frame(scenario, results) if project_log else None,
+        manifest,
+    )
+
+
+def extend(
+    forecast: Forecast,
+    replications: int,
+    jobs: int | Backend = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> Forecast:
+    """``forecast`` with replications added, up to ``replications`` in all, with its seed:
+    the same :class:`Forecast` a run of that many gives (replication r is the same in any
+    batch), without running its own again; ``forecast`` itself if it has as many. The
+    manifest is a new run's (``command`` kept, ``wall_time_s`` the two runs' together,
+    no ``precision``: the count is no longer the one a precision rule chose)."""
+    if not isinstance(forecast, Forecast):
+        raise TypeError(f"forecast must be a Forecast, got {type(forecast).__name__}")
+    _check_arguments(forecast.scenario, replications, None, jobs, None)
+    first = int(forecast.replications["replication"].nunique())
+    if replications <= first:
+        return forecast
+    scenario, before = forecast.scenario, forecast.manifest
+    seed = int(before["seed"])
+    project_log = forecast.projects is not None
+    started = time.perf_counter()
+    added = run_replications(
+        scenario, replications - first, seed, jobs, project_log, on_progress, first=first
+    )
+    counts = {
+        key: round(before[f"{key}_mean"] * first) + value  # sums of whole numbers: exact
+        for key, value in _counts(added).items()
+    }
+    wall = float(before.get("wall_time_s") or 0.0) + time.perf_counter() - started
+    manifest = _manifest(scenario, replications, seed, jobs, counts, before.get("command"), wall)
+    monthly, projects = forecast.monthly, forecast.projects
+    return _forecast(
+        scenario,
+        pd.concat([forecast.replications, replications_frame(scenario, added)], ignore_index=True),
+        None if monthly is None else pd.concat([monthly, monthly_frame(scenario, added)], ignore_index=True),
+        None
+        if projects is None
+        else pd.concat([projects, project_frame(scenario, added)], ignore_index=True),
+        manifest,
+    )
+
+
+def _counts(results: Sequence[ReplicationResult]) -> dict[str, int]:
+    """The whole numbers the manifest gives the mean of, summed over ``results``."""
+    return {
+        "key_projects": sum(r.key_projects for r in results),
+        "key_projects_with_secretary": sum(r.key_with_secretary for r in results),
+        "register_projects_replaced": sum(r.register_replaced for r in results),
+        "events_per_replication": sum(r.events for r in results),
+    }
+
+
+def _manifest(
+    scenario: Scenario,
+    n: int,
+    seed: int,
+    jobs: int | Backend,
+    counts: dict[str, int],
+    command: Sequence[str] | None,
+    wall: float,
+) -> dict[str, Any]:
+    """What was run, how and with what: ``manifest.json`` of a run of ``n`` replications."""
+    c = scenario.config
+    return {
         "investsim_version": _version("investsim"),
         "scenario": c.name,
         "scenario_file": scenario.source,
         "scenario_sha256": scenario_sha256(scenario),
-        "seed": s,
+        "seed": seed,
         "replications": n,
         "jobs": jobs.jobs if isinstance(jobs, Backend) else jobs,
         "scheduler": jobs.scheduler if isinstance(jobs, Backend) else None,
-        "project_log": project_log,
+        "project_log": None,  # set by _forecast
         "command": list(command) if command is not None else list(sys.argv),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_time_s": round(wall, 3),
         "money_unit": c.money_unit,
         "start_year": c.start_year,
         "horizon_years": c.horizon_years,
-        "key_projects_mean": sum(r.key_projects for r in results) / n,
-        "key_projects_with_secretary_mean": sum(r.key_with_secretary for r in results) / n,
-        "register_projects_replaced_mean": sum(r.register_replaced for r in results) / n,
-        "events_per_replication_mean": sum(r.events for r in results) / n,
+        **{f"{key}_mean": total / n for key, total in counts.items()},
         "policies": [
             {
                 "name": ch.name,
@@ -117,21 +190,26 @@ def simulate(
         "versions": package_versions(),
         "resolved_scenario": c.model_dump(mode="json", by_alias=True),
     }
-    if reached is not None:
-        manifest["precision"] = reached
-    table = replications_frame(scenario, results)
-    if c.growth_targets:
-        found = target_probabilities(table, c.growth_targets)
+
+
+def _forecast(
+    scenario: Scenario,
+    table: pd.DataFrame,
+    monthly: pd.DataFrame | None,
+    projects: pd.DataFrame | None,
+    manifest: dict[str, Any],
+) -> Forecast:
+    """The :class:`Forecast` of these tables, the targets' probabilities in its manifest."""
+    manifest["project_log"] = projects is not None
+    targets = scenario.config.growth_targets
+    if targets:
+        found = target_probabilities(table, targets)
         manifest["targets"] = [
             {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in found.to_dict(orient="records")
         ]
     return Forecast(
-        scenario=scenario,
-        replications=table,
-        projects=project_frame(scenario, results) if project_log else None,
-        manifest=manifest,
-        monthly=monthly_frame(scenario, results),
+        scenario=scenario, replications=table, projects=projects, manifest=manifest, monthly=monthly
     )
 
 
