@@ -436,6 +436,16 @@ def test_run_with_actuals_writes_the_reforecast(tmp_path: Path) -> None:
     assert investsim.Forecast.load(out).replications["replication"].nunique() == part["replications"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert part["sentence"] in html
+    # the workbook has the years and months given the figures, the published ones beside
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "forecast.xlsx", read_only=True)
+    assert {"Given published (years)", "Given published (months)"} <= set(book.sheetnames)
+    rows = list(book["Given published (months)"].iter_rows(values_only=True))
+    keys = list(rows[1])
+    assert keys[-2:] == ["published_ytd_investment", "published_ytd_growth"]
+    published = {(r[0], r[1]): r[-1] for r in rows[2:] if r[-1] is not None}
+    assert published == {(2021, "Jan-Feb"): pytest.approx(0.03), (2021, "Jan-Mar"): pytest.approx(0.04)}
 
 
 def test_the_chinese_report_says_it_in_chinese(tmp_path: Path) -> None:

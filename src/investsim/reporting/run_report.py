@@ -354,6 +354,11 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     )
 
     def excel(target: Path) -> Path:
-        return write_workbook(target, annual, replications, manifest, labels, monthly)
+        given_tables = (
+            (pd.read_csv(folder / "reforecast_annual.csv"), pd.read_csv(folder / "reforecast_monthly.csv"))
+            if isinstance(manifest.get("actuals"), dict) and (folder / "reforecast_monthly.csv").is_file()
+            else None
+        )
+        return write_workbook(target, annual, replications, manifest, labels, monthly, given_tables)
 
     return html, charts, excel

@@ -20,7 +20,7 @@ import pandas as pd
 
 from investsim import columns
 from investsim.reporting.charts import in_flight_summary
-from investsim.reporting.columns import Column, annual_columns
+from investsim.reporting.columns import Column, annual_columns, column_label, fmt_of
 from investsim.reporting.labels import Labels
 from investsim.reporting.workbook_summary import print_setup, summary_sheet
 from investsim.results.folders import write_file_atomic
@@ -70,6 +70,23 @@ MONTHLY_KEYS = (
 )
 """Columns of the monthly sheet (``monthly.csv``, in the bureau's periods; ``period`` is
 the English label in an English workbook)."""
+
+GIVEN_ANNUAL_KEYS = (
+    "year",
+    "investment_mean",
+    "investment_p10",
+    "investment_p50",
+    "investment_p90",
+    "growth_p10",
+    "growth_p50",
+    "growth_p90",
+    "growth_target",
+    "target_probability",
+)
+"""Columns of the re-forecast's yearly sheet (``reforecast_annual.csv``)."""
+
+PUBLISHED_KEYS = ("published_ytd_investment", "published_ytd_growth")
+"""The published figures beside the re-forecast's months (``reforecast_monthly.csv``)."""
 
 RESOURCE_KEYS = (
     "approval_utilisation_mean",
@@ -237,6 +254,20 @@ def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None
                 row[0].number_format = "General"
 
 
+def _given_sheets(wb: Any, annual: pd.DataFrame, monthly: pd.DataFrame, labels: Labels) -> None:
+    """The re-forecast's two sheets: the years, and the months with the published figures
+    beside (headed "published: ...", formatted as the model's own figures)."""
+    _sheet(wb, labels.word("sheet_given_annual"), *annual_columns(annual, GIVEN_ANNUAL_KEYS, labels))
+    months = monthly if labels.zh else monthly.assign(period=monthly["period_en"])
+    frame, cols = annual_columns(months, MONTHLY_KEYS, labels)
+    published = [k for k in PUBLISHED_KEYS if k in months.columns]
+    for key in published:
+        own = key.removeprefix("published_") + "_p50"
+        heading = column_label(own, labels).removesuffix(" P50")
+        cols.append(Column(key, f"{labels.text('published')}: {heading}", fmt_of(own)))
+    _sheet(wb, labels.word("sheet_given_monthly"), pd.concat([frame, months[published]], axis=1), cols)
+
+
 def write_workbook(
     target: Path,
     annual: pd.DataFrame,
@@ -244,10 +275,13 @@ def write_workbook(
     manifest: dict[str, Any],
     labels: Labels,
     monthly: pd.DataFrame | None = None,
+    given: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Path:
     """Write ``forecast.xlsx``: the summary (key numbers, investment and growth by year,
     native fan and growth charts), annual summary, by sector, by source, stage statistics,
-    the months (``monthly``, ``monthly.csv``, if given), the resolved scenario's parameters
+    the months (``monthly``, ``monthly.csv``, if given), the years and months given the
+    published figures (``given``: ``reforecast_annual.csv`` and ``reforecast_monthly.csv``
+    of a run with ``--actuals``), the resolved scenario's parameters
     (dotted keys) and the run's manifest. Every table
     sheet has a row of headings and a row of the CSV column keys, both frozen; numbers are
     numbers with number formats; every sheet has a print setup. Returns ``target``."""
@@ -262,6 +296,8 @@ def write_workbook(
     if monthly is not None:
         months = monthly if labels.zh else monthly.assign(period=monthly["period_en"])
         _sheet(wb, labels.word("sheet_monthly"), *annual_columns(months, MONTHLY_KEYS, labels))
+    if given is not None:
+        _given_sheets(wb, *given, labels)
     _key_value_sheets(wb, manifest, labels)
     summary_sheet(wb, annual, replications, manifest, labels)
     wb.active = 0
