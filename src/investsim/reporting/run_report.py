@@ -211,17 +211,28 @@ def _targets_html(manifest: dict[str, Any], labels: Labels) -> str:
     return f'{heading(labels.word("targets_heading"))}<ul class="targets">{lines}</ul>{note}'
 
 
+def _given_tables(folder: Path, manifest: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``reforecast_annual.csv`` and ``reforecast_monthly.csv`` of a run with ``--actuals``
+    (None for a run without)."""
+    if not isinstance(manifest.get("actuals"), dict) or not (folder / "reforecast_annual.csv").is_file():
+        return None
+    return pd.read_csv(folder / "reforecast_annual.csv"), pd.read_csv(folder / "reforecast_monthly.csv")
+
+
 def _given(
-    folder: Path, manifest: dict[str, Any], labels: Labels, annual: pd.DataFrame, monthly: pd.DataFrame | None
+    tables: tuple[pd.DataFrame, pd.DataFrame] | None,
+    manifest: dict[str, Any],
+    labels: Labels,
+    annual: pd.DataFrame,
+    monthly: pd.DataFrame | None,
 ) -> tuple[str, list[Chart]]:
     """The in-year re-forecast (``run --actuals``): its one line, the years and the current
-    year's periods given the published figures, and its warnings; nothing for a run
-    without actuals."""
-    part = manifest.get("actuals")
-    if not isinstance(part, dict) or not (folder / "reforecast_annual.csv").is_file():
+    year's periods given the published figures (``tables``, see :func:`_given_tables`),
+    and its warnings; nothing for a run without actuals."""
+    if tables is None:
         return "", []
-    given = pd.read_csv(folder / "reforecast_annual.csv")
-    months = pd.read_csv(folder / "reforecast_monthly.csv")
+    part: dict[str, Any] = manifest["actuals"]
+    given, months = tables
     year = int(part["current_year"])
     charts = [
         c
@@ -327,7 +338,8 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     last = scn.get("last_observed")
     last_observed = (int(last["year"]), float(last["investment"])) if isinstance(last, dict) else None
     charts = _run_charts(annual, replications, labels, last_observed, display_name(name), monthly)
-    given_html, given = _given(folder, manifest, labels, annual, monthly)
+    given_tables = _given_tables(folder, manifest)
+    given_html, given = _given(given_tables, manifest, labels, annual, monthly)
     charts = [*given, *charts]
     start = manifest.get("start_year", scn.get("start_year"))
     body = [
@@ -354,11 +366,6 @@ def run_report(folder: Path, labels_for: LabelsFor) -> Built:
     )
 
     def excel(target: Path) -> Path:
-        given_tables = (
-            (pd.read_csv(folder / "reforecast_annual.csv"), pd.read_csv(folder / "reforecast_monthly.csv"))
-            if isinstance(manifest.get("actuals"), dict) and (folder / "reforecast_monthly.csv").is_file()
-            else None
-        )
         return write_workbook(target, annual, replications, manifest, labels, monthly, given_tables)
 
     return html, charts, excel

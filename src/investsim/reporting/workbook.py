@@ -71,20 +71,6 @@ MONTHLY_KEYS = (
 """Columns of the monthly sheet (``monthly.csv``, in the bureau's periods; ``period`` is
 the English label in an English workbook)."""
 
-GIVEN_ANNUAL_KEYS = (
-    "year",
-    "investment_mean",
-    "investment_p10",
-    "investment_p50",
-    "investment_p90",
-    "growth_p10",
-    "growth_p50",
-    "growth_p90",
-    "growth_target",
-    "target_probability",
-)
-"""Columns of the re-forecast's yearly sheet (``reforecast_annual.csv``)."""
-
 PUBLISHED_KEYS = ("published_ytd_investment", "published_ytd_growth")
 """The published figures beside the re-forecast's months (``reforecast_monthly.csv``)."""
 
@@ -257,7 +243,7 @@ def _key_value_sheets(wb: Any, manifest: dict[str, Any], labels: Labels) -> None
 def _given_sheets(wb: Any, annual: pd.DataFrame, monthly: pd.DataFrame, labels: Labels) -> None:
     """The re-forecast's two sheets: the years, and the months with the published figures
     beside (headed "published: ...", formatted as the model's own figures)."""
-    _sheet(wb, labels.word("sheet_given_annual"), *annual_columns(annual, GIVEN_ANNUAL_KEYS, labels))
+    _sheet(wb, labels.word("sheet_given_annual"), *annual_columns(annual, ANNUAL_KEYS, labels))
     months = monthly if labels.zh else monthly.assign(period=monthly["period_en"])
     frame, cols = annual_columns(months, MONTHLY_KEYS, labels)
     published = [k for k in PUBLISHED_KEYS if k in months.columns]

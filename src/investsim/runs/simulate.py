@@ -86,7 +86,7 @@ def simulate(
         results, reached = _to_precision(scenario, precision, n, s, jobs, project_log, on_progress)
         n = len(results)
     wall = time.perf_counter() - started
-    manifest = _manifest(scenario, n, s, jobs, _counts(results), command, wall)
+    manifest = _manifest(scenario, n, s, jobs, _counts(results), command, wall, project_log)
     if reached is not None:
         manifest["precision"] = reached
     return _forecast(
@@ -127,7 +127,7 @@ def extend(
         for key, value in _counts(added).items()
     }
     wall = float(before.get("wall_time_s") or 0.0) + time.perf_counter() - started
-    manifest = _manifest(scenario, replications, seed, jobs, counts, before.get("command"), wall)
+    manifest = _manifest(scenario, replications, seed, jobs, counts, before.get("command"), wall, project_log)
     monthly, projects = forecast.monthly, forecast.projects
     return _forecast(
         scenario,
@@ -158,6 +158,7 @@ def _manifest(
     counts: dict[str, int],
     command: Sequence[str] | None,
     wall: float,
+    project_log: bool,
 ) -> dict[str, Any]:
     """What was run, how and with what: ``manifest.json`` of a run of ``n`` replications."""
     c = scenario.config
@@ -170,7 +171,7 @@ def _manifest(
         "replications": n,
         "jobs": jobs.jobs if isinstance(jobs, Backend) else jobs,
         "scheduler": jobs.scheduler if isinstance(jobs, Backend) else None,
-        "project_log": None,  # set by _forecast
+        "project_log": project_log,
         "command": list(command) if command is not None else list(sys.argv),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_time_s": round(wall, 3),
@@ -200,7 +201,6 @@ def _forecast(
     manifest: dict[str, Any],
 ) -> Forecast:
     """The :class:`Forecast` of these tables, the targets' probabilities in its manifest."""
-    manifest["project_log"] = projects is not None
     targets = scenario.config.growth_targets
     if targets:
         found = target_probabilities(table, targets)
